@@ -1,0 +1,12 @@
+#pragma once
+// HKDF-SHA256 (RFC 5869). Thread-safe.
+
+#include "common/bytes.h"
+#include "common/secret_bytes.h"
+#include "common/status.h"
+
+namespace kms::crypto {
+
+StatusOr<SecretBytes> HkdfSha256(ByteView ikm, ByteView salt, ByteView info, size_t length);
+
+}  // namespace kms::crypto

@@ -1,0 +1,43 @@
+#pragma once
+// HttpsServer: HTTP/1.1 over TLS 1.2/1.3 with keep-alive, built on Boost.Beast/Asio with
+// C++20 coroutines. One io_context and one SO_REUSEPORT acceptor per worker thread; one
+// coroutine per connection. Requests are passed to an HttpHandler.
+//
+// Thread-safety: Start/Stop/Wait from one controlling thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "net/http_types.h"
+
+namespace kms::net {
+
+struct HttpsServerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 9000;          // 0 picks a free port; see HttpsServer::port()
+  int threads = 0;               // 0 = one per core
+  size_t max_body_bytes = 100 * 1024;  // larger bodies get HTTP 413 with a JSON error
+  int idle_timeout_seconds = 60;       // keep-alive connections idle longer are closed
+  int handshake_timeout_seconds = 10;
+  std::string cert_pem;  // server certificate chain, PEM
+  std::string key_pem;   // private key, PEM (never logged)
+};
+
+class HttpsServer {
+ public:
+  // Binds and listens; fails with a clear message if the port is taken or the PEMs are bad.
+  static StatusOr<std::unique_ptr<HttpsServer>> Start(const HttpsServerOptions& options,
+                                                     HttpHandler& handler);
+  virtual ~HttpsServer() = default;
+
+  // The port actually bound (useful with port 0).
+  virtual uint16_t port() const = 0;
+  // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes everything.
+  virtual void Stop(int grace_ms = 5000) = 0;
+  // Blocks until the server has stopped.
+  virtual void Wait() = 0;
+};
+
+}  // namespace kms::net

@@ -1,0 +1,23 @@
+#pragma once
+// Self-signed TLS material for a first start without configured certificates.
+
+#include <string>
+
+#include "common/status.h"
+
+namespace kms::net {
+
+struct PemPair {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// A fresh ECDSA P-256 key and a self-signed X.509 v3 certificate (CN `common_name`,
+// SAN DNS:localhost, IP:127.0.0.1, IP:::1, valid `days` days).
+StatusOr<PemPair> MakeSelfSignedCert(const std::string& common_name, int days);
+
+// Loads `<dir>/tls.crt` and `<dir>/tls.key`; if neither exists, generates a pair and writes
+// both (key with mode 0600) atomically. If only one exists, fails with a clear message.
+StatusOr<PemPair> LoadOrCreateSelfSigned(const std::string& dir);
+
+}  // namespace kms::net
