@@ -1,0 +1,152 @@
+#include "keys/key_vault.h"
+
+#include "crypto/base64.h"
+#include "crypto/hmac.h"
+#include "crypto/random.h"
+#include "keys/symmetric_cipher.h"
+
+namespace kms::keys {
+namespace {
+
+constexpr std::string_view kAes256 = "EH_AES_GCM_256";
+constexpr std::string_view kInternal = "EH_INTERNAL_KEY";
+
+BlobBinding TenantBinding(const std::string& appid, std::string_view usage) {
+  return {.keyid = appid,
+          .creator = appid,
+          .keyspec = std::string(kAes256),
+          .origin = std::string(kInternal),
+          .usage = std::string(usage)};
+}
+
+Status CheckSymmetricUse(const KeyRef& key, std::string_view action) {
+  if (!IsSymmetric(key.spec) || key.usage != KeyUsage::kEncryptDecrypt) {
+    return Status::InvalidArgument(
+        std::string(action) + " needs a symmetric key (AES-GCM or SM4) with usage "
+        "EH_KEYUSAGE_ENCRYPT_DECRYPT; keyid has keyspec " + std::string(Name(key.spec)) +
+        " and usage " + std::string(Name(key.usage)));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<SymmetricCipher>> OpenSymmetric(const DomainKey& dk, const KeyRef& key) {
+  if (key.blob.empty()) {
+    return Status::FailedPrecondition("the key has no key material yet (import it first)");
+  }
+  KMS_ASSIGN_OR_RETURN(SecretBytes material, UnwrapKeyMaterial(dk, key.binding, key.blob));
+  return SymmetricCipher::New(key.spec, std::move(material));
+}
+
+StatusOr<Bytes> NewWrappedAes256(const DomainKey& dk, const BlobBinding& binding) {
+  KMS_ASSIGN_OR_RETURN(SecretBytes k, crypto::RandomSecret(32));
+  return WrapKeyMaterial(dk, binding, k.view());
+}
+
+}  // namespace
+
+BlobBinding TenantApikeyKeyBinding(const std::string& appid) {
+  return TenantBinding(appid, "ehsm-kms tenant apikey key");
+}
+BlobBinding TenantSecretKeyBinding(const std::string& appid) {
+  return TenantBinding(appid, "ehsm-kms tenant secret key");
+}
+
+KeyVault::KeyVault(tee::TeePlatform& platform, std::unique_ptr<DomainKey> dk)
+    : platform_(platform), dk_(std::move(dk)) {}
+
+StatusOr<Bytes> KeyVault::CreateKey(const BlobBinding& binding, KeySpec spec, Origin origin,
+                                    KeyUsage usage) {
+  if (origin == Origin::kExternal) return Bytes{};
+  if (IsSymmetric(spec)) {
+    if (usage != KeyUsage::kEncryptDecrypt) {
+      return Status::InvalidArgument("keyspec " + std::string(Name(spec)) +
+                                     " only supports keyusage EH_KEYUSAGE_ENCRYPT_DECRYPT");
+    }
+    SecretBytes material(SymmetricKeySize(spec));
+    KMS_RETURN_IF_ERROR(platform_.Random(material.span()));
+    return WrapKeyMaterial(*dk_, binding, material.view());
+  }
+  return Status::InvalidArgument("keyspec " + std::string(Name(spec)) +
+                                 " cannot be created with origin EH_INTERNAL_KEY");
+}
+
+StatusOr<Enrollment> KeyVault::Enroll() {
+  Enrollment e;
+  KMS_ASSIGN_OR_RETURN(e.appid, crypto::RandomUuid());
+  KMS_ASSIGN_OR_RETURN(std::string apikey, crypto::RandomString(kApikeyLength, kApikeyAlphabet));
+  e.apikey = SecretBytes(AsBytes(apikey));
+  explicit_bzero(apikey.data(), apikey.size());
+
+  KMS_ASSIGN_OR_RETURN(SecretBytes tenant_key, crypto::RandomSecret(32));
+  KMS_ASSIGN_OR_RETURN(e.cmk_blob,
+                       WrapKeyMaterial(*dk_, TenantApikeyKeyBinding(e.appid), tenant_key.view()));
+  KMS_ASSIGN_OR_RETURN(auto cipher,
+                       SymmetricCipher::New(KeySpec::kAesGcm256, std::move(tenant_key)));
+  KMS_ASSIGN_OR_RETURN(e.apikey_blob, cipher->Encrypt(e.apikey.view(), AsBytes(e.appid)));
+  KMS_ASSIGN_OR_RETURN(e.sm_default_cmk_blob,
+                       NewWrappedAes256(*dk_, TenantSecretKeyBinding(e.appid)));
+  return e;
+}
+
+StatusOr<bool> KeyVault::VerifyRequestMac(const std::string& appid, ByteView cmk_blob,
+                                          ByteView apikey_blob, std::string_view message,
+                                          std::string_view sign) {
+  KMS_ASSIGN_OR_RETURN(SecretBytes tenant_key,
+                       UnwrapKeyMaterial(*dk_, TenantApikeyKeyBinding(appid), cmk_blob));
+  KMS_ASSIGN_OR_RETURN(auto cipher,
+                       SymmetricCipher::New(KeySpec::kAesGcm256, std::move(tenant_key)));
+  KMS_ASSIGN_OR_RETURN(SecretBytes apikey, cipher->Decrypt(apikey_blob, AsBytes(appid)));
+  KMS_ASSIGN_OR_RETURN(auto mac, crypto::HmacSha256(apikey.view(), AsBytes(message)));
+  std::string expected = crypto::Base64Encode(mac);
+  return crypto::ConstantTimeEquals(AsBytes(expected), AsBytes(sign));
+}
+
+StatusOr<Bytes> KeyVault::Encrypt(const KeyRef& key, ByteView plaintext, ByteView aad) {
+  KMS_RETURN_IF_ERROR(CheckSymmetricUse(key, "Encrypt"));
+  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(*dk_, key));
+  return cipher->Encrypt(plaintext, aad);
+}
+
+StatusOr<SecretBytes> KeyVault::Decrypt(const KeyRef& key, ByteView ciphertext, ByteView aad) {
+  KMS_RETURN_IF_ERROR(CheckSymmetricUse(key, "Decrypt"));
+  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(*dk_, key));
+  return cipher->Decrypt(ciphertext, aad);
+}
+
+StatusOr<DataKey> KeyVault::GenerateDataKey(const KeyRef& key, size_t length, ByteView aad) {
+  KMS_RETURN_IF_ERROR(CheckSymmetricUse(key, "GenerateDataKey"));
+  if (key.origin != Origin::kInternal) {
+    return Status::InvalidArgument(
+        "GenerateDataKey needs a key with origin EH_INTERNAL_KEY; imported keys can only "
+        "Encrypt and Decrypt");
+  }
+  if (length < 1 || length > kMaxDataKeyLength) {
+    return Status::InvalidArgument("data key length must be 1..1024 bytes");
+  }
+  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(*dk_, key));
+  DataKey dk;
+  dk.plaintext = SecretBytes(length);
+  KMS_RETURN_IF_ERROR(platform_.Random(dk.plaintext.span()));
+  KMS_ASSIGN_OR_RETURN(dk.ciphertext, cipher->Encrypt(dk.plaintext.view(), aad));
+  return dk;
+}
+
+StatusOr<Bytes> KeyVault::EncryptWithTenantKey(const std::string& appid,
+                                               ByteView sm_default_cmk_blob,
+                                               ByteView plaintext) {
+  KMS_ASSIGN_OR_RETURN(SecretBytes k, UnwrapKeyMaterial(*dk_, TenantSecretKeyBinding(appid),
+                                                        sm_default_cmk_blob));
+  KMS_ASSIGN_OR_RETURN(auto cipher, SymmetricCipher::New(KeySpec::kAesGcm256, std::move(k)));
+  return cipher->Encrypt(plaintext, {});
+}
+
+StatusOr<SecretBytes> KeyVault::DecryptWithTenantKey(const std::string& appid,
+                                                     ByteView sm_default_cmk_blob,
+                                                     ByteView ciphertext) {
+  KMS_ASSIGN_OR_RETURN(SecretBytes k, UnwrapKeyMaterial(*dk_, TenantSecretKeyBinding(appid),
+                                                        sm_default_cmk_blob));
+  KMS_ASSIGN_OR_RETURN(auto cipher, SymmetricCipher::New(KeySpec::kAesGcm256, std::move(k)));
+  return cipher->Decrypt(ciphertext, {});
+}
+
+}  // namespace kms::keys

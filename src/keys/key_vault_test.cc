@@ -1,0 +1,136 @@
+#include "keys/key_vault.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "crypto/base64.h"
+#include "crypto/hmac.h"
+#include "keys/test_domain_key.h"
+#include "tee/sim/sim_platform.h"
+
+namespace kms::keys {
+namespace {
+
+class KeyVaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("kms_vault_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    platform_ = std::move(tee::SimPlatform::Open({.secret_path = (dir_ / "secret").string(),
+                                                  .identity = {}}))
+                    .value();
+    vault_ = std::make_unique<KeyVault>(*platform_, TestDomainKey());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  struct Stored {
+    BlobBinding binding;
+    KeySpec spec;
+    Origin origin;
+    Bytes blob;
+    KeyRef ref() const {
+      return {binding, spec, origin, KeyUsage::kEncryptDecrypt, ByteView(blob)};
+    }
+  };
+
+  Stored Create(KeySpec spec, Origin origin = Origin::kInternal) {
+    Stored s{{"kid-" + std::to_string(n_++), "app", std::string(Name(spec)),
+              std::string(Name(origin)), "EH_KEYUSAGE_ENCRYPT_DECRYPT"},
+             spec, origin, {}};
+    auto blob = vault_->CreateKey(s.binding, spec, origin, KeyUsage::kEncryptDecrypt);
+    EXPECT_TRUE(blob.ok()) << blob.status().ToString();
+    s.blob = *blob;
+    return s;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<tee::SimPlatform> platform_;
+  std::unique_ptr<KeyVault> vault_;
+  int n_ = 0;
+};
+
+TEST_F(KeyVaultTest, EncryptDecryptEverySymmetricKeyspec) {
+  for (KeySpec spec : {KeySpec::kAesGcm128, KeySpec::kAesGcm192, KeySpec::kAesGcm256,
+                       KeySpec::kSm4Ctr, KeySpec::kSm4Cbc}) {
+    Stored k = Create(spec);
+    auto ct = vault_->Encrypt(k.ref(), AsBytes("hello"), AsBytes("aad"));
+    ASSERT_TRUE(ct.ok()) << ct.status().ToString();
+    auto pt = vault_->Decrypt(k.ref(), *ct, AsBytes("aad"));
+    ASSERT_TRUE(pt.ok()) << pt.status().ToString();
+    EXPECT_EQ(AsChars(pt->view()), "hello");
+  }
+}
+
+TEST_F(KeyVaultTest, BlobOfOneKeyCannotBeUsedUnderAnotherId) {
+  Stored a = Create(KeySpec::kAesGcm256);
+  Stored b = Create(KeySpec::kAesGcm256);
+  KeyRef swapped = b.ref();
+  swapped.blob = a.blob;  // a database row edited to point b at a's material
+  EXPECT_EQ(vault_->Encrypt(swapped, AsBytes("x"), {}).status().code(), Code::kDataLoss);
+}
+
+TEST_F(KeyVaultTest, SymmetricKeysRefuseSignUsage) {
+  BlobBinding b{"k", "app", "EH_AES_GCM_256", "EH_INTERNAL_KEY", "EH_KEYUSAGE_SIGN_VERIFY"};
+  EXPECT_EQ(vault_->CreateKey(b, KeySpec::kAesGcm256, Origin::kInternal, KeyUsage::kSignVerify)
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+}
+
+TEST_F(KeyVaultTest, ExternalKeyStartsEmptyAndCannotEncrypt) {
+  Stored k = Create(KeySpec::kAesGcm256, Origin::kExternal);
+  EXPECT_TRUE(k.blob.empty());
+  EXPECT_EQ(vault_->Encrypt(k.ref(), AsBytes("x"), {}).status().code(),
+            Code::kFailedPrecondition);
+}
+
+TEST_F(KeyVaultTest, GenerateDataKeyDecryptsToItsPlaintext) {
+  Stored k = Create(KeySpec::kAesGcm128);
+  auto dk = vault_->GenerateDataKey(k.ref(), 32, AsBytes("test"));
+  ASSERT_TRUE(dk.ok());
+  EXPECT_EQ(dk->plaintext.size(), 32u);
+  EXPECT_EQ(dk->ciphertext.size(), 32u + 28);
+  auto back = vault_->Decrypt(k.ref(), dk->ciphertext, AsBytes("test"));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(crypto::ConstantTimeEquals(back->view(), dk->plaintext.view()));
+  EXPECT_FALSE(vault_->GenerateDataKey(k.ref(), 0, {}).ok());
+  EXPECT_FALSE(vault_->GenerateDataKey(k.ref(), 1025, {}).ok());
+  EXPECT_TRUE(vault_->GenerateDataKey(k.ref(), 1024, {}).ok());
+}
+
+TEST_F(KeyVaultTest, EnrollMakesVerifiableCredentials) {
+  auto e = vault_->Enroll();
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_TRUE(std::regex_match(
+      e->appid, std::regex("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")));
+  std::string apikey(AsChars(e->apikey.view()));
+  ASSERT_EQ(apikey.size(), kApikeyLength);
+  for (char c : apikey) EXPECT_NE(kApikeyAlphabet.find(c), std::string_view::npos);
+
+  std::string msg = "appid=" + e->appid + "&timestamp=1700000000000";
+  std::string sign = crypto::Base64Encode(*crypto::HmacSha256(AsBytes(apikey), AsBytes(msg)));
+  EXPECT_TRUE(*vault_->VerifyRequestMac(e->appid, e->cmk_blob, e->apikey_blob, msg, sign));
+  EXPECT_FALSE(*vault_->VerifyRequestMac(e->appid, e->cmk_blob, e->apikey_blob, msg + "x", sign));
+  std::string upper = sign;
+  for (auto& c : upper) c = static_cast<char>(toupper(c));
+  EXPECT_FALSE(*vault_->VerifyRequestMac(e->appid, e->cmk_blob, e->apikey_blob, msg, upper));
+  // Another tenant's blobs do not verify under this appid.
+  auto other = vault_->Enroll();
+  EXPECT_FALSE(vault_->VerifyRequestMac(e->appid, other->cmk_blob, other->apikey_blob, msg, sign)
+                   .ok());
+}
+
+TEST_F(KeyVaultTest, TenantSecretKeyRoundTrip) {
+  auto e = vault_->Enroll();
+  auto ct = vault_->EncryptWithTenantKey(e->appid, e->sm_default_cmk_blob, AsBytes("pw"));
+  ASSERT_TRUE(ct.ok());
+  auto pt = vault_->DecryptWithTenantKey(e->appid, e->sm_default_cmk_blob, *ct);
+  ASSERT_TRUE(pt.ok());
+  EXPECT_EQ(AsChars(pt->view()), "pw");
+}
+
+}  // namespace
+}  // namespace kms::keys

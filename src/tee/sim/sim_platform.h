@@ -1,0 +1,52 @@
+#pragma once
+// SimPlatform: the software TEE backend. It makes NO security claim: the sealing keys derive
+// from a platform secret file readable by whoever can read that file, and the identity comes
+// from configuration. It exists so the KMS runs and is tested on machines without SGX/TDX, with
+// the same code paths as a real backend.
+//
+// Sealed blob layout (little-endian):
+//   0  8  magic "EHSMSEAL"
+//   8  2  version (1)
+//  10  1  policy (SealPolicy)
+//  11  1  reserved (0)
+//  12 16  key id (random; selects the HKDF-derived sealing key)
+//  28 12  IV
+//  40 16  GCM tag
+//  56  n  AES-256-GCM ciphertext
+// The GCM AAD is bytes [0, 28) followed by the caller's aad. The sealing key is
+// HKDF-SHA256(platform secret, salt = key id, info = "ehsm-sim-seal-v1" || policy ||
+// (mrenclave for kMrEnclave | mrsigner || prod_id for kMrSigner)).
+
+#include <memory>
+#include <string>
+
+#include "tee/tee_platform.h"
+
+namespace kms::tee {
+
+struct SimPlatformOptions {
+  // File holding the 32-byte platform secret. Created (mode 0600) if missing.
+  std::string secret_path;
+  TeeIdentity identity;  // tee_type is forced to "sim"; empty measurements get defaults
+};
+
+class SimPlatform final : public TeePlatform {
+ public:
+  static StatusOr<std::unique_ptr<SimPlatform>> Open(SimPlatformOptions options);
+
+  const TeeIdentity& Identity() const override { return identity_; }
+  bool IsSimulation() const override { return true; }
+  Status Random(std::span<uint8_t> out) override;
+  StatusOr<Bytes> Seal(ByteView plaintext, ByteView aad, SealPolicy policy) override;
+  StatusOr<SecretBytes> Unseal(ByteView sealed, ByteView aad) override;
+
+ private:
+  SimPlatform(SecretBytes secret, TeeIdentity identity)
+      : secret_(std::move(secret)), identity_(std::move(identity)) {}
+  StatusOr<SecretBytes> SealingKey(SealPolicy policy, ByteView key_id) const;
+
+  const SecretBytes secret_;
+  const TeeIdentity identity_;
+};
+
+}  // namespace kms::tee
