@@ -1,6 +1,8 @@
 #pragma once
 // AES-GCM with 128/192/256-bit keys, 12-byte IVs and 16-byte tags.
-// Immutable after New(); Encrypt/Decrypt are const and thread-safe.
+// Immutable after New(); Encrypt/Decrypt are const and thread-safe. Each object keeps a small
+// pool of keyed OpenSSL contexts so the key schedule runs once per context, not once per call;
+// destroying the object frees (and so wipes) all of them.
 
 #include <array>
 #include <memory>
@@ -32,8 +34,10 @@ class AesGcm {
   size_t key_size() const { return key_.size(); }
 
  private:
-  explicit AesGcm(SecretBytes key);
+  struct CtxPool;
+  AesGcm(SecretBytes key, std::unique_ptr<CtxPool> pool);
   SecretBytes key_;
+  std::unique_ptr<CtxPool> pool_;
 };
 
 }  // namespace kms::crypto

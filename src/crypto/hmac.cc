@@ -1,0 +1,65 @@
+#include "crypto/hmac.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "crypto/ossl_ptr.h"
+
+namespace kms::crypto {
+namespace {
+
+// Fetched once: an implicit fetch per call would dominate the cost of short messages.
+EVP_MAC* HmacAlg() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+
+EVP_MD* Sha256Alg() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
+
+StatusOr<Sha256Digest> HmacSha256(ByteView key, ByteView message) {
+  if (HmacAlg() == nullptr) return Status::Internal("HMAC unavailable");
+  OsslPtr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(HmacAlg()));
+  if (ctx == nullptr) return Status::Internal("EVP_MAC_CTX_new failed");
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  // OpenSSL treats a null key as "no key"; an empty HMAC key is legal, so pass a real pointer.
+  static const uint8_t kEmpty = 0;
+  const uint8_t* key_ptr = key.empty() ? &kEmpty : key.data();
+  Sha256Digest out;
+  size_t out_len = 0;
+  if (EVP_MAC_init(ctx.get(), key_ptr, key.size(), params) != 1 ||
+      (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) ||
+      EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) != 1 || out_len != out.size()) {
+    return Status::Internal("HMAC-SHA256 failed");
+  }
+  return out;
+}
+
+StatusOr<Sha256Digest> Sha256(ByteView message) {
+  if (Sha256Alg() == nullptr) return Status::Internal("SHA-256 unavailable");
+  Sha256Digest out;
+  unsigned int out_len = 0;
+  if (EVP_Digest(message.data(), message.size(), out.data(), &out_len, Sha256Alg(), nullptr) != 1 ||
+      out_len != out.size()) {
+    return Status::Internal("SHA-256 failed");
+  }
+  return out;
+}
+
+bool ConstantTimeEquals(ByteView a, ByteView b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace kms::crypto
