@@ -1,5 +1,7 @@
 #include "keys/domain_key.h"
 
+#include <algorithm>
+
 #include "common/file_util.h"
 #include "common/log.h"
 #include "crypto/hmac.h"

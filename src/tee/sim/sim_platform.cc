@@ -27,8 +27,9 @@ Bytes DefaultMeasurement(std::string_view label) {
 }
 
 Bytes GcmAad(ByteView header, ByteView aad) {
-  Bytes out(header.begin(), header.begin() + kIvOffset);
-  out.insert(out.end(), aad.begin(), aad.end());
+  Bytes out(kIvOffset + aad.size());
+  std::memcpy(out.data(), header.data(), kIvOffset);
+  if (!aad.empty()) std::memcpy(out.data() + kIvOffset, aad.data(), aad.size());
   return out;
 }
 
