@@ -1,0 +1,47 @@
+#pragma once
+// The action table: one entry per eHSM action, with its handler and how the dispatcher must
+// treat it. Handlers are plain synchronous functions; the dispatcher decides where they run.
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "api/kms_context.h"
+#include "api/reply.h"
+
+namespace kms::api {
+
+struct ActionRequest {
+  std::string appid;                   // authenticated caller; empty for GetVersion/Enroll
+  const boost::json::object& payload;  // the validated payload; {} when the body had none
+  std::string_view request_id;
+};
+
+using ActionHandler = Reply (*)(KmsContext& ctx, const ActionRequest& request);
+
+struct ActionDef {
+  std::string_view name;
+  ActionHandler handler;
+  bool authenticated;     // false only for GetVersion and Enroll (HTTP GET)
+  bool payload_required;  // the "cryptographic" group refuses a missing payload up front
+};
+
+// nullptr for an unknown action name (names are case-sensitive).
+const ActionDef* FindAction(std::string_view name);
+
+// Handlers, grouped by file in api/actions/.
+Reply GetVersion(KmsContext& ctx, const ActionRequest& r);
+Reply Enroll(KmsContext& ctx, const ActionRequest& r);
+Reply CreateKey(KmsContext& ctx, const ActionRequest& r);
+Reply ListKey(KmsContext& ctx, const ActionRequest& r);
+Reply DeleteKey(KmsContext& ctx, const ActionRequest& r);
+Reply DeleteAllKey(KmsContext& ctx, const ActionRequest& r);
+Reply EnableKey(KmsContext& ctx, const ActionRequest& r);
+Reply DisableKey(KmsContext& ctx, const ActionRequest& r);
+Reply Encrypt(KmsContext& ctx, const ActionRequest& r);
+Reply Decrypt(KmsContext& ctx, const ActionRequest& r);
+Reply GenerateDataKey(KmsContext& ctx, const ActionRequest& r);
+Reply GenerateDataKeyWithoutPlaintext(KmsContext& ctx, const ActionRequest& r);
+
+}  // namespace kms::api

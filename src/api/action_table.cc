@@ -1,0 +1,32 @@
+#include <array>
+
+#include "api/action.h"
+
+namespace kms::api {
+namespace {
+
+constexpr std::array kActions = {
+    ActionDef{"GetVersion", &GetVersion, false, false},
+    ActionDef{"Enroll", &Enroll, false, false},
+    ActionDef{"CreateKey", &CreateKey, true, true},
+    ActionDef{"Encrypt", &Encrypt, true, true},
+    ActionDef{"Decrypt", &Decrypt, true, true},
+    ActionDef{"GenerateDataKey", &GenerateDataKey, true, true},
+    ActionDef{"GenerateDataKeyWithoutPlaintext", &GenerateDataKeyWithoutPlaintext, true, true},
+    ActionDef{"ListKey", &ListKey, true, false},
+    ActionDef{"DeleteKey", &DeleteKey, true, false},
+    ActionDef{"DeleteAllKey", &DeleteAllKey, true, false},
+    ActionDef{"EnableKey", &EnableKey, true, false},
+    ActionDef{"DisableKey", &DisableKey, true, false},
+};
+
+}  // namespace
+
+const ActionDef* FindAction(std::string_view name) {
+  for (const ActionDef& a : kActions) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+}  // namespace kms::api

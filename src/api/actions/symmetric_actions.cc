@@ -1,0 +1,79 @@
+// Encrypt, Decrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext.
+
+#include <array>
+
+#include "api/action.h"
+#include "api/action_util.h"
+#include "api/cmk_resolver.h"
+#include "crypto/base64.h"
+
+namespace kms::api {
+namespace {
+
+constexpr std::string_view kDecryptFailed =
+    "Decryption failed, Please confirm that your parameters are correct.";
+
+const std::array kEncryptFields = {
+    UuidField("keyid", Presence::kRequired),
+    Base64Field("plaintext", Presence::kRequired, 1, 8192),
+    Base64Field("aad", Presence::kOptional, std::nullopt, 8192),
+};
+const std::array kDecryptFields = {
+    UuidField("keyid", Presence::kRequired),
+    Base64Field("ciphertext", Presence::kRequired, 1, 8232),
+    Base64Field("aad", Presence::kOptional, std::nullopt, 8192),
+};
+const std::array kDataKeyFields = {
+    UuidField("keyid", Presence::kRequired),
+    IntField("keylen", Presence::kRequired, 1, 1024),
+    Base64Field("aad", Presence::kOptional, std::nullopt, 8192),
+};
+
+Reply DataKey(KmsContext& ctx, const ActionRequest& r, bool with_plaintext) {
+  KMS_VALIDATE_OR_REPLY(r.payload, kDataKeyFields);
+  KMS_ASSIGN_OR_REPLY(ResolvedKey key,
+                      ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
+  size_t len = static_cast<size_t>(*GetInt(r.payload, "keylen"));
+  KMS_ASSIGN_OR_REPLY(keys::DataKey dk,
+                      ctx.vault().GenerateDataKey(key.ref, len, DecodeField(r.payload, "aad")));
+  boost::json::object result;
+  if (with_plaintext) result["plaintext"] = EncodeSecret(dk.plaintext);
+  result["ciphertext"] = crypto::Base64Encode(dk.ciphertext);
+  return Reply::Ok("success!", std::move(result));
+}
+
+}  // namespace
+
+Reply Encrypt(KmsContext& ctx, const ActionRequest& r) {
+  KMS_VALIDATE_OR_REPLY(r.payload, kEncryptFields);
+  KMS_ASSIGN_OR_REPLY(ResolvedKey key,
+                      ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
+  SecretBytes plaintext = DecodeSecretField(r.payload, "plaintext");
+  if (plaintext.size() > 6144) {
+    return Reply::BadRequest("Parameter invalid, The plaintext length error.");
+  }
+  KMS_ASSIGN_OR_REPLY(Bytes ct, ctx.vault().Encrypt(key.ref, plaintext.view(),
+                                                    DecodeField(r.payload, "aad")));
+  return Reply::Ok("success!", {{"ciphertext", crypto::Base64Encode(ct)}});
+}
+
+Reply Decrypt(KmsContext& ctx, const ActionRequest& r) {
+  KMS_VALIDATE_OR_REPLY(r.payload, kDecryptFields);
+  KMS_ASSIGN_OR_REPLY(ResolvedKey key,
+                      ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
+  auto pt = ctx.vault().Decrypt(key.ref, DecodeField(r.payload, "ciphertext"),
+                                DecodeField(r.payload, "aad"));
+  if (!pt.ok()) {
+    if (pt.status().code() == Code::kDataLoss) return Reply::BadRequest(std::string(kDecryptFailed));
+    return FromStatus(pt.status());
+  }
+  return Reply::Ok("success!", {{"plaintext", EncodeSecret(*pt)}});
+}
+
+Reply GenerateDataKey(KmsContext& ctx, const ActionRequest& r) { return DataKey(ctx, r, true); }
+
+Reply GenerateDataKeyWithoutPlaintext(KmsContext& ctx, const ActionRequest& r) {
+  return DataKey(ctx, r, false);
+}
+
+}  // namespace kms::api

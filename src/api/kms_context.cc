@@ -1,0 +1,22 @@
+#include "api/kms_context.h"
+
+namespace kms::api {
+
+StatusOr<std::shared_ptr<const store::TenantRecord>> KmsContext::GetTenant(
+    const std::string& appid) {
+  if (auto hit = tenants_.Get(appid)) return hit;
+  KMS_ASSIGN_OR_RETURN(store::TenantRecord t, store_.GetTenant(appid));
+  auto shared = std::make_shared<const store::TenantRecord>(std::move(t));
+  tenants_.Put(appid, shared);
+  return shared;
+}
+
+StatusOr<std::shared_ptr<const store::KeyRecord>> KmsContext::GetKey(const std::string& keyid) {
+  if (auto hit = keys_.Get(keyid)) return hit;
+  KMS_ASSIGN_OR_RETURN(store::KeyRecord k, store_.GetKey(keyid));
+  auto shared = std::make_shared<const store::KeyRecord>(std::move(k));
+  keys_.Put(keyid, shared);
+  return shared;
+}
+
+}  // namespace kms::api

@@ -1,0 +1,59 @@
+#pragma once
+// KmsService: the eHSM REST application. Routes `/ehsm?Action=X` (and `/ehsm/?Action=X`),
+// parses and authenticates the request, validates the payload and runs the action handler,
+// answering with the eHSM JSON envelope. Transport-independent: the HTTPS server adapts it.
+//
+// Thread-safe. Handle() never blocks: work that touches the store or does slow crypto runs on
+// the worker pool, and `done` is called from whichever thread finishes.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/kms_context.h"
+#include "api/replay_cache.h"
+#include "common/thread_pool.h"
+
+namespace kms::api {
+
+struct HttpAnswer {
+  int http_status = 200;
+  int code = 200;    // the eHSM `code` inside the body, for logs
+  std::string body;  // JSON
+};
+
+class KmsService {
+ public:
+  using Done = std::function<void(HttpAnswer)>;
+
+  KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay);
+
+  void Handle(std::string_view method, std::string_view target, std::string body, Done done);
+
+  // The synchronous core, for tests and for the pool: routes and runs one request.
+  HttpAnswer HandleNow(std::string_view method, std::string_view target, std::string_view body,
+                       std::string_view request_id);
+
+ private:
+  std::string NextRequestId();
+
+  KmsContext& ctx_;
+  ThreadPool& pool_;
+  ReplayCache& replay_;
+  std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+// Splits a request target into the path and the value of its `Action` query parameter
+// (percent-decoded). Exposed for tests.
+struct Route {
+  std::string path;
+  std::string action;
+};
+Route ParseTarget(std::string_view target);
+// True for "/ehsm" and "/ehsm/" in any letter case (Express routes case-insensitively).
+bool IsEhsmPath(std::string_view path);
+
+}  // namespace kms::api

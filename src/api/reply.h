@@ -1,0 +1,39 @@
+#pragma once
+// Reply: what an action answers. Serialised as the eHSM envelope
+// {"code":<int>,"message":"<text>","result":<object|null>}, always with HTTP 200 (clients read
+// `code`, never the HTTP status).
+
+#include <boost/json/value.hpp>
+
+#include <string>
+
+#include "common/status.h"
+
+namespace kms::api {
+
+struct Reply {
+  int code = 200;
+  std::string message;
+  boost::json::value result = boost::json::object();
+
+  static Reply Ok(std::string message, boost::json::object result = {}) {
+    return {200, std::move(message), std::move(result)};
+  }
+  static Reply BadRequest(std::string message) { return {400, std::move(message), {}}; }
+  static Reply NotFound() { return {404, "API Not Found", boost::json::object()}; }
+  static Reply ServerError(std::string message) { return {500, std::move(message), {}}; }
+};
+
+// Upstream's catch-all text for unexpected failures.
+inline constexpr std::string_view kInternalErrorMessage =
+    "Server internal error, please contact the administrator.";
+
+// Maps a Status from a lower layer to a reply: kInvalidArgument/kFailedPrecondition/
+// kPermissionDenied/kNotFound become 400 with the status message (these messages are written
+// for clients), kUnavailable 500 "Service unavailable: ..." (store down), everything else the
+// generic 500 (details go to the log only).
+Reply FromStatus(const Status& status);
+
+std::string Serialize(const Reply& reply);
+
+}  // namespace kms::api

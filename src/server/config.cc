@@ -1,0 +1,212 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace kms::server {
+namespace {
+
+std::string FindConfigPath(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--config" && i + 1 < argc) return argv[i + 1];
+    if (a.starts_with("--config=")) return std::string(a.substr(9));
+  }
+  const char* env = std::getenv("EHSM_CONFIG");
+  return env ? env : "";
+}
+
+// Flattens the top level of a TOML table to key -> string (as CLI11 would read it).
+StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  if (path.empty()) return out;
+  toml::parse_result parsed = toml::parse_file(path);
+  if (!parsed) {
+    std::ostringstream msg;
+    msg << "config file " << path << ": " << parsed.error().description() << " at line "
+        << parsed.error().source().begin.line;
+    return Status::InvalidArgument(msg.str());
+  }
+  for (auto&& [key, node] : parsed.table()) {
+    std::string value;
+    if (auto s = node.value<std::string>()) {
+      value = *s;
+    } else if (auto i = node.value<int64_t>()) {
+      value = std::to_string(*i);
+    } else if (auto b = node.value<bool>()) {
+      value = *b ? "true" : "false";
+    } else {
+      return Status::InvalidArgument("config file " + path + ": key " + std::string(key.str()) +
+                                     " must be a string, integer or boolean");
+    }
+    out.emplace(std::string(key.str()), std::move(value));
+  }
+  return out;
+}
+
+std::string EnvName(std::string_view key) {
+  std::string env = "EHSM_";
+  for (char c : key) env.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return env;
+}
+
+class Binder {
+ public:
+  Binder(CLI::App& app, const std::map<std::string, std::string>& file) : app_(app), file_(file) {}
+
+  // Registers --<flag> bound to `field`, its environment variable and its config-file key.
+  template <typename T>
+  CLI::Option* Add(const std::string& key, T& field, const std::string& help) {
+    std::string flag = "--" + key;
+    for (char& c : flag) {
+      if (c == '_') c = '-';
+    }
+    CLI::Option* opt = app_.add_option(flag, field, help)->envname(EnvName(key));
+    auto it = file_.find(key);
+    if (it != file_.end()) {
+      opt->default_val(it->second);
+      used_.insert(key);
+    } else {
+      opt->capture_default_str();
+    }
+    return opt;
+  }
+
+  // Config keys that no option consumed: reported, since a typo would otherwise go unnoticed.
+  std::vector<std::string> Unknown() const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : file_) {
+      if (!used_.count(k)) out.push_back(k);
+    }
+    return out;
+  }
+
+ private:
+  CLI::App& app_;
+  const std::map<std::string, std::string>& file_;
+  std::set<std::string> used_;
+};
+
+void FillDerived(KmsConfig& c) {
+  if (c.sqlite_path.empty()) c.sqlite_path = c.data_dir + "/kms.db";
+  if (c.platform_secret.empty()) c.platform_secret = c.data_dir + "/platform.secret";
+  if (c.audit_log.empty()) c.audit_log = c.data_dir + "/audit.log";
+  // The upstream's CouchDB environment names, used when ours are not set.
+  auto env = [](const char* n) -> std::string {
+    const char* v = std::getenv(n);
+    return v ? v : "";
+  };
+  if (c.couchdb_url.empty() && !env("EHSM_CONFIG_COUCHDB_SERVER").empty()) {
+    std::string port = env("EHSM_CONFIG_COUCHDB_PORT");
+    c.couchdb_url = "http://" + env("EHSM_CONFIG_COUCHDB_SERVER") + ":" +
+                    (port.empty() ? "5984" : port);
+  }
+  if (c.couchdb_user.empty()) c.couchdb_user = env("EHSM_CONFIG_COUCHDB_USERNAME");
+  if (c.couchdb_password.empty()) c.couchdb_password = env("EHSM_CONFIG_COUCHDB_PASSWORD");
+  if (!env("EHSM_CONFIG_COUCHDB_DB").empty() && std::getenv("EHSM_COUCHDB_DB") == nullptr) {
+    c.couchdb_db = env("EHSM_CONFIG_COUCHDB_DB");
+  }
+}
+
+Status Check(const KmsConfig& c) {
+  if (c.port < 0 || c.port > 65535) return Status::InvalidArgument("port must be 0..65535");
+  if (c.run_mode != "single" && c.run_mode != "cluster") {
+    return Status::InvalidArgument("run_mode must be single or cluster");
+  }
+  if (c.store != "sqlite" && c.store != "couchdb") {
+    return Status::InvalidArgument("store must be sqlite or couchdb");
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Status::InvalidArgument("tls_cert and tls_key must be given together");
+  }
+  if (c.max_body_bytes < 1024 || c.max_body_bytes > (64 << 20)) {
+    return Status::InvalidArgument("max_body_bytes must be 1024..67108864");
+  }
+  if (c.threads < 0 || c.workers < 0 || c.queue_limit < 1) {
+    return Status::InvalidArgument("threads and workers must be >= 0, queue_limit >= 1");
+  }
+  if (c.key_lifetime_days < 0) return Status::InvalidArgument("key_lifetime_days must be >= 0");
+  if (c.replay_capacity < 1000) return Status::InvalidArgument("replay_capacity must be >= 1000");
+  static const std::set<std::string> kLevels = {"debug", "info", "warn", "error"};
+  if (!kLevels.count(c.log_level)) {
+    return Status::InvalidArgument("log_level must be debug, info, warn or error");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string KmsConfig::Summary() const {
+  std::ostringstream s;
+  s << "mode=" << run_mode << " store=" << store;
+  if (store == "sqlite") s << " sqlite_path=" << sqlite_path;
+  if (store == "couchdb") s << " couchdb_url=" << couchdb_url << " couchdb_db=" << couchdb_db;
+  s << " host=" << host << " port=" << port << " data_dir=" << data_dir
+    << " tls=" << (tls_cert.empty() ? "self-signed" : tls_cert) << " threads=" << threads
+    << " workers=" << workers << " max_body_bytes=" << max_body_bytes
+    << " log_level=" << log_level << " audit_log=" << audit_log
+    << " key_lifetime_days=" << key_lifetime_days
+    << " config_file=" << (config_file.empty() ? "-" : config_file);
+  return s.str();
+}
+
+StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
+  KmsConfig c;
+  c.config_file = FindConfigPath(argc, argv);
+  KMS_ASSIGN_OR_RETURN(auto file, ReadConfigFile(c.config_file));
+
+  CLI::App app{"ehsm-kms: the eHSM key management service (REST over HTTPS)"};
+  app.set_version_flag("--version", "ehsm-kms 0.3.2");
+  std::string config_flag;
+  app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")
+      ->envname("EHSM_CONFIG");
+  Binder b(app, file);
+  b.Add("host", c.host, "address to listen on");
+  b.Add("port", c.port, "HTTPS port; 0 picks a free one (printed at start)");
+  b.Add("data_dir", c.data_dir, "directory for the database, sealed domain key and TLS pair");
+  b.Add("run_mode", c.run_mode, "single (domain key sealed locally) or cluster");
+  b.Add("store", c.store, "sqlite (embedded default) or couchdb");
+  b.Add("sqlite_path", c.sqlite_path, "SQLite database file (default <data_dir>/kms.db)");
+  b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
+  b.Add("tls_key", c.tls_key, "server private key (PEM)");
+  b.Add("platform_secret", c.platform_secret, "sim TEE platform secret file");
+  b.Add("threads", c.threads, "event-loop threads (0 = one per core)");
+  b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");
+  b.Add("queue_limit", c.queue_limit, "requests queued for workers before answering busy");
+  b.Add("max_body_bytes", c.max_body_bytes, "largest accepted request body");
+  b.Add("log_level", c.log_level, "debug, info, warn or error");
+  b.Add("audit_log", c.audit_log, "append-only audit log (default <data_dir>/audit.log)");
+  b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
+  b.Add("replay_capacity", c.replay_capacity, "replay-protection entries kept in memory");
+  b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms, "how long cached key records are trusted");
+  b.Add("couchdb_url", c.couchdb_url, "CouchDB URL, e.g. http://couchdb:5984");
+  b.Add("couchdb_user", c.couchdb_user, "CouchDB user");
+  b.Add("couchdb_password", c.couchdb_password, "CouchDB password (prefer the environment)");
+  b.Add("couchdb_db", c.couchdb_db, "CouchDB database name");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app.exit(e);
+    return Status::Aborted("");
+  } catch (const CLI::CallForVersion& e) {
+    app.exit(e);
+    return Status::Aborted("");
+  } catch (const CLI::ParseError& e) {
+    return Status::InvalidArgument(e.what());
+  }
+  if (auto unknown = b.Unknown(); !unknown.empty()) {
+    return Status::InvalidArgument("config file " + c.config_file + ": unknown key " +
+                                   unknown.front());
+  }
+  FillDerived(c);
+  KMS_RETURN_IF_ERROR(Check(c));
+  return c;
+}
+
+}  // namespace kms::server

@@ -1,0 +1,49 @@
+#pragma once
+// Configuration of ehsm-kms: command-line flags over environment variables over a TOML config
+// file over built-in defaults. Every setting has one name used in all three places:
+//   flag --data-dir, environment EHSM_DATA_DIR, config key data_dir.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace kms::server {
+
+struct KmsConfig {
+  std::string config_file;  // from --config / EHSM_CONFIG; empty = none
+  std::string host = "0.0.0.0";
+  int port = 9000;
+  std::string data_dir = "/var/lib/ehsm-kms";
+  std::string run_mode = "single";  // single | cluster
+  std::string store = "sqlite";     // sqlite | couchdb
+  std::string sqlite_path;          // default <data_dir>/kms.db
+  std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
+  std::string tls_key;
+  std::string platform_secret;  // sim TEE platform secret; default <data_dir>/platform.secret
+  int threads = 0;              // event loops; 0 = one per core
+  int workers = 0;              // worker pool; 0 = 4 per core (at least 8)
+  int queue_limit = 10000;      // requests waiting for a worker before "busy"
+  int64_t max_body_bytes = 100 * 1024;
+  std::string log_level = "info";
+  std::string audit_log;  // default <data_dir>/audit.log
+  int64_t key_lifetime_days = 0;  // 0 = keys never expire
+  int64_t replay_capacity = 2000000;
+  int64_t key_cache_ttl_ms = 2000;
+  // CouchDB (issue-compatible environment names are read as well).
+  std::string couchdb_url;
+  std::string couchdb_user;
+  std::string couchdb_password;  // never printed
+  std::string couchdb_db = "ehsm_kms_db";
+
+  // One line, no secrets, for the start-up log.
+  std::string Summary() const;
+};
+
+// Parses argv, the environment and the config file. On --help/--version prints and returns
+// kAborted with an empty message (caller exits 0); on bad input returns kInvalidArgument with
+// a message naming the setting.
+StatusOr<KmsConfig> LoadConfig(int argc, char** argv);
+
+}  // namespace kms::server

@@ -1,0 +1,41 @@
+// ehsm-kms: the KMS REST service. See README.md for how to run it.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "common/log.h"
+#include "server/config.h"
+#include "server/kms_server.h"
+
+int main(int argc, char** argv) {
+  auto config = kms::server::LoadConfig(argc, argv);
+  if (!config.ok()) {
+    if (config.status().code() == kms::Code::kAborted) return 0;  // --help / --version
+    std::cerr << "ehsm-kms: " << config.status().message() << "\n";
+    return 2;
+  }
+  // Block the stop signals in every thread the server creates; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = kms::server::KmsServer::Start(*config);
+  if (!server.ok()) {
+    kms::log::Error("kms.start_failed", {{"error", server.status().message()}});
+    std::cerr << "ehsm-kms: cannot start: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::printf("ehsm-kms listening on port %u\n", static_cast<unsigned>((*server)->port()));
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  kms::log::Info("kms.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*server)->Stop(/*grace_ms=*/10000);
+  return 0;
+}

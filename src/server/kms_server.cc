@@ -1,0 +1,136 @@
+#include "server/kms_server.h"
+
+#include <thread>
+
+#include "api/kms_context.h"
+#include "api/kms_service.h"
+#include "api/replay_cache.h"
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/log.h"
+#include "common/thread_pool.h"
+#include "keys/domain_key.h"
+#include "keys/key_vault.h"
+#include "net/https_server.h"
+#include "net/self_signed_cert.h"
+#include "server/store_factory.h"
+#include "tee/sim/sim_platform.h"
+
+#ifndef KMS_GIT_SHA
+#define KMS_GIT_SHA "0000000"
+#endif
+
+namespace kms::server {
+namespace {
+
+class HttpAdapter final : public net::HttpHandler {
+ public:
+  explicit HttpAdapter(api::KmsService& service) : service_(service) {}
+  void Handle(net::HttpRequest request, net::Responder respond) override {
+    service_.Handle(request.method, request.target, std::move(request.body),
+                    [respond = std::move(respond)](api::HttpAnswer a) {
+                      respond(net::HttpResponse{.status = a.http_status,
+                                                .content_type = "application/json",
+                                                .body = std::move(a.body),
+                                                .close = false});
+                    });
+  }
+
+ private:
+  api::KmsService& service_;
+};
+
+StatusOr<net::PemPair> LoadTls(const KmsConfig& c) {
+  if (c.tls_cert.empty()) return net::LoadOrCreateSelfSigned(c.data_dir);
+  KMS_ASSIGN_OR_RETURN(Bytes cert, ReadFileBytes(c.tls_cert));
+  KMS_ASSIGN_OR_RETURN(Bytes key, ReadFileBytes(c.tls_key));
+  return net::PemPair{std::string(AsChars(cert)), std::string(AsChars(key))};
+}
+
+log::Level ParseLevel(const std::string& s) {
+  if (s == "debug") return log::Level::kDebug;
+  if (s == "warn") return log::Level::kWarn;
+  if (s == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+int Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+class KmsServerImpl final : public KmsServer {
+ public:
+  Status Init(const KmsConfig& c) {
+    KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
+    log::Init({.level = ParseLevel(c.log_level), .audit_path = c.audit_log});
+    log::Info("kms.config", {{"summary", c.Summary()}});
+    if (c.run_mode == "cluster") {
+      return Status::FailedPrecondition(
+          "run_mode cluster needs the domain key from ehsm-dkeycache, which this build does "
+          "not include yet; use run_mode single");
+    }
+    KMS_ASSIGN_OR_RETURN(store_, OpenStore(c));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
+                                                            .identity = {}}));
+    KMS_ASSIGN_OR_RETURN(int64_t objects, store_->CountWrappedObjects());
+    KMS_ASSIGN_OR_RETURN(auto dk, keys::LoadOrCreateSealedDomainKey(
+                                      *platform_, c.data_dir + "/domain_key.sealed", objects));
+    vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
+    api::ServiceOptions options{.git_sha = KMS_GIT_SHA,
+                                .key_lifetime_ms = c.key_lifetime_days * 24 * 3600 * 1000,
+                                .key_cache_ttl_ms = c.key_cache_ttl_ms};
+    context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
+                                                 options);
+    int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());
+    pool_ = std::make_unique<ThreadPool>(workers, c.queue_limit);
+    KMS_ASSIGN_OR_RETURN(replay_, api::ReplayCache::Create(SystemClock::Instance(),
+                                                           c.replay_capacity));
+    service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
+    adapter_ = std::make_unique<HttpAdapter>(*service_);
+    KMS_ASSIGN_OR_RETURN(net::PemPair tls, LoadTls(c));
+    net::HttpsServerOptions http{.host = c.host,
+                                 .port = static_cast<uint16_t>(c.port),
+                                 .threads = c.threads,
+                                 .max_body_bytes = static_cast<size_t>(c.max_body_bytes),
+                                 .cert_pem = std::move(tls.cert_pem),
+                                 .key_pem = std::move(tls.key_pem)};
+    KMS_ASSIGN_OR_RETURN(http_, net::HttpsServer::Start(http, *adapter_));
+    log::Info("kms.started", {{"port", http_->port()}, {"store", store_->Describe()},
+                              {"dk_id", vault_->domain_key().IdHex()}});
+    return Status::Ok();
+  }
+
+  uint16_t port() const override { return http_->port(); }
+
+  void Stop(int grace_ms) override {
+    if (http_) {
+      http_->Stop(grace_ms);
+      http_->Wait();
+    }
+    if (pool_) pool_->Shutdown();
+    log::Info("kms.stopped");
+    log::Flush();
+  }
+
+  ~KmsServerImpl() override { Stop(0); }
+
+ private:
+  // Declaration order is destruction order in reverse: the listener goes first.
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<tee::SimPlatform> platform_;
+  std::unique_ptr<keys::KeyVault> vault_;
+  std::unique_ptr<api::KmsContext> context_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<api::ReplayCache> replay_;
+  std::unique_ptr<api::KmsService> service_;
+  std::unique_ptr<HttpAdapter> adapter_;
+  std::unique_ptr<net::HttpsServer> http_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(const KmsConfig& config) {
+  auto server = std::make_unique<KmsServerImpl>();
+  KMS_RETURN_IF_ERROR(server->Init(config));
+  return std::unique_ptr<KmsServer>(std::move(server));
+}
+
+}  // namespace kms::server
