@@ -1,0 +1,40 @@
+#pragma once
+// KmsProcess: runs the real ehsm-kms binary for integration tests, on port 0 with a temporary
+// data directory, and stops it with SIGTERM.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace kms::testing {
+
+class KmsProcess {
+ public:
+  // Path of the binary under test.
+  static std::string BinaryPath();
+
+  // Starts `ehsm-kms --port 0 --data-dir <data_dir> <extra_args...>` and waits (up to 30 s) for
+  // its "listening on port N" line. On failure port() is 0 and output() says why.
+  KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args = {});
+  ~KmsProcess();
+  KmsProcess(const KmsProcess&) = delete;
+  KmsProcess& operator=(const KmsProcess&) = delete;
+
+  uint16_t port() const { return port_; }
+  bool running() const { return pid_ > 0; }
+  // Sends SIGTERM and waits; returns the exit status (or -1).
+  int Stop();
+  // Waits for the process to exit by itself (up to 30 s); returns its exit status or -1.
+  int WaitExit();
+  // Everything the process wrote to stdout and stderr so far.
+  std::string output() const;
+
+ private:
+  pid_t pid_ = -1;
+  int exit_code_ = -1;  // set when the process exited before listening
+  uint16_t port_ = 0;
+  std::string log_path_;
+};
+
+}  // namespace kms::testing
