@@ -1,0 +1,46 @@
+#pragma once
+// Internal to the transport: one TLS HTTP/1.1 connection, served by one coroutine on one
+// worker's io_context. Requests on a connection are handled one at a time, so pipelined
+// requests are answered in order.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <functional>
+#include <list>
+
+#include "net/http_types.h"
+#include "net/https_server.h"
+
+namespace kms::net::internal {
+
+class Connection;
+
+// What the connections of one worker share. Touched only on that worker's thread, except by
+// the teardown functions below, which run after the thread has exited.
+struct WorkerShared {
+  boost::asio::io_context* ioc = nullptr;
+  boost::asio::ssl::context* tls = nullptr;
+  HttpHandler* handler = nullptr;
+  const HttpsServerOptions* options = nullptr;
+  bool stopping = false;    // finish the current request, reply with `Connection: close`
+  bool torn_down = false;   // the io_context is going away; connections only clean up
+  std::function<void()> on_drained;  // called when stopping and the last connection is gone
+  std::list<Connection*> connections;
+};
+
+// Serves `socket` until the peer closes, a timeout expires, an error occurs or the worker stops.
+boost::asio::awaitable<void> ServeConnection(WorkerShared& worker,
+                                             boost::asio::ip::tcp::socket socket);
+
+// On the worker thread, with `worker.stopping` already set: closes connections that are idle
+// (in the TLS handshake or between requests); busy ones close after their current reply.
+void InterruptIdleConnections(WorkerShared& worker);
+
+// After the worker thread has exited and before its io_context is destroyed: from now on,
+// Responders still held by the application drop their reply instead of posting it.
+void DetachResponders(WorkerShared& worker);
+
+}  // namespace kms::net::internal

@@ -1,0 +1,178 @@
+#include "net/self_signed_cert.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "crypto/ossl_ptr.h"
+
+namespace kms::net {
+namespace {
+
+using crypto::OsslPtr;
+using ::testing::HasSubstr;
+
+OsslPtr<X509> ParseCert(const std::string& pem) {
+  OsslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return OsslPtr<X509>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+
+OsslPtr<EVP_PKEY> ParseKey(const std::string& pem) {
+  OsslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return OsslPtr<EVP_PKEY>(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+}
+
+std::string SerialHex(X509* cert) {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  char* hex = BN_bn2hex(bn);
+  std::string out(hex);
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return out;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = ::testing::TempDir() + "kms_cert_XXXXXX";
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(MakeSelfSignedCert, ProducesServerCertificateForLocalhost) {
+  auto pair = MakeSelfSignedCert("kms.example", 30);
+  ASSERT_TRUE(pair.ok()) << pair.status().ToString();
+  OsslPtr<X509> cert = ParseCert(pair->cert_pem);
+  OsslPtr<EVP_PKEY> key = ParseKey(pair->key_pem);
+  ASSERT_TRUE(cert);
+  ASSERT_TRUE(key);
+
+  EXPECT_EQ(X509_get_version(cert.get()), X509_VERSION_3);
+  EXPECT_EQ(X509_check_private_key(cert.get(), key.get()), 1);
+  EXPECT_EQ(X509_verify(cert.get(), key.get()), 1);  // self-signed by this key
+  EXPECT_TRUE(EVP_PKEY_is_a(key.get(), "EC"));
+  char group[64] = {};
+  size_t len = 0;
+  ASSERT_EQ(EVP_PKEY_get_group_name(key.get(), group, sizeof(group), &len), 1);
+  EXPECT_STREQ(group, "prime256v1");
+
+  char cn[128] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof(cn));
+  EXPECT_STREQ(cn, "kms.example");
+
+  EXPECT_EQ(X509_check_host(cert.get(), "localhost", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert.get(), "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert.get(), "::1", 0), 1);
+  EXPECT_EQ(X509_check_host(cert.get(), "example.com", 0, 0, nullptr), 0);
+
+  EXPECT_EQ(X509_check_ca(cert.get()), 0);
+  EXPECT_NE(X509_get_extension_flags(cert.get()) & EXFLAG_BCONS, 0u);
+  EXPECT_EQ(X509_get_key_usage(cert.get()), static_cast<uint32_t>(KU_DIGITAL_SIGNATURE));
+  EXPECT_EQ(X509_get_extended_key_usage(cert.get()), static_cast<uint32_t>(XKU_SSL_SERVER));
+
+  // Valid now, and not for longer than asked.
+  EXPECT_LT(X509_cmp_current_time(X509_get0_notBefore(cert.get())), 0);
+  EXPECT_GT(X509_cmp_current_time(X509_get0_notAfter(cert.get())), 0);
+  time_t in_31_days = time(nullptr) + 31 * 86400;
+  EXPECT_LT(X509_cmp_time(X509_get0_notAfter(cert.get()), &in_31_days), 0);
+}
+
+TEST(MakeSelfSignedCert, SerialsAndKeysDiffer) {
+  auto a = MakeSelfSignedCert("a", 1);
+  auto b = MakeSelfSignedCert("a", 1);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(SerialHex(ParseCert(a->cert_pem).get()), SerialHex(ParseCert(b->cert_pem).get()));
+  EXPECT_NE(a->key_pem, b->key_pem);
+}
+
+TEST(MakeSelfSignedCert, RejectsBadArguments) {
+  EXPECT_FALSE(MakeSelfSignedCert("", 1).ok());
+  EXPECT_FALSE(MakeSelfSignedCert("x", 0).ok());
+}
+
+TEST(LoadOrCreateSelfSigned, CreatesFilesWithPrivateKeyMode0600) {
+  TempDir dir;
+  auto pair = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_TRUE(pair.ok()) << pair.status().ToString();
+  struct stat st;
+  ASSERT_EQ(::stat((dir.path() + "/tls.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((dir.path() + "/tls.crt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(X509_check_private_key(ParseCert(pair->cert_pem).get(), ParseKey(pair->key_pem).get()),
+            1);
+  // No temporary files left behind.
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 2);
+}
+
+TEST(LoadOrCreateSelfSigned, SecondCallLoadsInsteadOfRegenerating) {
+  TempDir dir;
+  auto first = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(first->cert_pem, second->cert_pem);
+  EXPECT_EQ(first->key_pem, second->key_pem);
+}
+
+TEST(LoadOrCreateSelfSigned, CreatesMissingDirectory) {
+  TempDir dir;
+  std::string sub = dir.path() + "/tls";
+  ASSERT_TRUE(LoadOrCreateSelfSigned(sub).ok());
+  EXPECT_TRUE(std::filesystem::exists(sub + "/tls.key"));
+}
+
+TEST(LoadOrCreateSelfSigned, OnlyKeyPresentNamesMissingCertificate) {
+  TempDir dir;
+  ASSERT_TRUE(LoadOrCreateSelfSigned(dir.path()).ok());
+  std::filesystem::remove(dir.path() + "/tls.crt");
+  auto pair = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_FALSE(pair.ok());
+  EXPECT_EQ(pair.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(pair.status().message(), HasSubstr("tls.crt is missing"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/tls.crt"));  // nothing regenerated
+}
+
+TEST(LoadOrCreateSelfSigned, OnlyCertificatePresentNamesMissingKey) {
+  TempDir dir;
+  ASSERT_TRUE(LoadOrCreateSelfSigned(dir.path()).ok());
+  std::filesystem::remove(dir.path() + "/tls.key");
+  auto pair = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_FALSE(pair.ok());
+  EXPECT_THAT(pair.status().message(), HasSubstr("tls.key is missing"));
+}
+
+TEST(LoadOrCreateSelfSigned, LoadsUserSuppliedFilesAsTheyAre) {
+  TempDir dir;
+  std::ofstream(dir.path() + "/tls.crt") << "CERT";
+  std::ofstream(dir.path() + "/tls.key") << "KEY";
+  auto pair = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_TRUE(pair.ok()) << pair.status().ToString();
+  EXPECT_EQ(pair->cert_pem, "CERT");
+  EXPECT_EQ(pair->key_pem, "KEY");
+}
+
+}  // namespace
+}  // namespace kms::net
