@@ -136,11 +136,11 @@ Status Db::Exec(const char* sql) {
   return Status(status.code(), "exec: " + message + " (sqlite code " + std::to_string(rc) + ")");
 }
 
-StatusOr<Stmt> Db::Prepare(const std::string& sql) {
+StatusOr<Stmt> Db::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Stmt(db_, it->second);
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return FromSqlite(rc, db_, "prepare");
   cache_.emplace(sql, stmt);

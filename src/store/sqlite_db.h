@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ Status FromSqlite(int rc, sqlite3* db, std::string_view what);
 
 // True for SQLITE_CONSTRAINT and its extended codes.
 inline bool IsConstraint(int rc) { return (rc & 0xff) == SQLITE_CONSTRAINT; }
+// True when an insert collided with an existing primary key or unique value.
+inline bool IsDuplicate(int rc) {
+  return rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE;
+}
 
 class Db;
 
@@ -91,7 +96,7 @@ class Db {
   Status Exec(const char* sql);
   // Returns the cached statement for `sql`, preparing it on first use. The returned Stmt must be
   // destroyed before the same SQL is prepared again from this Db.
-  StatusOr<Stmt> Prepare(const std::string& sql);
+  StatusOr<Stmt> Prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   int64_t Changes() const { return sqlite3_changes64(db_); }
   // False while a transaction is open (sqlite rolls back by itself after some errors).
@@ -102,7 +107,12 @@ class Db {
   explicit Db(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Transparent hashing lets Prepare() look up a string_view without building a std::string.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
 
 // A transaction on a Db. Begin() takes the write lock at once (BEGIN IMMEDIATE) so a

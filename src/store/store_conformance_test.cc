@@ -391,8 +391,12 @@ TEST_P(StoreConformanceTest, DeleteKeyReportsExistenceAndRespectsCreator) {
 }
 
 TEST_P(StoreConformanceTest, DeleteAllKeysCountsAndLeavesOtherCreatorsAlone) {
-  for (int i = 0; i < 5; ++i) ASSERT_OK(store_->CreateKey(MakeKey("a-" + std::to_string(i), "app-1")));
-  for (int i = 0; i < 3; ++i) ASSERT_OK(store_->CreateKey(MakeKey("b-" + std::to_string(i), "app-2")));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(store_->CreateKey(MakeKey("a-" + std::to_string(i), "app-1")));
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(store_->CreateKey(MakeKey("b-" + std::to_string(i), "app-2")));
+  }
   ASSERT_OK(store_->CreateTenant(MakeTenant("app-1")));
 
   StatusOr<int64_t> n = store_->DeleteAllKeys("app-1");
