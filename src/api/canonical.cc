@@ -52,6 +52,7 @@ bool IsSkipped(const json::value& v, EmptyValues mode) {
 }
 
 void AppendEntries(std::vector<Entry>& entries, EmptyValues mode, std::string& out);
+void AppendValue(const json::value& value, EmptyValues mode, std::string& out);
 
 void AppendObject(const json::object& obj, EmptyValues mode, std::string& out) {
   std::vector<Entry> entries;
@@ -81,25 +82,29 @@ void AppendEntries(std::vector<Entry>& entries, EmptyValues mode, std::string& o
     first = false;
     out.append(key);
     out.push_back('=');
-    switch (value->kind()) {
-      case json::kind::object:
-        AppendObject(value->get_object(), mode, out);
-        break;
-      case json::kind::array:
-        AppendArray(value->get_array(), mode, out);
-        break;
-      case json::kind::string:
-        out.append(value->get_string());
-        break;
-      case json::kind::bool_:
-        out.append(value->get_bool() ? "true" : "false");
-        break;
-      case json::kind::null:
-        break;
-      default:
-        out.append(JsNumberToString(JsonNumberAsDouble(*value)));
-        break;
-    }
+    AppendValue(*value, mode, out);
+  }
+}
+
+void AppendValue(const json::value& value, EmptyValues mode, std::string& out) {
+  switch (value.kind()) {
+    case json::kind::object:
+      AppendObject(value.get_object(), mode, out);
+      break;
+    case json::kind::array:
+      AppendArray(value.get_array(), mode, out);
+      break;
+    case json::kind::string:
+      out.append(value.get_string());
+      break;
+    case json::kind::bool_:
+      out.append(value.get_bool() ? "true" : "false");
+      break;
+    case json::kind::null:
+      break;
+    default:
+      out.append(JsNumberToString(JsonNumberAsDouble(value)));
+      break;
   }
 }
 
@@ -108,6 +113,12 @@ void AppendEntries(std::vector<Entry>& entries, EmptyValues mode, std::string& o
 std::string Canonicalize(const boost::json::object& obj, EmptyValues mode) {
   std::string out;
   AppendObject(obj, mode, out);
+  return out;
+}
+
+std::string CanonicalText(const boost::json::value& v, EmptyValues mode) {
+  std::string out;
+  if (!IsSkipped(v, mode)) AppendValue(v, mode, out);
   return out;
 }
 

@@ -12,6 +12,7 @@
 // input, which Boost.JSON's parser bounds (32 by default).
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <string>
 
@@ -24,6 +25,10 @@ enum class EmptyValues {
 
 // canon(obj) of the upstream service (kDrop) or its Python-SDK variant (kKeep).
 std::string Canonicalize(const boost::json::object& obj, EmptyValues mode = EmptyValues::kDrop);
+
+// The text canon() writes after "k=" for a value `v`: canon(v) for objects and arrays, String(v)
+// otherwise, and "" for a value canon() would skip.
+std::string CanonicalText(const boost::json::value& v, EmptyValues mode);
 
 // canon({appid, nonce, timestamp, payload}) with the values taken verbatim from the request
 // `body`; fields absent from the body are absent from the signed object. Other body fields
