@@ -77,7 +77,7 @@ bool IsEhsmPath(std::string_view path) {
 }
 
 KmsService::KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay)
-    : ctx_(ctx), pool_(pool), replay_(replay) {
+    : ctx_(ctx), pool_(pool), verifier_(ctx), authenticator_(ctx.clock(), verifier_, replay) {
   auto prefix = crypto::RandomBytes(4);
   id_prefix_ = prefix.ok() ? HexEncode(*prefix) : "00000000";
 }
@@ -117,17 +117,15 @@ HttpAnswer KmsService::HandleNow(std::string_view method, std::string_view targe
     }
     auto parsed = ParseJson(body);
     if (!parsed.ok()) return Answer(Reply::BadRequest("Invalid JSON"));
-    const boost::json::object& envelope =
-        parsed->is_object() ? parsed->get_object() : EmptyObject();
-    AuthOutcome auth = AuthenticateRequest(ctx_, replay_, envelope,
-                                           def != nullptr && def->payload_required);
-    if (!auth.ok) return Answer(auth.failure);
-    appid = auth.appid;
+    AuthOutcome auth =
+        authenticator_.Authenticate(*parsed, def != nullptr && def->payload_required);
+    if (!auth.ok()) {
+      return Answer(Reply::BadRequest(std::string(auth.failure().message)));
+    }
+    appid = auth.result().appid;
     if (def == nullptr || method != "POST") return Answer(Reply::NotFound());
-    const boost::json::value* p = envelope.if_contains("payload");
-    const boost::json::object& payload =
-        (p != nullptr && p->is_object()) ? p->get_object() : EmptyObject();
-    return Answer(def->handler(ctx_, {appid, payload, request_id}));
+    const boost::json::object* payload = auth.result().payload;
+    return Answer(def->handler(ctx_, {appid, payload ? *payload : EmptyObject(), request_id}));
   }();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - start)

@@ -14,6 +14,8 @@
 
 #include "api/kms_context.h"
 #include "api/replay_cache.h"
+#include "api/request_auth.h"
+#include "api/tenant_mac_verifier.h"
 #include "common/thread_pool.h"
 
 namespace kms::api {
@@ -41,7 +43,8 @@ class KmsService {
 
   KmsContext& ctx_;
   ThreadPool& pool_;
-  ReplayCache& replay_;
+  TenantMacVerifier verifier_;
+  RequestAuthenticator authenticator_;
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{1};
 };

@@ -26,14 +26,17 @@ std::string FindConfigPath(int argc, char** argv) {
 StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
   std::map<std::string, std::string> out;
   if (path.empty()) return out;
-  toml::parse_result parsed = toml::parse_file(path);
-  if (!parsed) {
+  toml::table parsed;
+  try {
+    // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
+    parsed = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
     std::ostringstream msg;
-    msg << "config file " << path << ": " << parsed.error().description() << " at line "
-        << parsed.error().source().begin.line;
+    msg << "config file " << path << ": " << e.description() << " at line "
+        << e.source().begin.line;
     return Status::InvalidArgument(msg.str());
   }
-  for (auto&& [key, node] : parsed.table()) {
+  for (auto&& [key, node] : parsed) {
     std::string value;
     if (auto s = node.value<std::string>()) {
       value = *s;

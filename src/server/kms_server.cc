@@ -101,6 +101,8 @@ class KmsServerImpl final : public KmsServer {
   uint16_t port() const override { return http_->port(); }
 
   void Stop(int grace_ms) override {
+    if (stopped_) return;
+    stopped_ = true;
     if (http_) {
       http_->Stop(grace_ms);
       http_->Wait();
@@ -123,6 +125,7 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<api::KmsService> service_;
   std::unique_ptr<HttpAdapter> adapter_;
   std::unique_ptr<net::HttpsServer> http_;
+  bool stopped_ = false;
 };
 
 }  // namespace

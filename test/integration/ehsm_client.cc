@@ -38,7 +38,12 @@ std::string EhsmClient::SignedBody(const Credentials& who, const boost::json::ob
   boost::json::object body;
   body["appid"] = who.appid;
   body["timestamp"] = o.timestamp.value_or(NowMs());
-  if (o.nonce) body["nonce"] = *o.nonce;
+  // A fresh nonce per request: without one, two requests in the same millisecond are replays.
+  if (o.nonce) {
+    body["nonce"] = *o.nonce;
+  } else if (!o.no_nonce) {
+    body["nonce"] = "it-" + std::to_string(++nonce_counter_);
+  }
   if (!o.omit_payload) body["payload"] = payload;
   std::string signing = api::SigningString(
       body, o.keep_empty_values ? api::EmptyValues::kKeep : api::EmptyValues::kDrop);

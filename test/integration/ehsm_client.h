@@ -19,7 +19,8 @@ struct Credentials {
 };
 
 struct CallOptions {
-  std::optional<std::string> nonce;
+  std::optional<std::string> nonce;  // default: a fresh one per request
+  bool no_nonce = false;             // send none, as BigDL's client does
   std::optional<std::string> timestamp;  // default: now in ms
   std::optional<std::string> sign;       // default: computed
   bool keep_empty_values = false;        // sign as the Python SDK does ("k=")
@@ -51,6 +52,7 @@ class EhsmClient {
  private:
   net::testing::TestHttpsClient http_;
   Credentials creds_;
+  uint64_t nonce_counter_ = 0;
 };
 
 // Convenience accessors for replies.

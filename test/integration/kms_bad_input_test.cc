@@ -1,5 +1,6 @@
 // Bad requests against the real binary: each gets the contract's code and message.
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "crypto/base64.h"

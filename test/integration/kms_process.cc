@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -31,7 +32,9 @@ int WaitFor(pid_t pid, int timeout_ms) {
 std::string KmsProcess::BinaryPath() { return std::string(KMS_BINARY_DIR) + "/bin/ehsm-kms"; }
 
 KmsProcess::KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args) {
-  log_path_ = data_dir + ".out";
+  static int instance = 0;
+  log_path_ = data_dir + ".out." + std::to_string(++instance);
+  std::filesystem::create_directories(std::filesystem::path(data_dir).parent_path());
   std::vector<std::string> args = {BinaryPath(), "--port", "0", "--data-dir", data_dir};
   if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end()) {
     args.insert(args.end(), {"--log-level", "warn"});
