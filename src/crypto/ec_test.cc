@@ -4,6 +4,8 @@
 
 #include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "crypto/pkey_pem.h"
 #include "crypto/rsa.h"
@@ -134,6 +136,33 @@ TEST_F(EcP256, KeyTypesDoNotMix) {
                 .status()
                 .code(),
             Code::kInvalidArgument);
+}
+
+// Const methods share one EVP_PKEY across threads.
+TEST(Ec, ConcurrentUseOfOneKey) {
+  auto ec = EcKey::Generate(EcCurve::kP256);
+  auto sm2 = Sm2Key::Generate();
+  ASSERT_TRUE(ec.ok());
+  ASSERT_TRUE(sm2.ok());
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        Bytes msg = {static_cast<uint8_t>(t), static_cast<uint8_t>(i)};
+        auto s1 = (*ec)->Sign(DigestAlg::kSha256, MessageType::kRaw, msg);
+        auto s2 = (*sm2)->Sign(msg);
+        auto ct = (*sm2)->Encrypt(msg);
+        if (!s1.ok() || !s2.ok() || !ct.ok() ||
+            !*(*ec)->Verify(DigestAlg::kSha256, MessageType::kRaw, msg, *s1) ||
+            !*(*sm2)->Verify(msg, *s2) || !(*sm2)->Decrypt(*ct).ok()) {
+          ++failures[static_cast<size_t>(t)];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
 }
 
 TEST(Ec, InteroperatesWithOpensslCli) {
