@@ -2,6 +2,9 @@
 // OsslPtr<T>: unique ownership of OpenSSL objects, one deleter per type.
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/x509.h>
@@ -33,6 +36,9 @@ KMS_OSSL_DELETER(BIO, BIO_free_all);
 KMS_OSSL_DELETER(X509, X509_free);
 KMS_OSSL_DELETER(X509_NAME, X509_NAME_free);
 KMS_OSSL_DELETER(ASN1_INTEGER, ASN1_INTEGER_free);
+KMS_OSSL_DELETER(BIGNUM, BN_free);
+KMS_OSSL_DELETER(OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free);
+KMS_OSSL_DELETER(OSSL_DECODER_CTX, OSSL_DECODER_CTX_free);
 
 #undef KMS_OSSL_DELETER
 
