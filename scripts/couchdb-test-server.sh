@@ -4,6 +4,8 @@
 #
 #   couchdb-test-server.sh install
 #   couchdb-test-server.sh start --dir DIR [--port PORT] [--in-memory]   # prints the URL
+#
+# Without --port a free port is picked at random (retried if taken).
 #   couchdb-test-server.sh stop --dir DIR
 #
 # DIR holds the pid file, the logs and (unless --in-memory) the databases, so a server started
@@ -32,8 +34,31 @@ install() {
   [ -x "$BIN" ] || die "install failed: $BIN missing"
 }
 
+# Starts the server on port $1; prints its URL. Fails when the port is taken or the server dies.
+start_on() {
+  local port="$1" url="http://127.0.0.1:$1"
+  # Something already answering there would pass the readiness check below by mistake.
+  if curl -s -m 1 "$url/" >/dev/null 2>&1; then return 1; fi
+  # pouchdb-server writes log.txt and config.json into its working directory.
+  (cd "$DIR" && exec setsid "$BIN" --host 127.0.0.1 --port "$port" --dir "$DIR/data" \
+      --config "$DIR/config.json" --no-stdout-logs $MEMORY \
+      </dev/null >"$DIR/server.log" 2>&1) &
+  echo $! >"$PIDFILE"
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+      tail -n 5 "$DIR/server.log" >&2 || true
+      return 1
+    fi
+    if curl -sf -m 2 "$url/" >/dev/null 2>&1; then echo "$url"; return 0; fi
+    sleep 0.2
+  done
+  kill "$(cat "$PIDFILE")" 2>/dev/null || true
+  echo "couchdb-test-server: no answer on $url within 60 s" >&2
+  return 1
+}
+
 cmd="${1:-}"; shift || true
-DIR=""; PORT=15984; MEMORY=""
+DIR=""; PORT=auto; MEMORY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
@@ -56,21 +81,12 @@ case "$cmd" in
     if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
       die "already running (pid $(cat "$PIDFILE")); stop it first"
     fi
-    # pouchdb-server writes log.txt and config.json into its working directory.
-    (cd "$DIR" && exec setsid "$BIN" --host 127.0.0.1 --port "$PORT" --dir "$DIR/data" \
-        --config "$DIR/config.json" --no-stdout-logs $MEMORY \
-        </dev/null >"$DIR/server.log" 2>&1) &
-    echo $! >"$PIDFILE"
-    URL="http://127.0.0.1:$PORT"
-    for _ in $(seq 1 300); do
-      if curl -sf -m 2 "$URL/" >/dev/null 2>&1; then echo "$URL"; exit 0; fi
-      if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-        tail -n 20 "$DIR/server.log" >&2 || true
-        die "server exited during start"
-      fi
-      sleep 0.2
+    for _ in $(seq 1 10); do
+      if [ "$PORT" = auto ]; then try=$((20000 + RANDOM % 20000)); else try="$PORT"; fi
+      if start_on "$try"; then exit 0; fi
+      [ "$PORT" = auto ] || break
     done
-    die "server did not answer on $URL within 60 s"
+    die "could not start a server (log: $DIR/server.log)"
     ;;
   stop)
     [ -n "$DIR" ] || die "stop needs --dir"
