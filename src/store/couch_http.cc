@@ -129,6 +129,9 @@ StatusOr<HttpResponse> CouchHttp::Request(std::string_view method, std::string_v
   }
 
   CURLcode rc = curl_easy_perform(curl);
+  // The handle outlives these locals in the pool.
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, nullptr);
   if (rc != CURLE_OK) {
     // The reason names host and port only: credentials travel in options, never in the URL.
     std::string reason = error[0] != '\0' ? std::string(error) : curl_easy_strerror(rc);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <random>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 
 #include "common/log.h"
@@ -214,18 +215,23 @@ StatusOr<std::vector<json::object>> CouchStore::FindKeys(const std::string& crea
 
 StatusOr<std::vector<KeyRecord>> CouchStore::ListKeys(const std::string& creator) {
   std::vector<KeyRecord> keys;
+  std::unordered_set<std::string> seen;
   std::string after;
   // A short page does not mean the end: pouchdb-server applies the limit before dropping the
-  // `$gt` boundary row. Only an empty page does.
+  // `$gt` boundary row. Only an empty page does. The order is the server's string collation
+  // (ICU on CouchDB), which `$gt` follows too, so `after` is taken as the server gives it.
   while (true) {
     KMS_ASSIGN_OR_RETURN(std::vector<json::object> page, FindKeys(creator, after, false));
     if (page.empty()) break;
+    size_t fresh = 0;
     for (const json::object& doc : page) {
       KMS_ASSIGN_OR_RETURN(KeyRecord key, couch::ParseKey(doc));
-      if (key.keyid <= after) return Status::Internal("couchdb _find: keys out of order");
       after = key.keyid;
+      if (!seen.insert(key.keyid).second) continue;
+      ++fresh;
       keys.push_back(std::move(key));
     }
+    if (fresh == 0) return Status::Internal("couchdb _find: key paging made no progress");
   }
   std::sort(keys.begin(), keys.end(), [](const KeyRecord& a, const KeyRecord& b) {
     if (a.creation_date_ms != b.creation_date_ms) return a.creation_date_ms < b.creation_date_ms;
@@ -357,27 +363,28 @@ StatusOr<int64_t> CouchStore::DeleteAllKeys(const std::string& creator) {
 StatusOr<int64_t> CouchStore::CountPrefix(std::string_view prefix) {
   const std::string end = std::string(prefix) + "\xEF\xBF\xB0";  // U+FFF0 sorts after any id
   int64_t count = 0;
-  std::string last;
+  std::string next(prefix);
+  // Each page asks for one row more than it counts; that row's id starts the next page
+  // (inclusive), which stays correct even if documents are deleted between pages.
   while (true) {
-    std::string path = db_path_ + "/_all_docs?limit=" + std::to_string(options_.page_size) +
-                       "&endkey=" + JsonParam(end);
-    // Resume after the last id seen: keyset paging stays correct while documents come and go.
-    path += last.empty() ? "&startkey=" + JsonParam(prefix)
-                         : "&startkey=" + JsonParam(last) + "&skip=1";
+    std::string path = db_path_ + "/_all_docs?limit=" + std::to_string(options_.page_size + 1) +
+                       "&startkey=" + JsonParam(next) + "&endkey=" + JsonParam(end);
     KMS_ASSIGN_OR_RETURN(Reply reply, Call("GET", path));
     if (reply.status != 200) return Unexpected("list documents", reply);
     const json::value* rows =
         reply.body.is_object() ? reply.body.as_object().if_contains("rows") : nullptr;
     if (rows == nullptr || !rows->is_array()) return Status::Internal("couchdb _all_docs: no rows");
-    if (rows->as_array().empty()) break;
-    for (const json::value& row : rows->as_array()) {
-      const json::value* id = row.is_object() ? row.as_object().if_contains("id") : nullptr;
-      if (id == nullptr || !id->is_string()) return Status::Internal("couchdb _all_docs: row id");
-      last = std::string(id->get_string());
-      ++count;
+    const json::array& list = rows->as_array();
+    if (static_cast<int>(list.size()) <= options_.page_size) {
+      return count + static_cast<int64_t>(list.size());
     }
+    count += options_.page_size;
+    const json::value& last = list[options_.page_size];
+    const json::value* id = last.is_object() ? last.as_object().if_contains("id") : nullptr;
+    if (id == nullptr || !id->is_string()) return Status::Internal("couchdb _all_docs: row id");
+    if (id->get_string() == next) return Status::Internal("couchdb _all_docs: no progress");
+    next = std::string(id->get_string());
   }
-  return count;
 }
 
 StatusOr<int64_t> CouchStore::CountWrappedObjects() {
