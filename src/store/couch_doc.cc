@@ -70,8 +70,12 @@ StatusOr<Bytes> GetBlob(const json::object& doc, std::string_view kind, std::str
 
 }  // namespace
 
-std::string TenantDocId(std::string_view appid) { return std::string(kTenantPrefix) + std::string(appid); }
-std::string KeyDocId(std::string_view keyid) { return std::string(kKeyPrefix) + std::string(keyid); }
+std::string TenantDocId(std::string_view appid) {
+  return std::string(kTenantPrefix) + std::string(appid);
+}
+std::string KeyDocId(std::string_view keyid) {
+  return std::string(kKeyPrefix) + std::string(keyid);
+}
 
 void PutTenant(const TenantRecord& tenant, json::object& doc) {
   doc["_id"] = TenantDocId(tenant.appid);

@@ -9,10 +9,9 @@
 // `rev_n` is the store's int64 revision (records.h); CouchDB's own `_rev` is what makes the
 // conditional write safe and is never exposed.
 
+#include <boost/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "common/bytes.h"
 #include "common/status.h"

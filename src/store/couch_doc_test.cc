@@ -36,8 +36,8 @@ TEST(CouchBase64, RoundTripsEveryLengthAndByteValue) {
 }
 
 TEST(CouchBase64, RejectsMalformedText) {
-  for (const char* bad : {"Zg=", "Zg", "Z===", "Zh==", "Zm9=", "Zm9v!A==", "=Zm9", "Zm=v",
-                          "Zm9v\n", "Zm 9"}) {
+  for (const char* bad :
+       {"Zg=", "Zg", "Z===", "Zh==", "Zm9=", "Zm9v!A==", "=Zm9", "Zm=v", "Zm9v\n", "Zm 9"}) {
     EXPECT_EQ(Base64Decode(bad).status().code(), Code::kDataLoss) << bad;
   }
 }

@@ -41,14 +41,14 @@ class CouchHttp {
 
  private:
   explicit CouchHttp(const CouchOptions& options);
-  void* Acquire();                 // a CURL*, from the pool or new
+  void* Acquire();  // a CURL*, from the pool or new
   void Release(void* handle, bool reusable);
 
   CouchOptions options_;
   std::string base_url_;
-  void* headers_ = nullptr;        // curl_slist*, read-only after construction
+  void* headers_ = nullptr;  // curl_slist*, read-only after construction
   std::mutex mu_;
-  std::vector<void*> idle_;        // guarded by mu_
+  std::vector<void*> idle_;  // guarded by mu_
 };
 
 // Percent-encodes everything except RFC 3986 unreserved characters, for path segments and

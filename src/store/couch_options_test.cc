@@ -101,8 +101,7 @@ TEST(CouchStoreOpen, UnreachableServerIsUnavailableAndHidesPassword) {
   auto store = CouchStore::Open(o);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kUnavailable);
-  EXPECT_NE(store.status().message().find("127.0.0.1:" + std::to_string(port)),
-            std::string::npos);
+  EXPECT_NE(store.status().message().find("127.0.0.1:" + std::to_string(port)), std::string::npos);
   EXPECT_EQ(store.status().message().find("topsecret"), std::string::npos);
 }
 

@@ -182,15 +182,15 @@ Status CouchStore::CreateKey(const KeyRecord& key) {
 StatusOr<KeyRecord> CouchStore::GetKey(const std::string& keyid) {
   auto doc = GetDoc(couch::KeyDocId(keyid));
   if (!doc.ok()) {
-    if (doc.status().code() == Code::kNotFound) return Status::NotFound("key " + keyid + " not found");
+    if (doc.status().code() == Code::kNotFound)
+      return Status::NotFound("key " + keyid + " not found");
     return doc.status();
   }
   return couch::ParseKey(*doc);
 }
 
 StatusOr<std::vector<json::object>> CouchStore::FindKeys(const std::string& creator,
-                                                          const std::string& after,
-                                                          bool ids_only) {
+                                                         const std::string& after, bool ids_only) {
   json::object query = {
       {"selector", {{"creator", creator}, {"keyid", {{"$gt", after}}}}},
       {"sort", json::array{{{"creator", "asc"}}, {{"keyid", "asc"}}}},
@@ -274,7 +274,8 @@ Status CouchStore::SetKeyState(const std::string& keyid, const std::string& crea
     if (attempt > 0) BackOff(attempt);
     auto doc = GetDoc(id);
     if (!doc.ok()) {
-      if (doc.status().code() == Code::kNotFound) return Status::NotFound("key " + keyid + " not found");
+      if (doc.status().code() == Code::kNotFound)
+        return Status::NotFound("key " + keyid + " not found");
       return doc.status();
     }
     KMS_ASSIGN_OR_RETURN(KeyRecord current, couch::ParseKey(*doc));
@@ -303,8 +304,8 @@ StatusOr<bool> CouchStore::DeleteKey(const std::string& keyid, const std::string
     if (current.creator != creator) return false;
     const json::value* rev = doc->if_contains("_rev");
     if (rev == nullptr || !rev->is_string()) return Status::Internal("couchdb doc without _rev");
-    KMS_ASSIGN_OR_RETURN(Reply reply, Call("DELETE", db_path_ + "/" + UrlEncode(id) + "?rev=" +
-                                                         UrlEncode(rev->get_string())));
+    KMS_ASSIGN_OR_RETURN(Reply reply, Call("DELETE", db_path_ + "/" + UrlEncode(id) +
+                                                         "?rev=" + UrlEncode(rev->get_string())));
     if (IsSuccess(reply.status)) return true;
     if (reply.status == 404) return false;  // someone else deleted it first
     if (reply.status != 409) return Unexpected("delete " + id, reply);

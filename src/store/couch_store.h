@@ -17,11 +17,10 @@
 //   DeleteKey re-read and retry up to CouchOptions::conflict_retries times, then kAborted.
 // - Describe() and error messages show the URL without credentials.
 
+#include <boost/json.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "store/couch_http.h"
 #include "store/couch_options.h"
@@ -45,8 +44,7 @@ class CouchStore final : public Store {
   StatusOr<KeyRecord> GetKey(const std::string& keyid) override;
   StatusOr<std::vector<KeyRecord>> ListKeys(const std::string& creator) override;
   StatusOr<int64_t> UpdateKey(const KeyRecord& key) override;
-  Status SetKeyState(const std::string& keyid, const std::string& creator,
-                     int key_state) override;
+  Status SetKeyState(const std::string& keyid, const std::string& creator, int key_state) override;
   StatusOr<bool> DeleteKey(const std::string& keyid, const std::string& creator) override;
   StatusOr<int64_t> DeleteAllKeys(const std::string& creator) override;
   StatusOr<int64_t> CountWrappedObjects() override;
@@ -73,8 +71,7 @@ class CouchStore final : public Store {
   Status PutDoc(const std::string& id, const boost::json::object& doc);
   // Ids and _revs of `creator`'s keys with keyid > `after`, one page, in keyid order.
   StatusOr<std::vector<boost::json::object>> FindKeys(const std::string& creator,
-                                                       const std::string& after,
-                                                       bool ids_only);
+                                                      const std::string& after, bool ids_only);
   StatusOr<int64_t> CountPrefix(std::string_view prefix);
   void BackOff(int attempt) const;
 

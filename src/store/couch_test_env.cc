@@ -38,6 +38,14 @@ CouchOptions TestOptions(const std::string& url, const std::string& tag) {
   return options;
 }
 
+std::unique_ptr<CouchStore> NewTestCouchStore(const std::string& tag) {
+  auto url = TestCouchUrl();
+  if (!url) return nullptr;
+  auto store = CouchStore::Open(TestOptions(*url, tag));
+  if (!store.ok()) return nullptr;
+  return std::move(store).value();
+}
+
 int PickFreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
@@ -57,8 +65,8 @@ int PickFreePort() {
 
 namespace {
 int RunScript(const std::string& args) {
-  std::string cmd = "bash '" KMS_SOURCE_DIR "/scripts/couchdb-test-server.sh' " + args +
-                    " >/dev/null";
+  std::string cmd =
+      "bash '" KMS_SOURCE_DIR "/scripts/couchdb-test-server.sh' " + args + " >/dev/null";
   return std::system(cmd.c_str());
 }
 }  // namespace
@@ -91,8 +99,6 @@ bool PrivateCouchServer::Resume() {
   return pid > 0 && kill(pid, SIGCONT) == 0;
 }
 
-std::string PrivateCouchServer::url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
-}
+std::string PrivateCouchServer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 }  // namespace kms::store::testing

@@ -2,10 +2,12 @@
 // Test support for the CouchDB store: where the shared test server is, fresh database names,
 // and a private server that a test may stop, pause and restart.
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "store/couch_options.h"
+#include "store/couch_store.h"
 
 namespace kms::store::testing {
 
@@ -19,6 +21,11 @@ std::string UniqueDbName(const std::string& tag);
 
 // Options for `url` and a fresh database.
 CouchOptions TestOptions(const std::string& url, const std::string& tag);
+
+// A store on a fresh database of the test server, for factories of store-agnostic suites:
+// nullptr when EHSM_TEST_COUCHDB_URL is unset (the caller skips, or fails if CouchRequired()).
+// The database is left behind; the test server runs in memory.
+std::unique_ptr<CouchStore> NewTestCouchStore(const std::string& tag = "conformance");
 
 // A free TCP port on 127.0.0.1 (bound and released, so only probably still free).
 int PickFreePort();

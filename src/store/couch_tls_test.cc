@@ -1,12 +1,12 @@
 // HTTPS path of the CouchDB client against `openssl s_server -WWW` with a self-signed
 // certificate: verification is on by default, a CA file makes it pass, `insecure` skips it.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -50,8 +50,8 @@ class CouchTlsTest : public ::testing::Test {
     if (pid_ == 0) {
       if (chdir(dir_.c_str()) != 0) _exit(127);
       std::string accept = "127.0.0.1:" + std::to_string(port_);
-      execlp("openssl", "openssl", "s_server", "-WWW", "-quiet", "-accept", accept.c_str(),
-             "-cert", "cert.pem", "-key", "key.pem", static_cast<char*>(nullptr));
+      execlp("openssl", "openssl", "s_server", "-WWW", "-quiet", "-accept", accept.c_str(), "-cert",
+             "cert.pem", "-key", "key.pem", static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 100 && !CanConnect(port_); ++i) {
