@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine to a full test run: installs packages, builds,
 # runs every test with CTest.
+#
+# The CouchDB store tests need a server: unless EHSM_TEST_COUCHDB_URL names one, a private
+# pouchdb-server is installed (npm) and started for the run, and stopped afterwards. If it
+# cannot start, those tests are skipped, unless EHSM_REQUIRE_COUCHDB=1 (CI), which makes that
+# an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
+
+if [ -z "${EHSM_TEST_COUCHDB_URL:-}" ]; then
+  COUCH_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ehsm-kms-couchdb.XXXXXX")"
+  trap 'bash scripts/couchdb-test-server.sh stop --dir "$COUCH_DIR"; rm -rf "$COUCH_DIR"' EXIT
+  if URL="$(bash scripts/couchdb-test-server.sh start --dir "$COUCH_DIR" --in-memory)"; then
+    export EHSM_TEST_COUCHDB_URL="$URL"
+    echo "test: CouchDB test server at $URL"
+  elif [ "${EHSM_REQUIRE_COUCHDB:-0}" = 1 ]; then
+    echo "test: the CouchDB test server did not start" >&2
+    exit 1
+  else
+    echo "test: no CouchDB test server; the CouchDB store tests will be skipped" >&2
+  fi
+fi
+
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)"

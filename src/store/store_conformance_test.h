@@ -29,6 +29,9 @@ using StoreFactory = std::function<std::unique_ptr<Store>()>;
 struct StoreBackend {
   std::string name;  // used in test names: letters, digits and '_' only
   StoreFactory make;
+  // When true, a null store from `make` skips the test (the backend's server is not running)
+  // instead of failing it.
+  bool skip_when_unavailable = false;
 };
 
 // Gives each instantiation a readable name (StoreConformanceTest/Sqlite.CreateKey/sqlite).

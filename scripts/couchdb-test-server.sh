@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# A CouchDB-compatible server for tests: pouchdb-server from npm (Apache CouchDB is not packaged
+# in Debian 12), installed into .cache/pouchdb-server of the repository, bound to 127.0.0.1.
+#
+#   couchdb-test-server.sh install
+#   couchdb-test-server.sh start --dir DIR [--port PORT] [--in-memory]   # prints the URL
+#
+# Without --port a free port is picked at random (retried if taken).
+#   couchdb-test-server.sh stop --dir DIR
+#
+# DIR holds the pid file, the logs and (unless --in-memory) the databases, so a server started
+# again on the same DIR finds its data. Exits non-zero when the server does not come up.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+PREFIX="${EHSM_POUCHDB_PREFIX:-$REPO/.cache/pouchdb-server}"
+VERSION="4.2.0"
+BIN="$PREFIX/node_modules/.bin/pouchdb-server"
+
+die() { echo "couchdb-test-server: $*" >&2; exit 1; }
+
+install() {
+  if [ -x "$BIN" ]; then return 0; fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "couchdb-test-server: npm missing, installing nodejs and npm from Debian" >&2
+    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  echo "couchdb-test-server: installing pouchdb-server@$VERSION into $PREFIX" >&2
+  mkdir -p "$PREFIX"
+  npm install --prefix "$PREFIX" --no-audit --no-fund --loglevel=error \
+    "pouchdb-server@$VERSION" >&2
+  [ -x "$BIN" ] || die "install failed: $BIN missing"
+}
+
+# Starts the server on port $1; prints its URL. Fails when the port is taken or the server dies.
+start_on() {
+  local port="$1" url="http://127.0.0.1:$1"
+  # Something already answering there would pass the readiness check below by mistake.
+  if curl -s -m 1 "$url/" >/dev/null 2>&1; then return 1; fi
+  # pouchdb-server writes log.txt and config.json into its working directory.
+  (cd "$DIR" && exec setsid "$BIN" --host 127.0.0.1 --port "$port" --dir "$DIR/data" \
+      --config "$DIR/config.json" --no-stdout-logs $MEMORY \
+      </dev/null >"$DIR/server.log" 2>&1) &
+  echo $! >"$PIDFILE"
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+      tail -n 5 "$DIR/server.log" >&2 || true
+      return 1
+    fi
+    if curl -sf -m 2 "$url/" >/dev/null 2>&1; then echo "$url"; return 0; fi
+    sleep 0.2
+  done
+  kill "$(cat "$PIDFILE")" 2>/dev/null || true
+  echo "couchdb-test-server: no answer on $url within 60 s" >&2
+  return 1
+}
+
+cmd="${1:-}"; shift || true
+DIR=""; PORT=auto; MEMORY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) DIR="$2"; shift 2 ;;
+    --port) PORT="$2"; shift 2 ;;
+    --in-memory) MEMORY="--in-memory"; shift ;;
+    *) die "unknown option $1" ;;
+  esac
+done
+
+case "$cmd" in
+  install)
+    install
+    ;;
+  start)
+    [ -n "$DIR" ] || die "start needs --dir"
+    install
+    mkdir -p "$DIR/data"
+    DIR="$(cd "$DIR" && pwd)"
+    PIDFILE="$DIR/pouchdb-server.pid"
+    if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+      die "already running (pid $(cat "$PIDFILE")); stop it first"
+    fi
+    for _ in $(seq 1 10); do
+      if [ "$PORT" = auto ]; then try=$((20000 + RANDOM % 20000)); else try="$PORT"; fi
+      if start_on "$try"; then exit 0; fi
+      [ "$PORT" = auto ] || break
+    done
+    die "could not start a server (log: $DIR/server.log)"
+    ;;
+  stop)
+    [ -n "$DIR" ] || die "stop needs --dir"
+    PIDFILE="$DIR/pouchdb-server.pid"
+    [ -f "$PIDFILE" ] || exit 0
+    PID="$(cat "$PIDFILE")"
+    kill -CONT "$PID" 2>/dev/null || true   # a paused server cannot handle SIGTERM
+    kill "$PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$PID" 2>/dev/null || { rm -f "$PIDFILE"; exit 0; }
+      sleep 0.1
+    done
+    kill -KILL "$PID" 2>/dev/null || true
+    rm -f "$PIDFILE"
+    ;;
+  *)
+    die "usage: $0 install | start --dir DIR [--port PORT] [--in-memory] | stop --dir DIR"
+    ;;
+esac

@@ -1,0 +1,181 @@
+#include "store/couch_doc.h"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+namespace kms::store::couch {
+namespace json = boost::json;
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+constexpr std::array<int8_t, 256> MakeDecodeTable() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  return t;
+}
+constexpr auto kDecode = MakeDecodeTable();
+
+Status Corrupt(std::string_view doc_kind, std::string_view field) {
+  return Status::DataLoss("couchdb " + std::string(doc_kind) + " document: field '" +
+                          std::string(field) + "' missing or malformed");
+}
+
+StatusOr<std::string> GetString(const json::object& doc, std::string_view kind,
+                                std::string_view field) {
+  const json::value* v = doc.if_contains(field);
+  if (v == nullptr || !v->is_string()) return Corrupt(kind, field);
+  return std::string(v->get_string());
+}
+
+// Missing is allowed (upstream documents lack some fields); a wrong type is not.
+StatusOr<std::string> GetOptionalString(const json::object& doc, std::string_view kind,
+                                        std::string_view field) {
+  const json::value* v = doc.if_contains(field);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) return Corrupt(kind, field);
+  return std::string(v->get_string());
+}
+
+// Upstream writes JavaScript numbers, which may arrive as doubles.
+StatusOr<int64_t> GetInt(const json::object& doc, std::string_view kind, std::string_view field,
+                         std::optional<int64_t> fallback) {
+  const json::value* v = doc.if_contains(field);
+  if (v == nullptr || v->is_null()) {
+    if (fallback) return *fallback;
+    return Corrupt(kind, field);
+  }
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(v->get_uint64());
+  }
+  if (v->is_double()) {
+    double d = v->get_double();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  return Corrupt(kind, field);
+}
+
+StatusOr<Bytes> GetBlob(const json::object& doc, std::string_view kind, std::string_view field) {
+  KMS_ASSIGN_OR_RETURN(std::string text, GetOptionalString(doc, kind, field));
+  auto bytes = Base64Decode(text);
+  if (!bytes.ok()) return Corrupt(kind, field);
+  return std::move(bytes).value();
+}
+
+}  // namespace
+
+std::string TenantDocId(std::string_view appid) {
+  return std::string(kTenantPrefix) + std::string(appid);
+}
+std::string KeyDocId(std::string_view keyid) {
+  return std::string(kKeyPrefix) + std::string(keyid);
+}
+
+void PutTenant(const TenantRecord& tenant, json::object& doc) {
+  doc["_id"] = TenantDocId(tenant.appid);
+  doc["appid"] = tenant.appid;
+  doc["apikey"] = Base64Encode(tenant.apikey_blob);
+  doc["cmk"] = Base64Encode(tenant.cmk_blob);
+  doc["sm_default_cmk"] = Base64Encode(tenant.sm_default_cmk_blob);
+  doc["createTime"] = tenant.create_time_ms;
+}
+
+void PutKey(const KeyRecord& key, int64_t revision, json::object& doc) {
+  doc["_id"] = KeyDocId(key.keyid);
+  doc["keyid"] = key.keyid;
+  doc["keyBlob"] = Base64Encode(key.key_blob);
+  doc["creator"] = key.creator;
+  doc["creationDate"] = key.creation_date_ms;
+  doc["expireTime"] = key.expire_time_ms;
+  doc["alias"] = key.alias;
+  doc["keyspec"] = key.keyspec;
+  doc["origin"] = key.origin;
+  doc["keyusage"] = key.keyusage;
+  doc["keyState"] = key.key_state;
+  doc["rev_n"] = revision;
+}
+
+StatusOr<TenantRecord> ParseTenant(const json::object& doc) {
+  constexpr std::string_view kKind = "user_info";
+  TenantRecord t;
+  KMS_ASSIGN_OR_RETURN(t.appid, GetString(doc, kKind, "appid"));
+  KMS_ASSIGN_OR_RETURN(t.apikey_blob, GetBlob(doc, kKind, "apikey"));
+  KMS_ASSIGN_OR_RETURN(t.cmk_blob, GetBlob(doc, kKind, "cmk"));
+  KMS_ASSIGN_OR_RETURN(t.sm_default_cmk_blob, GetBlob(doc, kKind, "sm_default_cmk"));
+  KMS_ASSIGN_OR_RETURN(t.create_time_ms, GetInt(doc, kKind, "createTime", 0));
+  return t;
+}
+
+StatusOr<KeyRecord> ParseKey(const json::object& doc) {
+  constexpr std::string_view kKind = "cmk";
+  KeyRecord k;
+  KMS_ASSIGN_OR_RETURN(k.keyid, GetString(doc, kKind, "keyid"));
+  KMS_ASSIGN_OR_RETURN(k.creator, GetString(doc, kKind, "creator"));
+  KMS_ASSIGN_OR_RETURN(k.keyspec, GetOptionalString(doc, kKind, "keyspec"));
+  KMS_ASSIGN_OR_RETURN(k.origin, GetOptionalString(doc, kKind, "origin"));
+  KMS_ASSIGN_OR_RETURN(k.keyusage, GetOptionalString(doc, kKind, "keyusage"));
+  KMS_ASSIGN_OR_RETURN(k.key_blob, GetBlob(doc, kKind, "keyBlob"));
+  KMS_ASSIGN_OR_RETURN(k.creation_date_ms, GetInt(doc, kKind, "creationDate", 0));
+  KMS_ASSIGN_OR_RETURN(k.expire_time_ms, GetInt(doc, kKind, "expireTime", 0));
+  KMS_ASSIGN_OR_RETURN(k.alias, GetOptionalString(doc, kKind, "alias"));
+  KMS_ASSIGN_OR_RETURN(int64_t state, GetInt(doc, kKind, "keyState", std::nullopt));
+  k.key_state = static_cast<int>(state);
+  KMS_ASSIGN_OR_RETURN(k.revision, GetInt(doc, kKind, "rev_n", 1));
+  return k;
+}
+
+std::string Base64Encode(ByteView data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    uint32_t n = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(kAlphabet[(n >> 6) & 63]);
+    out.push_back(kAlphabet[n & 63]);
+  }
+  size_t rest = data.size() - i;
+  if (rest > 0) {
+    uint32_t n = uint32_t{data[i]} << 16;
+    if (rest == 2) n |= uint32_t{data[i + 1]} << 8;
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(rest == 2 ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+StatusOr<Bytes> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return Status::DataLoss("base64 length not a multiple of 4");
+  Bytes out;
+  out.reserve(text.size() / 4 * 3);
+  for (size_t i = 0; i < text.size(); i += 4) {
+    bool last = i + 4 == text.size();
+    int pad = 0;
+    if (last && text[i + 3] == '=') pad = text[i + 2] == '=' ? 2 : 1;
+    uint32_t n = 0;
+    for (int j = 0; j < 4 - pad; ++j) {
+      int8_t v = kDecode[static_cast<unsigned char>(text[i + j])];
+      if (v < 0) return Status::DataLoss("base64 has an invalid character");
+      n |= static_cast<uint32_t>(v) << (18 - 6 * j);
+    }
+    // Unused low bits must be zero, so every byte string has exactly one encoding.
+    if ((pad == 1 && (n & 0xff) != 0) || (pad == 2 && (n & 0xffff) != 0)) {
+      return Status::DataLoss("base64 is not canonical");
+    }
+    out.push_back(static_cast<uint8_t>(n >> 16));
+    if (pad < 2) out.push_back(static_cast<uint8_t>(n >> 8));
+    if (pad < 1) out.push_back(static_cast<uint8_t>(n));
+  }
+  return out;
+}
+
+}  // namespace kms::store::couch
