@@ -1,5 +1,7 @@
 #include "atomic_file.h"
 
+#include "kms/atomic_write.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -106,3 +108,14 @@ Result<void> AtomicFile::Commit() {
 }
 
 }  // namespace kms::client::internal
+
+namespace kms::client {
+
+Result<void> WriteFileAtomically(const std::string& path, ByteView data) {
+  EHSM_ASSIGN_OR_RETURN(auto file, internal::AtomicFile::Create(path));
+  file->stream().write(reinterpret_cast<const char*>(data.data()),
+                       static_cast<std::streamsize>(data.size()));
+  return file->Commit();
+}
+
+}  // namespace kms::client

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <istream>
