@@ -116,6 +116,11 @@ int RunCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   app.add_option("--timeout", ctx.timeout_s, "Per-request timeout in seconds")
       ->check(CLI::Range(1, 3600));
 
+  // The last occurrence wins, so wrappers can override options they passed earlier.
+  for (const char* name : {"--url", "--appid", "--apikey", "--profile", "--cacert", "--timeout"}) {
+    app.get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
+
   AddEnrollCommands(app, ctx);
   AddKeyCommands(app, ctx);
   AddCryptoCommands(app, ctx);

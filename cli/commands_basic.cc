@@ -1,5 +1,7 @@
 // enroll, version.
 
+#include <filesystem>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
@@ -27,6 +29,8 @@ void AddEnrollCommands(CLI::App& app, Context& ctx) {
       json::object o{{"appid", e->appid}};
       if (*save) {
         Profile p = *creds;
+        // The profile is used from any directory.
+        if (!p.cacert.empty()) p.cacert = std::filesystem::absolute(p.cacert).string();
         p.appid = e->appid;
         p.apikey = e->apikey;
         std::string path =

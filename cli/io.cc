@@ -47,13 +47,25 @@ std::string Lookup(std::string_view s, const std::map<std::string, std::string>&
 
 }  // namespace
 
+// Base64 text read from a file or a pipe (`ehsm encrypt ... | ehsm decrypt ... -`) is decoded;
+// anything else is raw bytes. Raw ciphertexts or signatures of 16+ random bytes are valid
+// base64 with negligible probability (each byte has a 1-in-4 chance to be a base64 character).
+Result<SecretBytes> MaybeBase64(Result<SecretBytes> raw, LiteralIs literal) {
+  if (!raw.ok() || literal != LiteralIs::kBase64 || raw->empty()) return raw;
+  auto decoded = kms::client::Base64Decode(kms::AsChars(raw->view()));
+  if (!decoded) return raw;
+  SecretBytes out{kms::ByteView(*decoded)};
+  explicit_bzero(decoded->data(), decoded->size());
+  return out;
+}
+
 Result<SecretBytes> ReadInput(std::string_view spec, LiteralIs literal, std::istream& stdin_stream) {
-  if (spec == "-") return ReadAll(stdin_stream, "standard input");
+  if (spec == "-") return MaybeBase64(ReadAll(stdin_stream, "standard input"), literal);
   if (!spec.empty() && spec[0] == '@') {
     std::string path(spec.substr(1));
     std::ifstream f(path, std::ios::binary);
     if (!f) return Error::Local("cannot open " + path + ": " + std::strerror(errno));
-    return ReadAll(f, path);
+    return MaybeBase64(ReadAll(f, path), literal);
   }
   if (literal == LiteralIs::kText) return SecretBytes(kms::AsBytes(spec));
   auto decoded = kms::client::Base64Decode(spec);

@@ -3,7 +3,7 @@
 //
 // Inputs: an argument is taken literally, "@path" reads the file, "-" reads standard input.
 // Binary inputs the user got from this tool (ciphertexts, signatures, wrapped keys) are base64
-// when given literally and raw bytes when read from a file or stdin.
+// when given literally; from a file or stdin they may be raw bytes or base64 text.
 // Outputs: binary results are printed as base64 (or written raw with --out FILE), plaintexts
 // are written raw; --json prints one JSON object per command.
 

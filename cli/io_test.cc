@@ -17,6 +17,10 @@ TEST(ReadInput, LiteralFileAndStdin) {
   EXPECT_EQ(Str(*ReadInput("hello", LiteralIs::kText, in)), "hello");
   EXPECT_EQ(Str(*ReadInput("aGVsbG8=", LiteralIs::kBase64, in)), "hello");
   EXPECT_EQ(Str(*ReadInput("-", LiteralIs::kBase64, in)), "from stdin\n");  // raw, not base64
+  std::istringstream piped("aGVsbG8=\n");  // `ehsm encrypt | ehsm decrypt -`
+  EXPECT_EQ(Str(*ReadInput("-", LiteralIs::kBase64, piped)), "hello");
+  std::istringstream text("aGVsbG8=\n");
+  EXPECT_EQ(Str(*ReadInput("-", LiteralIs::kText, text)), "aGVsbG8=\n");
   auto path = std::filesystem::temp_directory_path() / ("ehsm-io-" + std::to_string(getpid()));
   std::ofstream(path, std::ios::binary) << std::string("\0\1\2", 3);
   auto f = ReadInput("@" + path.string(), LiteralIs::kBase64, in);
