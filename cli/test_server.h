@@ -32,6 +32,8 @@ class TestServer {
   std::thread drain_;
 };
 
+int FindPort(const std::string& text);
+
 // A fresh temporary directory, removed by the caller.
 std::string MakeTempDir(const std::string& prefix);
 

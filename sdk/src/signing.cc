@@ -186,7 +186,8 @@ void SignBody(json::object& body, std::string_view appid, std::string_view apike
   body["timestamp"] = std::to_string(timestamp_ms);
   if (!nonce.empty()) body["nonce"] = nonce;
   // Exactly the fields the server signs; anything else in the body is ignored by it.
-  json::object signed_fields;
+  // Same allocator as the body: a wiping one when the payload holds plaintexts.
+  json::object signed_fields(body.storage());
   for (const char* k : {"appid", "nonce", "payload", "timestamp"}) {
     if (const json::value* v = body.if_contains(k)) signed_fields[k] = *v;
   }
