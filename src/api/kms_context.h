@@ -7,6 +7,7 @@
 
 #include "api/record_cache.h"
 #include "common/clock.h"
+#include "common/rate_limiter.h"
 #include "keys/key_vault.h"
 #include "store/records.h"
 #include "store/store.h"
@@ -24,6 +25,10 @@ struct ServiceOptions {
   // How long a cached key record is trusted before it is re-read from the store: the bound on
   // how long a change made through another KMS process sharing the store goes unnoticed.
   int64_t key_cache_ttl_ms = 2000;
+  // Enroll is unauthenticated and each call creates keys: a token bucket bounds it
+  // (upstream defect Q5). 0 disables the limit.
+  double enroll_per_second = 20;
+  double enroll_burst = 100;
 };
 
 // 9999-12-31T23:59:59.999Z: the expireTime of keys that do not expire.
@@ -38,7 +43,8 @@ class KmsContext {
         clock_(clock),
         options_(std::move(options)),
         tenants_(clock, options_.cache_capacity, /*ttl_ms=*/0),
-        keys_(clock, options_.cache_capacity, options_.key_cache_ttl_ms) {}
+        keys_(clock, options_.cache_capacity, options_.key_cache_ttl_ms),
+        enroll_limiter_(clock, options_.enroll_per_second, options_.enroll_burst) {}
 
   store::Store& store() { return store_; }
   keys::KeyVault& vault() { return vault_; }
@@ -51,6 +57,7 @@ class KmsContext {
   StatusOr<std::shared_ptr<const store::KeyRecord>> GetKey(const std::string& keyid);
   void InvalidateKey(const std::string& keyid) { keys_.Erase(keyid); }
   void InvalidateAllKeys() { keys_.Clear(); }
+  RateLimiter& enroll_limiter() { return enroll_limiter_; }
 
  private:
   store::Store& store_;
@@ -59,6 +66,7 @@ class KmsContext {
   const ServiceOptions options_;
   RecordCache<store::TenantRecord> tenants_;
   RecordCache<store::KeyRecord> keys_;
+  RateLimiter enroll_limiter_;
 };
 
 }  // namespace kms::api

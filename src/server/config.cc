@@ -134,6 +134,7 @@ Status Check(const KmsConfig& c) {
   if (c.threads < 0 || c.workers < 0 || c.queue_limit < 1) {
     return Status::InvalidArgument("threads and workers must be >= 0, queue_limit >= 1");
   }
+  if (c.enroll_rate < 0) return Status::InvalidArgument("enroll_rate must be >= 0");
   if (c.key_lifetime_days < 0) return Status::InvalidArgument("key_lifetime_days must be >= 0");
   if (c.replay_capacity < 1000) return Status::InvalidArgument("replay_capacity must be >= 1000");
   static const std::set<std::string> kLevels = {"debug", "info", "warn", "error"};
@@ -188,6 +189,7 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
   b.Add("replay_capacity", c.replay_capacity, "replay-protection entries kept in memory");
   b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms, "how long cached key records are trusted");
+  b.Add("enroll_rate", c.enroll_rate, "Enroll calls per second (bursts of 5x); 0 = unlimited");
   b.Add("couchdb_url", c.couchdb_url, "CouchDB URL, e.g. http://couchdb:5984");
   b.Add("couchdb_user", c.couchdb_user, "CouchDB user");
   b.Add("couchdb_password", c.couchdb_password, "CouchDB password (prefer the environment)");

@@ -31,6 +31,7 @@ struct KmsConfig {
   int64_t key_lifetime_days = 0;  // 0 = keys never expire
   int64_t replay_capacity = 2000000;
   int64_t key_cache_ttl_ms = 2000;
+  double enroll_rate = 20;  // enrollments per second (bursts of 5x); 0 = unlimited
   // CouchDB (issue-compatible environment names are read as well).
   std::string couchdb_url;
   std::string couchdb_user;

@@ -76,7 +76,9 @@ class KmsServerImpl final : public KmsServer {
     vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
     api::ServiceOptions options{.git_sha = KMS_GIT_SHA,
                                 .key_lifetime_ms = c.key_lifetime_days * 24 * 3600 * 1000,
-                                .key_cache_ttl_ms = c.key_cache_ttl_ms};
+                                .key_cache_ttl_ms = c.key_cache_ttl_ms,
+                                .enroll_per_second = c.enroll_rate,
+                                .enroll_burst = 5 * c.enroll_rate};
     context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
                                                  options);
     int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());

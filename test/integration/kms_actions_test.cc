@@ -211,3 +211,24 @@ TEST_F(KmsActions, NoSecretsInLogs) {
 
 }  // namespace
 }  // namespace kms::testing
+
+namespace kms::testing {
+namespace {
+
+TEST_F(KmsActions, EnrollIsRateLimited) {
+  client_.reset();
+  kms_->Stop();
+  StartServer({"--enroll-rate", "0.1"});  // bursts of 0.5: one token at start at most
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r = client_->Get("Enroll");
+    if (CodeOf(r) == 200) ++ok;
+    if (MessageOf(r) == "Too many enrollments, please retry later.") ++limited;
+  }
+  EXPECT_LE(ok, 1);
+  EXPECT_GE(limited, 4);
+  EXPECT_EQ(CodeOf(client_->Get("GetVersion")), 200);  // other actions unaffected
+}
+
+}  // namespace
+}  // namespace kms::testing
