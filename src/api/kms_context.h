@@ -24,6 +24,7 @@ struct ServiceOptions {
   size_t cache_capacity = 100000;
   // How long a cached key record is trusted before it is re-read from the store: the bound on
   // how long a change made through another KMS process sharing the store goes unnoticed.
+  // 0: key records are not cached (every use reads the store).
   int64_t key_cache_ttl_ms = 2000;
   // Enroll is unauthenticated and each call creates keys: a token bucket bounds it
   // (upstream defect Q5). 0 disables the limit.
@@ -53,7 +54,9 @@ class KmsContext {
 
   // Tenant records never change after Enroll, so they are cached without expiry.
   StatusOr<std::shared_ptr<const store::TenantRecord>> GetTenant(const std::string& appid);
-  // Key records are cached for key_cache_ttl_ms; InvalidateKey after local changes.
+  // Key records are cached for key_cache_ttl_ms (not at all when 0); InvalidateKey after local
+  // changes. A record is cached when its read returns, so a change made elsewhere is seen
+  // within key_cache_ttl_ms plus the duration of the read that fetched the stale copy.
   StatusOr<std::shared_ptr<const store::KeyRecord>> GetKey(const std::string& keyid);
   void InvalidateKey(const std::string& keyid) { keys_.Erase(keyid); }
   void InvalidateAllKeys() { keys_.Clear(); }

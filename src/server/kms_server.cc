@@ -67,10 +67,22 @@ class KmsServerImpl final : public KmsServer {
           "run_mode cluster needs the domain key from ehsm-dkeycache, which this build does "
           "not include yet; use run_mode single");
     }
-    KMS_ASSIGN_OR_RETURN(store_, OpenStore(c));
+    // A store that is not up yet (CouchDB starting beside us) is waited for. The count that
+    // guards against replacing a lost domain key is part of the wait, never skipped.
+    int64_t objects = 0;
+    KMS_RETURN_IF_ERROR(RetryWhileUnavailable("open store", c.store_connect_timeout_ms, [&] {
+      if (!store_) {
+        auto opened = OpenStore(c);
+        if (!opened.ok()) return opened.status();
+        store_ = std::move(opened).value();
+      }
+      auto counted = store_->CountWrappedObjects();
+      if (!counted.ok()) return counted.status();
+      objects = *counted;
+      return Status::Ok();
+    }));
     KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
                                                             .identity = {}}));
-    KMS_ASSIGN_OR_RETURN(int64_t objects, store_->CountWrappedObjects());
     KMS_ASSIGN_OR_RETURN(auto dk, keys::LoadOrCreateSealedDomainKey(
                                       *platform_, c.data_dir + "/domain_key.sealed", objects));
     vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));

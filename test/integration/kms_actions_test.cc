@@ -174,7 +174,7 @@ TEST_F(KmsActions, MissingSealedDomainKeyRefusesToStart) {
   client_.reset();
   ASSERT_EQ(kms_->Stop(), 0);
   std::filesystem::remove(dir_ / "data" / "domain_key.sealed");
-  KmsProcess again(data_dir());
+  KmsProcess again(data_dir(), store_args());
   EXPECT_EQ(again.port(), 0);
   EXPECT_NE(again.WaitExit(), 0);
   EXPECT_NE(again.output().find("refusing to start"), std::string::npos) << again.output();

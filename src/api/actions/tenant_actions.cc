@@ -25,7 +25,7 @@ Reply Enroll(KmsContext& ctx, const ActionRequest& r) {
   Status s = ctx.store().CreateTenant(t);
   if (!s.ok()) {
     log::Error("enroll.store_failed", {{"rid", r.request_id}, {"status", s.ToString()}});
-    return Reply::ServerError("enroll user info failed");
+    return UnavailableOr(s, Reply::ServerError("enroll user info failed"));
   }
   log::Audit("Enroll", e.appid, e.appid, "ok", {{"rid", r.request_id}});
   boost::json::object result;
