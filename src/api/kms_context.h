@@ -7,6 +7,7 @@
 
 #include "api/record_cache.h"
 #include "common/clock.h"
+#include "common/concurrency_limiter.h"
 #include "keys/key_vault.h"
 #include "store/records.h"
 #include "store/store.h"
@@ -24,6 +25,10 @@ struct ServiceOptions {
   // How long a cached key record is trusted before it is re-read from the store: the bound on
   // how long a change made through another KMS process sharing the store goes unnoticed.
   int64_t key_cache_ttl_ms = 2000;
+  // RSA key generations running at once (CreateKey, GetParametersForImport); as many more may
+  // wait, beyond that the request is answered "busy". 0 = one less than the cores (at least 1),
+  // so one core stays free for everything else.
+  size_t rsa_keygen_concurrency = 0;
 };
 
 // 9999-12-31T23:59:59.999Z: the expireTime of keys that do not expire.
@@ -38,7 +43,8 @@ class KmsContext {
         clock_(clock),
         options_(std::move(options)),
         tenants_(clock, options_.cache_capacity, /*ttl_ms=*/0),
-        keys_(clock, options_.cache_capacity, options_.key_cache_ttl_ms) {}
+        keys_(clock, options_.cache_capacity, options_.key_cache_ttl_ms),
+        rsa_keygen_(RsaKeygenConcurrency(options_), RsaKeygenConcurrency(options_)) {}
 
   store::Store& store() { return store_; }
   keys::KeyVault& vault() { return vault_; }
@@ -52,6 +58,9 @@ class KmsContext {
   void InvalidateKey(const std::string& keyid) { keys_.Erase(keyid); }
   void InvalidateAllKeys() { keys_.Clear(); }
 
+  // Take a turn before generating an RSA key; nullopt means answer "busy".
+  std::optional<ConcurrencyLimiter::Slot> EnterRsaKeygen() { return rsa_keygen_.TryEnter(); }
+
  private:
   store::Store& store_;
   keys::KeyVault& vault_;
@@ -59,6 +68,9 @@ class KmsContext {
   const ServiceOptions options_;
   RecordCache<store::TenantRecord> tenants_;
   RecordCache<store::KeyRecord> keys_;
+  ConcurrencyLimiter rsa_keygen_;
+
+  static size_t RsaKeygenConcurrency(const ServiceOptions& o);
 };
 
 }  // namespace kms::api

@@ -24,7 +24,14 @@ class ConcurrencyLimiter {
    public:
     explicit Slot(ConcurrencyLimiter* owner) : owner_(owner) {}
     Slot(Slot&& o) noexcept : owner_(o.owner_) { o.owner_ = nullptr; }
-    Slot& operator=(Slot&&) = delete;
+    Slot& operator=(Slot&& o) noexcept {
+      if (this != &o) {
+        if (owner_ != nullptr) owner_->Release();
+        owner_ = o.owner_;
+        o.owner_ = nullptr;
+      }
+      return *this;
+    }
     ~Slot() {
       if (owner_ != nullptr) owner_->Release();
     }
