@@ -21,10 +21,13 @@ StatusOr<std::shared_ptr<const store::TenantRecord>> KmsContext::GetTenant(
 }
 
 StatusOr<std::shared_ptr<const store::KeyRecord>> KmsContext::GetKey(const std::string& keyid) {
-  if (auto hit = keys_.Get(keyid)) return hit;
+  const bool cached = options_.key_cache_ttl_ms > 0;
+  if (cached) {
+    if (auto hit = keys_.Get(keyid)) return hit;
+  }
   KMS_ASSIGN_OR_RETURN(store::KeyRecord k, store_.GetKey(keyid));
   auto shared = std::make_shared<const store::KeyRecord>(std::move(k));
-  keys_.Put(keyid, shared);
+  if (cached) keys_.Put(keyid, shared);
   return shared;
 }
 

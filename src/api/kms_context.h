@@ -8,6 +8,7 @@
 #include "api/record_cache.h"
 #include "common/clock.h"
 #include "common/concurrency_limiter.h"
+#include "common/rate_limiter.h"
 #include "keys/key_vault.h"
 #include "store/records.h"
 #include "store/store.h"
@@ -24,7 +25,12 @@ struct ServiceOptions {
   size_t cache_capacity = 100000;
   // How long a cached key record is trusted before it is re-read from the store: the bound on
   // how long a change made through another KMS process sharing the store goes unnoticed.
+  // 0: key records are not cached (every use reads the store).
   int64_t key_cache_ttl_ms = 2000;
+  // Enroll is unauthenticated and each call creates keys: a token bucket bounds it
+  // (upstream defect Q5). 0 disables the limit.
+  double enroll_per_second = 20;
+  double enroll_burst = 100;
   // RSA key generations running at once (CreateKey, GetParametersForImport); as many more may
   // wait, beyond that the request is answered "busy". 0 = one less than the cores (at least 1),
   // so one core stays free for everything else.
@@ -44,6 +50,7 @@ class KmsContext {
         options_(std::move(options)),
         tenants_(clock, options_.cache_capacity, /*ttl_ms=*/0),
         keys_(clock, options_.cache_capacity, options_.key_cache_ttl_ms),
+        enroll_limiter_(clock, options_.enroll_per_second, options_.enroll_burst),
         rsa_keygen_(RsaKeygenConcurrency(options_), RsaKeygenConcurrency(options_)) {}
 
   store::Store& store() { return store_; }
@@ -53,10 +60,13 @@ class KmsContext {
 
   // Tenant records never change after Enroll, so they are cached without expiry.
   StatusOr<std::shared_ptr<const store::TenantRecord>> GetTenant(const std::string& appid);
-  // Key records are cached for key_cache_ttl_ms; InvalidateKey after local changes.
+  // Key records are cached for key_cache_ttl_ms (not at all when 0); InvalidateKey after local
+  // changes. A record is cached when its read returns, so a change made elsewhere is seen
+  // within key_cache_ttl_ms plus the duration of the read that fetched the stale copy.
   StatusOr<std::shared_ptr<const store::KeyRecord>> GetKey(const std::string& keyid);
   void InvalidateKey(const std::string& keyid) { keys_.Erase(keyid); }
   void InvalidateAllKeys() { keys_.Clear(); }
+  RateLimiter& enroll_limiter() { return enroll_limiter_; }
 
   // Take a turn before generating an RSA key; nullopt means answer "busy".
   std::optional<ConcurrencyLimiter::Slot> EnterRsaKeygen() { return rsa_keygen_.TryEnter(); }
@@ -68,6 +78,7 @@ class KmsContext {
   const ServiceOptions options_;
   RecordCache<store::TenantRecord> tenants_;
   RecordCache<store::KeyRecord> keys_;
+  RateLimiter enroll_limiter_;
   ConcurrencyLimiter rsa_keygen_;
 
   static size_t RsaKeygenConcurrency(const ServiceOptions& o);

@@ -28,13 +28,13 @@ void AppendLengthPrefixed(std::string& out, std::string_view s) {
 
 StatusOr<std::unique_ptr<ReplayCache>> ReplayCache::Create(const Clock& clock, size_t capacity,
                                                            int64_t window_ms) {
-  SipHashKey key;
+  crypto::SipHashKey key;
   KMS_RETURN_IF_ERROR(crypto::RandomFill(key));
   return std::make_unique<ReplayCache>(clock, capacity, window_ms, key);
 }
 
 ReplayCache::ReplayCache(const Clock& clock, size_t capacity, int64_t window_ms,
-                         const SipHashKey& key)
+                         const crypto::SipHashKey& key)
     : clock_(clock),
       capacity_(capacity),
       window_ms_(window_ms),
@@ -53,7 +53,7 @@ uint64_t ReplayCache::Hash(std::string_view appid, std::string_view nonce,
   for (int i = 0; i < 8; ++i) {
     buf.push_back(static_cast<char>(static_cast<uint64_t>(timestamp_ms) >> (8 * i)));
   }
-  uint64_t h = SipHash24(key_, AsBytes(buf));
+  uint64_t h = crypto::SipHash24(key_, AsBytes(buf));
   return h == 0 ? 1 : h;  // 0 marks an empty slot
 }
 

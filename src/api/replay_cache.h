@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/siphash.h"
+#include "crypto/siphash.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -41,7 +41,7 @@ class ReplayCache {
                                                        int64_t window_ms = kDefaultWindowMs);
 
   // As Create, with a caller-chosen hash key (tests, or a key from elsewhere).
-  ReplayCache(const Clock& clock, size_t capacity, int64_t window_ms, const SipHashKey& key);
+  ReplayCache(const Clock& clock, size_t capacity, int64_t window_ms, const crypto::SipHashKey& key);
   ReplayCache(const ReplayCache&) = delete;
   ReplayCache& operator=(const ReplayCache&) = delete;
 
@@ -77,7 +77,7 @@ class ReplayCache {
   const size_t capacity_;
   const int64_t window_ms_;
   const int64_t bucket_ms_;
-  const SipHashKey key_;
+  const crypto::SipHashKey key_;
 
   mutable std::mutex mu_;
   std::map<int64_t, HashSet> buckets_;  // GUARDED_BY(mu_); bucket index -> hashes

@@ -13,8 +13,8 @@ namespace {
 constexpr int64_t kNow = 1700000000000;
 constexpr int64_t kWindow = ReplayCache::kDefaultWindowMs;
 
-SipHashKey TestKey() {
-  SipHashKey k{};
+crypto::SipHashKey TestKey() {
+  crypto::SipHashKey k{};
   k[0] = 42;
   return k;
 }

@@ -24,6 +24,10 @@ Reply FromStatus(const Status& status) {
   }
 }
 
+Reply UnavailableOr(const Status& status, Reply otherwise) {
+  return status.code() == Code::kUnavailable ? FromStatus(status) : std::move(otherwise);
+}
+
 std::string Serialize(const Reply& reply) {
   boost::json::object o;
   o["code"] = reply.code;

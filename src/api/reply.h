@@ -37,6 +37,11 @@ inline constexpr std::string_view kBusyMessage = "Server busy, please retry late
 // generic 500 (details go to the log only).
 Reply FromStatus(const Status& status);
 
+// For a failed store call: FromStatus's "Service unavailable, please retry later: ..." when the
+// store cannot be reached (so clients can tell an outage from a refusal), else `otherwise` (the
+// upstream's answer for that action).
+Reply UnavailableOr(const Status& status, Reply otherwise);
+
 std::string Serialize(const Reply& reply);
 
 }  // namespace kms::api

@@ -148,7 +148,9 @@ class Connection {
   asio::awaitable<After> ServeOne();
   asio::awaitable<After> FailRead(beast::error_code ec);
   asio::awaitable<HttpResponse> Dispatch(HttpRequest request);
-  asio::awaitable<bool> Write(HttpResponse response, unsigned version, bool keep_alive);
+  // `head_only` answers a HEAD request: the headers describe the body, which is not sent.
+  asio::awaitable<bool> Write(HttpResponse response, unsigned version, bool keep_alive,
+                              bool head_only = false);
   asio::awaitable<void> CloseGracefully();
   asio::awaitable<void> DrainAndClose();
 
@@ -219,6 +221,7 @@ asio::awaitable<After> Connection::ServeOne() {
   http::request<http::string_body> req = parser.release();
   const bool client_keep_alive = req.keep_alive();
   const unsigned version = req.version();
+  const bool head_only = req.method() == http::verb::head;
   HttpRequest request;
   request.method = std::string(req.method_string());
   request.target = std::string(req.target());
@@ -228,7 +231,9 @@ asio::awaitable<After> Connection::ServeOne() {
 
   HttpResponse response = co_await Dispatch(std::move(request));
   const bool keep_alive = client_keep_alive && !response.close && !worker_.stopping;
-  if (!co_await Write(std::move(response), version, keep_alive)) co_return After::kDrop;
+  if (!co_await Write(std::move(response), version, keep_alive, head_only)) {
+    co_return After::kDrop;
+  }
   co_return keep_alive ? After::kKeepAlive : After::kClose;
 }
 
@@ -301,7 +306,7 @@ asio::awaitable<HttpResponse> Connection::Dispatch(HttpRequest request) {
 }
 
 asio::awaitable<bool> Connection::Write(HttpResponse response, unsigned version,
-                                        bool keep_alive) {
+                                        bool keep_alive, bool head_only) {
   int status = response.status;
   if (status < 100 || status > 599) {
     log::Error("net.bad_status_from_handler", {{"status", status}});
@@ -311,11 +316,16 @@ asio::awaitable<bool> Connection::Write(HttpResponse response, unsigned version,
   }
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::server, "ehsm-kms");
-  res.set(http::field::content_type, response.content_type);
+  if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
   res.body() = std::move(response.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
   tcp_layer().expires_after(idle_timeout());
+  if (head_only) {
+    http::response_serializer<http::string_body> serializer(res);
+    auto [ec, n] = co_await http::async_write_header(stream_, serializer, kNoThrow);
+    co_return !ec;
+  }
   auto [ec, n] = co_await http::async_write(stream_, res, kNoThrow);
   co_return !ec;
 }

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -147,8 +148,7 @@ class HttpsServerImpl final : public HttpsServer {
   uint16_t port() const override { return port_; }
 
   void Stop(int grace_ms) override {
-    if (stop_requested_) return;
-    stop_requested_ = true;
+    if (stop_requested_.exchange(true)) return;
     grace_ms = std::max(grace_ms, 0);
     for (auto& w : workers_) {
       asio::post(w->ioc, [w = w.get(), grace_ms] { BeginStop(*w, grace_ms); });
@@ -186,7 +186,7 @@ class HttpsServerImpl final : public HttpsServer {
   std::unique_ptr<asio::ssl::context> tls_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
-  bool stop_requested_ = false;
+  std::atomic<bool> stop_requested_{false};
 };
 
 }  // namespace

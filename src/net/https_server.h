@@ -3,7 +3,16 @@
 // C++20 coroutines. One io_context and one SO_REUSEPORT acceptor per worker thread; one
 // coroutine per connection. Requests are passed to an HttpHandler.
 //
-// Thread-safety: Start/Stop/Wait from one controlling thread.
+// Thread-safety: Start, Wait and destruction from one controlling thread (never from a handler).
+// Stop may be called from any thread, including a handler or a signal-watching thread; it does
+// not block. Destruction implies Stop(0) and Wait().
+//
+// Behaviour on the wire: HTTP/1.1 keep-alive, one request at a time per connection (pipelined
+// requests are answered in order), `Server: ehsm-kms`, Content-Length always set. Bodies over
+// `max_body_bytes` get 413, headers over 8 KiB get 431, unparseable requests get 400, each with
+// a JSON body `{"code":N,"message":"...","result":{}}` and the connection closed. A Responder
+// that is destroyed without being called produces a 500 JSON reply; one called after its
+// connection (or the whole server) is gone is dropped.
 
 #include <cstdint>
 #include <memory>

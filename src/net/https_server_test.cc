@@ -156,6 +156,47 @@ TEST_F(HttpsServerTest, GetWithoutBody) {
   EXPECT_EQ(res->header("Content-Length"), std::to_string(res->body.size()));
 }
 
+TEST_F(HttpsServerTest, HeadGetsHeadersWithoutBody) {
+  StartServer(Echo);
+  TestHttpsClient client(server_->port());
+  auto res = client.Send("HEAD", "/h", "", "");
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "");
+  EXPECT_EQ(res->header("Content-Length"), std::to_string(std::string("HEAD /h  ").size()));
+  // Had the body been sent, it would be read as the start of the next response.
+  auto next = client.Send("GET", "/g", "", "");
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->body, "GET /g  ");
+}
+
+TEST_F(HttpsServerTest, StopFromAnotherThreadEndsWait) {
+  StartServer(Echo);
+  TestHttpsClient client(server_->port());
+  ASSERT_TRUE(client.Send("GET", "/", "", "").ok());
+  std::thread stopper([&] { server_->Stop(1000); });
+  server_->Wait();
+  stopper.join();
+  EXPECT_TRUE(client.WaitForPeerClose());
+}
+
+TEST_F(HttpsServerTest, StopFromInsideHandlerFinishesThatRequest) {
+  HttpsServer* server = nullptr;
+  StartServer([&](HttpRequest r, Responder respond) {
+    server->Stop(5000);
+    Echo(std::move(r), std::move(respond));
+  });
+  server = server_.get();
+  TestHttpsClient client(server_->port());
+  auto res = client.Send("GET", "/bye", "", "");
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  EXPECT_EQ(res->body, "GET /bye  ");
+  // Stop is asynchronous, so this reply may or may not carry `Connection: close`; either way
+  // the server closes the connection instead of waiting for another request.
+  EXPECT_TRUE(client.WaitForPeerClose());
+  server_->Wait();
+}
+
 TEST_F(HttpsServerTest, EmptyResponseBodyHasContentLengthZero) {
   StartServer([](HttpRequest, Responder respond) { respond(HttpResponse{}); });
   TestHttpsClient client(server_->port());

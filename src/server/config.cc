@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "store/couch_options.h"
+
 namespace kms::server {
 namespace {
 
@@ -71,6 +73,7 @@ class Binder {
       if (c == '_') c = '-';
     }
     CLI::Option* opt = app_.add_option(flag, field, help)->envname(EnvName(key));
+    options_[key] = opt;
     auto it = file_.find(key);
     if (it != file_.end()) {
       opt->default_val(it->second);
@@ -79,6 +82,12 @@ class Binder {
       opt->capture_default_str();
     }
     return opt;
+  }
+
+  // Whether the setting came from a flag or our environment variable (not the file or default).
+  bool Explicit(const std::string& key) const {
+    auto it = options_.find(key);
+    return it != options_.end() && it->second->count() > 0;
   }
 
   // Config keys that no option consumed: reported, since a typo would otherwise go unnoticed.
@@ -94,27 +103,66 @@ class Binder {
   CLI::App& app_;
   const std::map<std::string, std::string>& file_;
   std::set<std::string> used_;
+  std::map<std::string, CLI::Option*> options_;
 };
 
 void FillDerived(KmsConfig& c) {
   if (c.sqlite_path.empty()) c.sqlite_path = c.data_dir + "/kms.db";
   if (c.platform_secret.empty()) c.platform_secret = c.data_dir + "/platform.secret";
   if (c.audit_log.empty()) c.audit_log = c.data_dir + "/audit.log";
-  // The upstream's CouchDB environment names, used when ours are not set.
-  auto env = [](const char* n) -> std::string {
-    const char* v = std::getenv(n);
-    return v ? v : "";
-  };
-  if (c.couchdb_url.empty() && !env("EHSM_CONFIG_COUCHDB_SERVER").empty()) {
-    std::string port = env("EHSM_CONFIG_COUCHDB_PORT");
-    c.couchdb_url = "http://" + env("EHSM_CONFIG_COUCHDB_SERVER") + ":" +
-                    (port.empty() ? "5984" : port);
+}
+
+std::string GetEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// The upstream's EHSM_CONFIG_COUCHDB_* variables, parsed as the store parses them (SERVER may
+// be a host name or a full URL, PORT applies when SERVER names no port), each used where our
+// own flag or variable did not set the field.
+Status ApplyUpstreamCouchEnv(KmsConfig& c, const Binder& b) {
+  std::string user = GetEnv("EHSM_CONFIG_COUCHDB_USERNAME");
+  std::string password = GetEnv("EHSM_CONFIG_COUCHDB_PASSWORD");
+  std::string url;
+  if (!GetEnv("EHSM_CONFIG_COUCHDB_SERVER").empty()) {
+    auto upstream = store::CouchOptionsFromEnv();
+    if (!upstream.ok()) {
+      // Only an error for the store that would use it.
+      return c.store == "couchdb" ? upstream.status() : Status::Ok();
+    }
+    url = upstream->url;
+    user = upstream->username;  // USERNAME, else the user information of SERVER
+    password = upstream->password;
   }
-  if (c.couchdb_user.empty()) c.couchdb_user = env("EHSM_CONFIG_COUCHDB_USERNAME");
-  if (c.couchdb_password.empty()) c.couchdb_password = env("EHSM_CONFIG_COUCHDB_PASSWORD");
-  if (!env("EHSM_CONFIG_COUCHDB_DB").empty() && std::getenv("EHSM_COUCHDB_DB") == nullptr) {
-    c.couchdb_db = env("EHSM_CONFIG_COUCHDB_DB");
+  if (!url.empty() && !b.Explicit("couchdb_url")) c.couchdb_url = url;
+  if (!user.empty() && !b.Explicit("couchdb_user")) c.couchdb_user = user;
+  if (!password.empty() && !b.Explicit("couchdb_password")) c.couchdb_password = password;
+  std::string db = GetEnv("EHSM_CONFIG_COUCHDB_DB");
+  if (!db.empty() && !b.Explicit("couchdb_db")) c.couchdb_db = db;
+  return Status::Ok();
+}
+
+// Moves credentials out of couchdb_url, so that nothing printing the URL can leak them.
+Status NormalizeCouchUrl(KmsConfig& c) {
+  if (c.couchdb_url.empty()) {
+    if (c.store != "couchdb") return Status::Ok();
+    return Status::InvalidArgument(
+        "store couchdb needs couchdb_url (or EHSM_CONFIG_COUCHDB_SERVER)");
   }
+  store::CouchOptions o;
+  o.url = c.couchdb_url;
+  o.username = c.couchdb_user;
+  o.password = c.couchdb_password;
+  o.database = c.couchdb_db;
+  Status s = store::NormalizeCouchOptions(o);
+  if (!s.ok()) {
+    if (c.store != "couchdb") return Status::Ok();
+    return Status::InvalidArgument("couchdb_url: " + s.message());
+  }
+  c.couchdb_url = o.url;
+  c.couchdb_user = o.username;
+  c.couchdb_password = o.password;
+  return Status::Ok();
 }
 
 Status Check(const KmsConfig& c) {
@@ -134,8 +182,14 @@ Status Check(const KmsConfig& c) {
   if (c.threads < 0 || c.workers < 0 || c.queue_limit < 1) {
     return Status::InvalidArgument("threads and workers must be >= 0, queue_limit >= 1");
   }
+  if (c.enroll_rate < 0) return Status::InvalidArgument("enroll_rate must be >= 0");
   if (c.key_lifetime_days < 0) return Status::InvalidArgument("key_lifetime_days must be >= 0");
   if (c.replay_capacity < 1000) return Status::InvalidArgument("replay_capacity must be >= 1000");
+  if (c.key_cache_ttl_ms < 0) return Status::InvalidArgument("key_cache_ttl_ms must be >= 0");
+  if (c.store_connect_timeout_ms < 0) {
+    return Status::InvalidArgument("store_connect_timeout_ms must be >= 0");
+  }
+  if (c.couchdb_timeout_ms < 100) return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
   static const std::set<std::string> kLevels = {"debug", "info", "warn", "error"};
   if (!kLevels.count(c.log_level)) {
     return Status::InvalidArgument("log_level must be debug, info, warn or error");
@@ -149,12 +203,17 @@ std::string KmsConfig::Summary() const {
   std::ostringstream s;
   s << "mode=" << run_mode << " store=" << store;
   if (store == "sqlite") s << " sqlite_path=" << sqlite_path;
-  if (store == "couchdb") s << " couchdb_url=" << couchdb_url << " couchdb_db=" << couchdb_db;
+  if (store == "couchdb") {
+    s << " couchdb_url=" << store::RedactUrl(couchdb_url) << " couchdb_db=" << couchdb_db
+      << " couchdb_user=" << (couchdb_user.empty() ? "-" : couchdb_user)
+      << " couchdb_timeout_ms=" << couchdb_timeout_ms;
+  }
   s << " host=" << host << " port=" << port << " data_dir=" << data_dir
     << " tls=" << (tls_cert.empty() ? "self-signed" : tls_cert) << " threads=" << threads
     << " workers=" << workers << " max_body_bytes=" << max_body_bytes
     << " log_level=" << log_level << " audit_log=" << audit_log
-    << " key_lifetime_days=" << key_lifetime_days
+    << " key_lifetime_days=" << key_lifetime_days << " key_cache_ttl_ms=" << key_cache_ttl_ms
+    << " store_connect_timeout_ms=" << store_connect_timeout_ms
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
@@ -187,11 +246,21 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("audit_log", c.audit_log, "append-only audit log (default <data_dir>/audit.log)");
   b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
   b.Add("replay_capacity", c.replay_capacity, "replay-protection entries kept in memory");
+<<<<<<< HEAD
   b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms, "how long cached key records are trusted");
+  b.Add("enroll_rate", c.enroll_rate, "Enroll calls per second (bursts of 5x); 0 = unlimited");
+=======
+  b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms,
+        "how long cached key records are trusted (bounds cross-process staleness)");
+>>>>>>> feat/couchwire
   b.Add("couchdb_url", c.couchdb_url, "CouchDB URL, e.g. http://couchdb:5984");
   b.Add("couchdb_user", c.couchdb_user, "CouchDB user");
   b.Add("couchdb_password", c.couchdb_password, "CouchDB password (prefer the environment)");
   b.Add("couchdb_db", c.couchdb_db, "CouchDB database name");
+  b.Add("couchdb_ca_file", c.couchdb_ca_file, "CAs trusted for an https CouchDB (PEM)");
+  b.Add("couchdb_timeout_ms", c.couchdb_timeout_ms, "bound of one CouchDB request");
+  b.Add("store_connect_timeout_ms", c.store_connect_timeout_ms,
+        "how long start-up retries an unreachable store (0 = once)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -208,6 +277,8 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
                                    unknown.front());
   }
   FillDerived(c);
+  KMS_RETURN_IF_ERROR(ApplyUpstreamCouchEnv(c, b));
+  KMS_RETURN_IF_ERROR(NormalizeCouchUrl(c));
   KMS_RETURN_IF_ERROR(Check(c));
   return c;
 }

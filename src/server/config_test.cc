@@ -16,16 +16,22 @@ StatusOr<KmsConfig> Load(std::vector<std::string> args) {
   return LoadConfig(static_cast<int>(argv.size()), argv.data());
 }
 
+constexpr const char* kCouchEnv[] = {
+    "EHSM_CONFIG_COUCHDB_SERVER",   "EHSM_CONFIG_COUCHDB_PORT", "EHSM_CONFIG_COUCHDB_USERNAME",
+    "EHSM_CONFIG_COUCHDB_PASSWORD", "EHSM_CONFIG_COUCHDB_DB",   "EHSM_COUCHDB_URL",
+    "EHSM_COUCHDB_DB",              "EHSM_STORE"};
+
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     unsetenv("EHSM_PORT");
     unsetenv("EHSM_CONFIG");
-    unsetenv("EHSM_CONFIG_COUCHDB_SERVER");
+    for (const char* name : kCouchEnv) unsetenv(name);
     file_ = std::filesystem::temp_directory_path() / ("kms_cfg_" + std::to_string(getpid()));
   }
   void TearDown() override {
     unsetenv("EHSM_PORT");
+    for (const char* name : kCouchEnv) unsetenv(name);
     std::filesystem::remove(file_);
   }
   void WriteFile(const std::string& text) { std::ofstream(file_) << text; }
@@ -77,17 +83,78 @@ TEST_F(ConfigTest, BadValuesAreNamed) {
 TEST_F(ConfigTest, UpstreamCouchdbEnvironment) {
   setenv("EHSM_CONFIG_COUCHDB_SERVER", "couch", 1);
   setenv("EHSM_CONFIG_COUCHDB_PORT", "5985", 1);
-  auto c = Load({});
-  unsetenv("EHSM_CONFIG_COUCHDB_SERVER");
-  unsetenv("EHSM_CONFIG_COUCHDB_PORT");
-  ASSERT_TRUE(c.ok());
+  setenv("EHSM_CONFIG_COUCHDB_USERNAME", "admin", 1);
+  setenv("EHSM_CONFIG_COUCHDB_PASSWORD", "s3cret", 1);
+  setenv("EHSM_CONFIG_COUCHDB_DB", "kmsdb", 1);
+  auto c = Load({"--store", "couchdb"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->couchdb_url, "http://couch:5985");
+  EXPECT_EQ(c->couchdb_user, "admin");
+  EXPECT_EQ(c->couchdb_password, "s3cret");
+  EXPECT_EQ(c->couchdb_db, "kmsdb");
+}
+
+TEST_F(ConfigTest, UpstreamCouchdbServerMayBeAUrlWithCredentials) {
+  setenv("EHSM_CONFIG_COUCHDB_SERVER", "https://u%40x:p%3Aw@couch.example/", 1);
+  setenv("EHSM_CONFIG_COUCHDB_PORT", "6984", 1);
+  auto c = Load({"--store", "couchdb"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->couchdb_url, "https://couch.example:6984");
+  EXPECT_EQ(c->couchdb_user, "u@x");
+  EXPECT_EQ(c->couchdb_password, "p:w");
+
+  setenv("EHSM_CONFIG_COUCHDB_SERVER", "http://couch.example:7000", 1);
+  auto own_port = Load({"--store", "couchdb"});
+  ASSERT_TRUE(own_port.ok()) << own_port.status().ToString();
+  EXPECT_EQ(own_port->couchdb_url, "http://couch.example:7000");
+}
+
+TEST_F(ConfigTest, OurCouchdbSettingsBeatUpstreamWhichBeatsTheFile) {
+  setenv("EHSM_CONFIG_COUCHDB_SERVER", "upstream", 1);
+  setenv("EHSM_CONFIG_COUCHDB_DB", "upstream_db", 1);
+  WriteFile("store = \"couchdb\"\ncouchdb_url = \"http://file:1\"\ncouchdb_db = \"file_db\"\n");
+  auto from_env = Load({"--config", file_.string()});
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->couchdb_url, "http://upstream:5984");
+  EXPECT_EQ(from_env->couchdb_db, "upstream_db");
+
+  setenv("EHSM_COUCHDB_DB", "our_db", 1);
+  auto ours = Load({"--config", file_.string(), "--couchdb-url", "http://flag:2"});
+  unsetenv("EHSM_COUCHDB_DB");
+  ASSERT_TRUE(ours.ok()) << ours.status().ToString();
+  EXPECT_EQ(ours->couchdb_url, "http://flag:2");
+  EXPECT_EQ(ours->couchdb_db, "our_db");
+}
+
+TEST_F(ConfigTest, CouchdbSettingsAreChecked) {
+  EXPECT_NE(Load({"--store", "couchdb"}).status().message().find("couchdb_url"),
+            std::string::npos);
+  EXPECT_NE(Load({"--store", "couchdb", "--couchdb-url", "couch:5984"}).status().message().find(
+                "couchdb_url"),
+            std::string::npos);
+  setenv("EHSM_CONFIG_COUCHDB_SERVER", "couch", 1);
+  setenv("EHSM_CONFIG_COUCHDB_PORT", "99999", 1);
+  EXPECT_NE(Load({"--store", "couchdb"}).status().message().find("EHSM_CONFIG_COUCHDB_PORT"),
+            std::string::npos);
+  EXPECT_TRUE(Load({}).ok());  // SQLite does not care
+  EXPECT_FALSE(Load({"--store-connect-timeout-ms", "-1"}).ok());
+  EXPECT_FALSE(Load({"--key-cache-ttl-ms", "-1"}).ok());
 }
 
 TEST_F(ConfigTest, SummaryHasNoPassword) {
-  auto c = Load({"--couchdb-password", "hunter2", "--store", "couchdb"});
-  ASSERT_TRUE(c.ok());
+  auto c = Load({"--couchdb-password", "hunter2", "--store", "couchdb", "--couchdb-url",
+                 "http://couch:5984"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->Summary().find("hunter2"), std::string::npos);
+  EXPECT_NE(c->Summary().find("couchdb_url=http://couch:5984"), std::string::npos);
+
+  // Credentials written into the URL move out of it.
+  auto in_url = Load({"--store", "couchdb", "--couchdb-url", "http://admin:hunter3@couch:5984/"});
+  ASSERT_TRUE(in_url.ok()) << in_url.status().ToString();
+  EXPECT_EQ(in_url->couchdb_url, "http://couch:5984");
+  EXPECT_EQ(in_url->couchdb_user, "admin");
+  EXPECT_EQ(in_url->couchdb_password, "hunter3");
+  EXPECT_EQ(in_url->Summary().find("hunter3"), std::string::npos);
 }
 
 }  // namespace

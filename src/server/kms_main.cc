@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
 
   auto server = kms::server::KmsServer::Start(*config);
   if (!server.ok()) {
+    if (server.status().code() == kms::Code::kAborted) {  // SIGTERM/SIGINT while waiting
+      kms::log::Info("kms.stopped_before_start", {{"reason", server.status().message()}});
+      return 0;
+    }
     kms::log::Error("kms.start_failed", {{"error", server.status().message()}});
     std::cerr << "ehsm-kms: cannot start: " << server.status().message() << "\n";
     return 1;

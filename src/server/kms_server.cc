@@ -67,16 +67,30 @@ class KmsServerImpl final : public KmsServer {
           "run_mode cluster needs the domain key from ehsm-dkeycache, which this build does "
           "not include yet; use run_mode single");
     }
-    KMS_ASSIGN_OR_RETURN(store_, OpenStore(c));
+    // A store that is not up yet (CouchDB starting beside us) is waited for. The count that
+    // guards against replacing a lost domain key is part of the wait, never skipped.
+    int64_t objects = 0;
+    KMS_RETURN_IF_ERROR(RetryWhileUnavailable("open store", c.store_connect_timeout_ms, [&] {
+      if (!store_) {
+        auto opened = OpenStore(c);
+        if (!opened.ok()) return opened.status();
+        store_ = std::move(opened).value();
+      }
+      auto counted = store_->CountWrappedObjects();
+      if (!counted.ok()) return counted.status();
+      objects = *counted;
+      return Status::Ok();
+    }));
     KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
                                                             .identity = {}}));
-    KMS_ASSIGN_OR_RETURN(int64_t objects, store_->CountWrappedObjects());
     KMS_ASSIGN_OR_RETURN(auto dk, keys::LoadOrCreateSealedDomainKey(
                                       *platform_, c.data_dir + "/domain_key.sealed", objects));
     vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
     api::ServiceOptions options{.git_sha = KMS_GIT_SHA,
                                 .key_lifetime_ms = c.key_lifetime_days * 24 * 3600 * 1000,
-                                .key_cache_ttl_ms = c.key_cache_ttl_ms};
+                                .key_cache_ttl_ms = c.key_cache_ttl_ms,
+                                .enroll_per_second = c.enroll_rate,
+                                .enroll_burst = 5 * c.enroll_rate};
     context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
                                                  options);
     int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());

@@ -174,7 +174,7 @@ TEST_F(KmsActions, MissingSealedDomainKeyRefusesToStart) {
   client_.reset();
   ASSERT_EQ(kms_->Stop(), 0);
   std::filesystem::remove(dir_ / "data" / "domain_key.sealed");
-  KmsProcess again(data_dir());
+  KmsProcess again(data_dir(), store_args());
   EXPECT_EQ(again.port(), 0);
   EXPECT_NE(again.WaitExit(), 0);
   EXPECT_NE(again.output().find("refusing to start"), std::string::npos) << again.output();
@@ -207,6 +207,27 @@ TEST_F(KmsActions, NoSecretsInLogs) {
     EXPECT_EQ(text.find(c.apikey), std::string::npos);
     EXPECT_EQ(text.find(plaintext), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace kms::testing
+
+namespace kms::testing {
+namespace {
+
+TEST_F(KmsActions, EnrollIsRateLimited) {
+  client_.reset();
+  kms_->Stop();
+  StartServer({"--enroll-rate", "0.1"});  // bursts of 0.5: one token at start at most
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r = client_->Get("Enroll");
+    if (CodeOf(r) == 200) ++ok;
+    if (MessageOf(r) == "Too many enrollments, please retry later.") ++limited;
+  }
+  EXPECT_LE(ok, 1);
+  EXPECT_GE(limited, 4);
+  EXPECT_EQ(CodeOf(client_->Get("GetVersion")), 200);  // other actions unaffected
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ class KmsBadInput : public KmsFixture {
  protected:
   void SetUp() override {
     KmsFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     client_->Enroll();
     keyid_ = CreateKey("EH_AES_GCM_256");
   }

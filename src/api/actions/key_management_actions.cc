@@ -44,7 +44,7 @@ Reply SetState(KmsContext& ctx, const ActionRequest& r, int state, std::string_v
   if (s.code() == Code::kNotFound) return Reply::BadRequest("not find this keyid");
   if (!s.ok()) {
     log::Error("key.set_state_failed", {{"rid", r.request_id}, {"status", s.ToString()}});
-    return Reply::BadRequest(std::string(failed_message));
+    return UnavailableOr(s, Reply::BadRequest(std::string(failed_message)));
   }
   AuditKey(action, r, keyid, "ok");
   return Reply::Ok("successful");
@@ -87,7 +87,7 @@ Reply CreateKey(KmsContext& ctx, const ActionRequest& r) {
   Status s = ctx.store().CreateKey(k);
   if (!s.ok()) {
     log::Error("key.create_failed", {{"rid", r.request_id}, {"status", s.ToString()}});
-    return s.code() == Code::kUnavailable ? FromStatus(s) : Reply::BadRequest("create cmk failed");
+    return UnavailableOr(s, Reply::BadRequest("create cmk failed"));
   }
   log::Audit("CreateKey", r.appid, keyid, "ok",
              {{"rid", r.request_id}, {"keyspec", k.keyspec}, {"origin", k.origin},
@@ -99,7 +99,7 @@ Reply ListKey(KmsContext& ctx, const ActionRequest& r) {
   auto keys = ctx.store().ListKeys(r.appid);
   if (!keys.ok()) {
     log::Error("key.list_failed", {{"rid", r.request_id}, {"status", keys.status().ToString()}});
-    return Reply::BadRequest("listKey failed");
+    return UnavailableOr(keys.status(), Reply::BadRequest("listKey failed"));
   }
   boost::json::array list;
   list.reserve(keys->size());
@@ -114,7 +114,7 @@ Reply DeleteKey(KmsContext& ctx, const ActionRequest& r) {
   ctx.InvalidateKey(keyid);
   if (!existed.ok()) {
     log::Error("key.delete_failed", {{"rid", r.request_id}, {"status", existed.status().ToString()}});
-    return Reply::BadRequest("deleteKey failed");
+    return UnavailableOr(existed.status(), Reply::BadRequest("deleteKey failed"));
   }
   // Deleting an unknown or foreign key succeeds without effect, as upstream (idempotent).
   AuditKey("DeleteKey", r, keyid, *existed ? "ok" : "absent");
@@ -126,7 +126,7 @@ Reply DeleteAllKey(KmsContext& ctx, const ActionRequest& r) {
   ctx.InvalidateAllKeys();
   if (!n.ok()) {
     log::Error("key.delete_all_failed", {{"rid", r.request_id}, {"status", n.status().ToString()}});
-    return Reply::BadRequest("deleteALLKey failed");
+    return UnavailableOr(n.status(), Reply::BadRequest("deleteALLKey failed"));
   }
   log::Audit("DeleteAllKey", r.appid, "*", "ok", {{"rid", r.request_id}, {"count", *n}});
   return Reply::Ok("successful");

@@ -12,6 +12,10 @@ Reply GetVersion(KmsContext& ctx, const ActionRequest&) {
 }
 
 Reply Enroll(KmsContext& ctx, const ActionRequest& r) {
+  if (!ctx.enroll_limiter().TryAcquire()) {
+    log::Warn("enroll.rate_limited", {{"rid", r.request_id}});
+    return Reply::BadRequest("Too many enrollments, please retry later.");
+  }
   KMS_ASSIGN_OR_REPLY(keys::Enrollment e, ctx.vault().Enroll());
   store::TenantRecord t{.appid = e.appid,
                         .apikey_blob = std::move(e.apikey_blob),
@@ -21,7 +25,7 @@ Reply Enroll(KmsContext& ctx, const ActionRequest& r) {
   Status s = ctx.store().CreateTenant(t);
   if (!s.ok()) {
     log::Error("enroll.store_failed", {{"rid", r.request_id}, {"status", s.ToString()}});
-    return Reply::ServerError("enroll user info failed");
+    return UnavailableOr(s, Reply::ServerError("enroll user info failed"));
   }
   log::Audit("Enroll", e.appid, e.appid, "ok", {{"rid", r.request_id}});
   boost::json::object result;

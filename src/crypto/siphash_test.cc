@@ -1,10 +1,10 @@
-#include "api/siphash.h"
+#include "crypto/siphash.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-namespace kms::api {
+namespace kms::crypto {
 namespace {
 
 SipHashKey SequentialKey() {
@@ -38,4 +38,4 @@ TEST(SipHash24, KeyAndEveryByteMatter) {
 }
 
 }  // namespace
-}  // namespace kms::api
+}  // namespace kms::crypto
