@@ -246,13 +246,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("audit_log", c.audit_log, "append-only audit log (default <data_dir>/audit.log)");
   b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
   b.Add("replay_capacity", c.replay_capacity, "replay-protection entries kept in memory");
-<<<<<<< HEAD
-  b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms, "how long cached key records are trusted");
-  b.Add("enroll_rate", c.enroll_rate, "Enroll calls per second (bursts of 5x); 0 = unlimited");
-=======
   b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms,
         "how long cached key records are trusted (bounds cross-process staleness)");
->>>>>>> feat/couchwire
+  b.Add("enroll_rate", c.enroll_rate, "Enroll calls per second (bursts of 5x); 0 = unlimited");
   b.Add("couchdb_url", c.couchdb_url, "CouchDB URL, e.g. http://couchdb:5984");
   b.Add("couchdb_user", c.couchdb_user, "CouchDB user");
   b.Add("couchdb_password", c.couchdb_password, "CouchDB password (prefer the environment)");

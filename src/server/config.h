@@ -31,10 +31,7 @@ struct KmsConfig {
   int64_t key_lifetime_days = 0;  // 0 = keys never expire
   int64_t replay_capacity = 2000000;
   int64_t key_cache_ttl_ms = 2000;
-<<<<<<< HEAD
   double enroll_rate = 20;  // enrollments per second (bursts of 5x); 0 = unlimited
-  // CouchDB (issue-compatible environment names are read as well).
-=======
   // How long start-up waits for an unreachable store (retrying with backoff) before giving up;
   // 0 = one attempt.
   int64_t store_connect_timeout_ms = 60000;
@@ -42,7 +39,6 @@ struct KmsConfig {
   // well, ranking below our own flags and EHSM_COUCHDB_* variables and above the config file.
   // After loading, couchdb_url never holds credentials: user information in it is moved into
   // couchdb_user / couchdb_password.
->>>>>>> feat/couchwire
   std::string couchdb_url;
   std::string couchdb_user;
   std::string couchdb_password;  // never printed
