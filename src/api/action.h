@@ -43,5 +43,13 @@ Reply Encrypt(KmsContext& ctx, const ActionRequest& r);
 Reply Decrypt(KmsContext& ctx, const ActionRequest& r);
 Reply GenerateDataKey(KmsContext& ctx, const ActionRequest& r);
 Reply GenerateDataKeyWithoutPlaintext(KmsContext& ctx, const ActionRequest& r);
+Reply AsymmetricEncrypt(KmsContext& ctx, const ActionRequest& r);
+Reply AsymmetricDecrypt(KmsContext& ctx, const ActionRequest& r);
+Reply Sign(KmsContext& ctx, const ActionRequest& r);
+Reply Verify(KmsContext& ctx, const ActionRequest& r);
+Reply GetPublicKey(KmsContext& ctx, const ActionRequest& r);
+Reply ExportDataKey(KmsContext& ctx, const ActionRequest& r);
+Reply GetParametersForImport(KmsContext& ctx, const ActionRequest& r);
+Reply ImportKeyMaterial(KmsContext& ctx, const ActionRequest& r);
 
 }  // namespace kms::api

@@ -1,6 +1,15 @@
 #include "api/kms_context.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace kms::api {
+
+size_t KmsContext::RsaKeygenConcurrency(const ServiceOptions& o) {
+  if (o.rsa_keygen_concurrency > 0) return o.rsa_keygen_concurrency;
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return static_cast<size_t>(std::max(1, cores - 1));
+}
 
 StatusOr<std::shared_ptr<const store::TenantRecord>> KmsContext::GetTenant(
     const std::string& appid) {

@@ -7,6 +7,7 @@
 
 #include "api/record_cache.h"
 #include "common/clock.h"
+#include "common/concurrency_limiter.h"
 #include "common/rate_limiter.h"
 #include "keys/key_vault.h"
 #include "store/records.h"
@@ -30,6 +31,10 @@ struct ServiceOptions {
   // (upstream defect Q5). 0 disables the limit.
   double enroll_per_second = 20;
   double enroll_burst = 100;
+  // RSA key generations running at once (CreateKey, GetParametersForImport); as many more may
+  // wait, beyond that the request is answered "busy". 0 = one less than the cores (at least 1),
+  // so one core stays free for everything else.
+  size_t rsa_keygen_concurrency = 0;
 };
 
 // 9999-12-31T23:59:59.999Z: the expireTime of keys that do not expire.
@@ -45,7 +50,8 @@ class KmsContext {
         options_(std::move(options)),
         tenants_(clock, options_.cache_capacity, /*ttl_ms=*/0),
         keys_(clock, options_.cache_capacity, options_.key_cache_ttl_ms),
-        enroll_limiter_(clock, options_.enroll_per_second, options_.enroll_burst) {}
+        enroll_limiter_(clock, options_.enroll_per_second, options_.enroll_burst),
+        rsa_keygen_(RsaKeygenConcurrency(options_), RsaKeygenConcurrency(options_)) {}
 
   store::Store& store() { return store_; }
   keys::KeyVault& vault() { return vault_; }
@@ -62,6 +68,9 @@ class KmsContext {
   void InvalidateAllKeys() { keys_.Clear(); }
   RateLimiter& enroll_limiter() { return enroll_limiter_; }
 
+  // Take a turn before generating an RSA key; nullopt means answer "busy".
+  std::optional<ConcurrencyLimiter::Slot> EnterRsaKeygen() { return rsa_keygen_.TryEnter(); }
+
  private:
   store::Store& store_;
   keys::KeyVault& vault_;
@@ -70,6 +79,9 @@ class KmsContext {
   RecordCache<store::TenantRecord> tenants_;
   RecordCache<store::KeyRecord> keys_;
   RateLimiter enroll_limiter_;
+  ConcurrencyLimiter rsa_keygen_;
+
+  static size_t RsaKeygenConcurrency(const ServiceOptions& o);
 };
 
 }  // namespace kms::api

@@ -28,6 +28,9 @@ struct Reply {
 inline constexpr std::string_view kInternalErrorMessage =
     "Server internal error, please contact the administrator.";
 
+// When the server cannot take more work of a kind right now.
+inline constexpr std::string_view kBusyMessage = "Server busy, please retry later.";
+
 // Maps a Status from a lower layer to a reply: kInvalidArgument/kFailedPrecondition/
 // kPermissionDenied/kNotFound become 400 with the status message (these messages are written
 // for clients), kUnavailable 500 "Service unavailable: ..." (store down), everything else the

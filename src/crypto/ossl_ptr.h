@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/decoder.h>
+#include <openssl/ec.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -37,6 +38,7 @@ KMS_OSSL_DELETER(X509, X509_free);
 KMS_OSSL_DELETER(X509_NAME, X509_NAME_free);
 KMS_OSSL_DELETER(ASN1_INTEGER, ASN1_INTEGER_free);
 KMS_OSSL_DELETER(BIGNUM, BN_free);
+KMS_OSSL_DELETER(EC_GROUP, EC_GROUP_free);
 KMS_OSSL_DELETER(OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free);
 KMS_OSSL_DELETER(OSSL_DECODER_CTX, OSSL_DECODER_CTX_free);
 

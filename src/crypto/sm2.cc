@@ -1,12 +1,26 @@
 #include "crypto/sm2.h"
 
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 
 #include "crypto/digest.h"
 #include "crypto/pkey_pem.h"
 
 namespace kms::crypto {
+namespace {
+
+constexpr size_t kCoordSize = 32;
+
+bool AppendCoord(const BIGNUM* v, Bytes& out) {
+  size_t at = out.size();
+  out.resize(at + kCoordSize);
+  return BN_bn2binpad(v, out.data() + at, kCoordSize) == static_cast<int>(kCoordSize);
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<Sm2Key>> Sm2Key::Generate() {
   OsslPtr<EVP_PKEY> pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "SM2"));
@@ -83,6 +97,74 @@ StatusOr<bool> Sm2Key::Verify(ByteView message, ByteView signature) const {
     return Status::Internal("SM2 verification failed");
   }
   int r = EVP_DigestVerifyFinal(mctx.get(), signature.data(), signature.size());
+  ERR_clear_error();
+  return r == 1;
+}
+
+StatusOr<Bytes> Sm2Key::MessageDigest(ByteView message) const {
+  // Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA), coordinates as 32-byte big-endian.
+  OsslPtr<EC_GROUP> group(EC_GROUP_new_by_curve_name(NID_sm2));
+  OsslPtr<BIGNUM> p(BN_new()), a(BN_new()), b(BN_new()), gx(BN_new()), gy(BN_new());
+  BIGNUM* x = nullptr;
+  BIGNUM* y = nullptr;
+  bool ok = group != nullptr && p && a && b && gx && gy &&
+            EC_GROUP_get_curve(group.get(), p.get(), a.get(), b.get(), nullptr) == 1 &&
+            EC_POINT_get_affine_coordinates(group.get(), EC_GROUP_get0_generator(group.get()),
+                                            gx.get(), gy.get(), nullptr) == 1 &&
+            EVP_PKEY_get_bn_param(pkey_.get(), OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+            EVP_PKEY_get_bn_param(pkey_.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1;
+  OsslPtr<BIGNUM> px(x), py(y);
+  Bytes z_input;
+  size_t id_bits = kDefaultId.size() * 8;
+  z_input.push_back(static_cast<uint8_t>(id_bits >> 8));
+  z_input.push_back(static_cast<uint8_t>(id_bits));
+  z_input.insert(z_input.end(), kDefaultId.begin(), kDefaultId.end());
+  ok = ok && AppendCoord(a.get(), z_input) && AppendCoord(b.get(), z_input) &&
+       AppendCoord(gx.get(), z_input) && AppendCoord(gy.get(), z_input) &&
+       AppendCoord(px.get(), z_input) && AppendCoord(py.get(), z_input);
+  if (!ok) {
+    ERR_clear_error();
+    return Status::Internal("SM2 Z computation failed");
+  }
+  KMS_ASSIGN_OR_RETURN(Bytes z, Digest(DigestAlg::kSm3, z_input));
+  z.insert(z.end(), message.begin(), message.end());
+  return Digest(DigestAlg::kSm3, z);
+}
+
+StatusOr<Bytes> Sm2Key::SignDigest(ByteView e) const {
+  if (!has_private_) return Status::FailedPrecondition("SM2 key has no private part");
+  if (e.size() != DigestSize(DigestAlg::kSm3)) {
+    return Status::InvalidArgument("SM2 digest must be 32 bytes, got " +
+                                   std::to_string(e.size()));
+  }
+  // Without a digest set, the SM2 signature operation signs its input as e itself.
+  OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+  size_t len = 0;
+  if (ctx == nullptr || EVP_PKEY_sign_init(ctx.get()) != 1 ||
+      EVP_PKEY_sign(ctx.get(), nullptr, &len, e.data(), e.size()) != 1) {
+    ERR_clear_error();
+    return Status::Internal("SM2 signing setup failed");
+  }
+  Bytes sig(len);
+  if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, e.data(), e.size()) != 1) {
+    ERR_clear_error();
+    return Status::Internal("SM2 signing failed");
+  }
+  sig.resize(len);
+  return sig;
+}
+
+StatusOr<bool> Sm2Key::VerifyDigest(ByteView e, ByteView signature) const {
+  if (e.size() != DigestSize(DigestAlg::kSm3)) {
+    return Status::InvalidArgument("SM2 digest must be 32 bytes, got " +
+                                   std::to_string(e.size()));
+  }
+  OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+  if (ctx == nullptr || EVP_PKEY_verify_init(ctx.get()) != 1) {
+    ERR_clear_error();
+    return Status::Internal("SM2 verification setup failed");
+  }
+  int r = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), e.data(), e.size());
   ERR_clear_error();
   return r == 1;
 }

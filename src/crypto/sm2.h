@@ -35,6 +35,13 @@ class Sm2Key {
   // false for any signature that does not verify, malformed DER included.
   StatusOr<bool> Verify(ByteView message, ByteView signature) const;
 
+  // e = SM3(Z || message), the value an SM2 signature actually signs (GB/T 32918.2 §6.1).
+  StatusOr<Bytes> MessageDigest(ByteView message) const;
+  // Sign/Verify over a caller-computed e (32 bytes, else kInvalidArgument), so that
+  // SignDigest(MessageDigest(m)) equals a signature of m.
+  StatusOr<Bytes> SignDigest(ByteView e) const;
+  StatusOr<bool> VerifyDigest(ByteView e, ByteView signature) const;
+
   // `plaintext` must be non-empty (kInvalidArgument).
   StatusOr<Bytes> Encrypt(ByteView plaintext) const;
   // kDataLoss for any ciphertext that does not decrypt (malformed or hash mismatch).

@@ -4,6 +4,7 @@
 
 #include "common/file_util.h"
 #include "common/log.h"
+#include "crypto/hkdf.h"
 #include "crypto/hmac.h"
 
 namespace kms::keys {
@@ -23,7 +24,9 @@ StatusOr<std::unique_ptr<DomainKey>> DomainKey::FromBytes(ByteView key) {
   Id id;
   std::copy_n(mac.begin(), kIdSize, id.begin());
   KMS_ASSIGN_OR_RETURN(auto aead, crypto::AesGcm::New(key));
-  return std::unique_ptr<DomainKey>(new DomainKey(id, std::move(aead)));
+  KMS_ASSIGN_OR_RETURN(SecretBytes token_key,
+                       crypto::HkdfSha256(key, {}, AsBytes("ehsm-kms import token mac v1"), 32));
+  return std::unique_ptr<DomainKey>(new DomainKey(id, std::move(aead), std::move(token_key)));
 }
 
 std::string DomainKey::IdHex() const { return HexEncode(id_); }

@@ -30,11 +30,16 @@ class DomainKey {
   const Id& id() const { return id_; }
   std::string IdHex() const;
   const crypto::AesGcm& aead() const { return *aead_; }
+  // HMAC key for BYOK import tokens: HKDF-SHA256 of the domain key (info "ehsm-kms import
+  // token mac v1"). Derived in memory at load, never stored.
+  const SecretBytes& import_token_key() const { return import_token_key_; }
 
  private:
-  DomainKey(Id id, std::unique_ptr<crypto::AesGcm> aead) : id_(id), aead_(std::move(aead)) {}
+  DomainKey(Id id, std::unique_ptr<crypto::AesGcm> aead, SecretBytes import_token_key)
+      : id_(id), aead_(std::move(aead)), import_token_key_(std::move(import_token_key)) {}
   Id id_;
   std::unique_ptr<crypto::AesGcm> aead_;
+  SecretBytes import_token_key_;
 };
 
 // Single mode: the domain key sealed in `sealed_path`.

@@ -3,6 +3,7 @@
 #include "crypto/base64.h"
 #include "crypto/hmac.h"
 #include "crypto/random.h"
+#include "keys/import_session.h"
 #include "keys/symmetric_cipher.h"
 
 namespace kms::keys {
@@ -30,7 +31,7 @@ Status CheckSymmetricUse(const KeyRef& key, std::string_view action) {
 }
 
 StatusOr<std::unique_ptr<SymmetricCipher>> OpenSymmetric(const DomainKey& dk, const KeyRef& key) {
-  if (key.blob.empty()) {
+  if (key.blob.empty() || IsImportSessionBlob(key.blob)) {
     return Status::FailedPrecondition("the key has no key material yet (import it first)");
   }
   KMS_ASSIGN_OR_RETURN(SecretBytes material, UnwrapKeyMaterial(dk, key.binding, key.blob));
@@ -65,6 +66,11 @@ StatusOr<Bytes> KeyVault::CreateKey(const BlobBinding& binding, KeySpec spec, Or
     SecretBytes material(SymmetricKeySize(spec));
     KMS_RETURN_IF_ERROR(platform_.Random(material.span()));
     return WrapKeyMaterial(*dk_, binding, material.view());
+  }
+  if (IsAsymmetric(spec)) {
+    KMS_ASSIGN_OR_RETURN(auto key, AsymmetricKey::Generate(spec));
+    KMS_ASSIGN_OR_RETURN(SecretBytes pem, key->KeyPairPem());
+    return WrapKeyMaterial(*dk_, binding, pem.view());
   }
   return Status::InvalidArgument("keyspec " + std::string(Name(spec)) +
                                  " cannot be created with origin EH_INTERNAL_KEY");

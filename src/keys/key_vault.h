@@ -13,6 +13,7 @@
 #include "common/bytes.h"
 #include "common/secret_bytes.h"
 #include "common/status.h"
+#include "keys/asymmetric_key.h"
 #include "keys/cmk_blob.h"
 #include "keys/domain_key.h"
 #include "keys/key_spec.h"
@@ -37,6 +38,14 @@ struct Enrollment {
   Bytes sm_default_cmk_blob;  // default key of the secret manager, wrapped by the domain key
 };
 
+// What GetParametersForImport returns: the session to store in place of the key's blob, the
+// public wrapping key (PKCS#1 PEM) and the token that completes the import.
+struct ImportParameters {
+  Bytes session_blob;
+  std::string pubkey_pem;
+  std::string import_token;
+};
+
 struct DataKey {
   SecretBytes plaintext;
   Bytes ciphertext;  // Encrypt layout under the CMK
@@ -55,7 +64,8 @@ class KeyVault {
   const DomainKey& domain_key() const { return *dk_; }
 
   // New key material for a CMK, wrapped and bound to `binding`. Internal symmetric keyspecs
-  // get random material; external keys get an empty blob (material comes by import).
+  // get random material, internal RSA/EC/SM2 keyspecs a fresh key pair (slow for RSA: callers
+  // bound how many run at once); external keys get an empty blob (material comes by import).
   StatusOr<Bytes> CreateKey(const BlobBinding& binding, KeySpec spec, Origin origin,
                             KeyUsage usage);
 
@@ -72,6 +82,38 @@ class KeyVault {
   StatusOr<SecretBytes> Decrypt(const KeyRef& key, ByteView ciphertext, ByteView aad);
   // `length` in 1..1024. Internal-origin keys only (as upstream).
   StatusOr<DataKey> GenerateDataKey(const KeyRef& key, size_t length, ByteView aad);
+
+  // --- asymmetric keys (key_vault_asymmetric.cc). The key must be internal RSA/EC/SM2 with the
+  // usage the operation needs (kInvalidArgument naming keyspec, usage and the need).
+  // RSA or SM2, usage encrypt/decrypt. Decryption failures are kDataLoss with one message.
+  StatusOr<Bytes> AsymmetricEncrypt(const KeyRef& key, PaddingMode padding, ByteView plaintext);
+  StatusOr<SecretBytes> AsymmetricDecrypt(const KeyRef& key, PaddingMode padding,
+                                          ByteView ciphertext);
+  // RSA, EC or SM2, usage sign/verify. See AsymmetricKey::Sign/Verify for the rules.
+  StatusOr<Bytes> Sign(const KeyRef& key, const SignParams& params, ByteView input);
+  StatusOr<bool> Verify(const KeyRef& key, const SignParams& params, ByteView input,
+                        ByteView signature);
+  // RSA: "RSA PUBLIC KEY" PEM; EC and SM2: "PUBLIC KEY" PEM. Either usage.
+  StatusOr<std::string> GetPublicKey(const KeyRef& key);
+  // Decrypts `wrapped_data_key` (Encrypt layout under the internal symmetric `key`, with
+  // `aad`) and encrypts the data key to `target` (RSA: OAEP-SHA-256; SM2), usage
+  // encrypt/decrypt. A data key that does not decrypt is kDataLoss.
+  StatusOr<Bytes> ExportDataKey(const KeyRef& key, ByteView aad, ByteView wrapped_data_key,
+                                const KeyRef& target);
+
+  // --- BYOK (key_vault_import.cc). `now_ms` comes from the caller's clock.
+  // For an external symmetric key without material (a pending session is replaced, which
+  // invalidates its token): a fresh RSA wrapping key of `wrapping_spec`, valid 24 hours.
+  // kInvalidArgument if the key is internal, not symmetric, or already has material.
+  StatusOr<ImportParameters> GetParametersForImport(const KeyRef& key, KeySpec wrapping_spec,
+                                                    int64_t now_ms);
+  // Checks `import_token` against the key's pending session (kInvalidArgument: invalid,
+  // expired, none pending, or material already imported), unwraps `wrapped_material` with the
+  // session's private key and returns the key's new blob. Every unwrap failure, wrong length
+  // included, is kDataLoss with one message.
+  StatusOr<Bytes> ImportKeyMaterial(const KeyRef& key, std::string_view import_token,
+                                    PaddingMode padding, ByteView wrapped_material,
+                                    int64_t now_ms);
 
   // Encrypt/Decrypt with the tenant's default secret key (secret manager).
   StatusOr<Bytes> EncryptWithTenantKey(const std::string& appid, ByteView sm_default_cmk_blob,

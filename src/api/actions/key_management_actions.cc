@@ -76,7 +76,14 @@ Reply CreateKey(KmsContext& ctx, const ActionRequest& r) {
                      .key_state = 1,
                      .revision = 0};
   keys::BlobBinding binding{k.keyid, k.creator, k.keyspec, k.origin, k.keyusage};
-  KMS_ASSIGN_OR_REPLY(k.key_blob, ctx.vault().CreateKey(binding, spec, origin, usage));
+  {
+    std::optional<ConcurrencyLimiter::Slot> turn;
+    if (origin == keys::Origin::kInternal && keys::IsRsa(spec)) {
+      turn = ctx.EnterRsaKeygen();
+      if (!turn) return Reply::ServerError(std::string(kBusyMessage));
+    }
+    KMS_ASSIGN_OR_REPLY(k.key_blob, ctx.vault().CreateKey(binding, spec, origin, usage));
+  }
   Status s = ctx.store().CreateKey(k);
   if (!s.ok()) {
     log::Error("key.create_failed", {{"rid", r.request_id}, {"status", s.ToString()}});
