@@ -361,31 +361,44 @@ StatusOr<int64_t> CouchStore::DeleteAllKeys(const std::string& creator) {
   return deleted;
 }
 
-StatusOr<int64_t> CouchStore::CountPrefix(std::string_view prefix) {
+Status CouchStore::ForEachRowWithPrefix(std::string_view prefix, bool include_docs,
+                                        const std::function<Status(const json::object&)>& fn) {
   const std::string end = std::string(prefix) + "\xEF\xBF\xB0";  // U+FFF0 sorts after any id
-  int64_t count = 0;
   std::string next(prefix);
-  // Each page asks for one row more than it counts; that row's id starts the next page
+  // Each page asks for one row more than it uses; that row's id starts the next page
   // (inclusive), which stays correct even if documents are deleted between pages.
   while (true) {
     std::string path = db_path_ + "/_all_docs?limit=" + std::to_string(options_.page_size + 1) +
-                       "&startkey=" + JsonParam(next) + "&endkey=" + JsonParam(end);
+                       "&startkey=" + JsonParam(next) + "&endkey=" + JsonParam(end) +
+                       (include_docs ? "&include_docs=true" : "");
     KMS_ASSIGN_OR_RETURN(Reply reply, Call("GET", path));
     if (reply.status != 200) return Unexpected("list documents", reply);
     const json::value* rows =
         reply.body.is_object() ? reply.body.as_object().if_contains("rows") : nullptr;
     if (rows == nullptr || !rows->is_array()) return Status::Internal("couchdb _all_docs: no rows");
     const json::array& list = rows->as_array();
-    if (static_cast<int>(list.size()) <= options_.page_size) {
-      return count + static_cast<int64_t>(list.size());
+    const size_t used = std::min(list.size(), static_cast<size_t>(options_.page_size));
+    for (size_t i = 0; i < used; ++i) {
+      const json::object* row = list[i].if_object();
+      if (row == nullptr) return Status::Internal("couchdb _all_docs: row is not an object");
+      KMS_RETURN_IF_ERROR(fn(*row));
     }
-    count += options_.page_size;
+    if (list.size() <= static_cast<size_t>(options_.page_size)) return Status::Ok();
     const json::value& last = list[options_.page_size];
     const json::value* id = last.is_object() ? last.as_object().if_contains("id") : nullptr;
     if (id == nullptr || !id->is_string()) return Status::Internal("couchdb _all_docs: row id");
     if (id->get_string() == next) return Status::Internal("couchdb _all_docs: no progress");
     next = std::string(id->get_string());
   }
+}
+
+StatusOr<int64_t> CouchStore::CountPrefix(std::string_view prefix) {
+  int64_t count = 0;
+  KMS_RETURN_IF_ERROR(ForEachRowWithPrefix(prefix, false, [&](const json::object&) {
+    ++count;
+    return Status::Ok();
+  }));
+  return count;
 }
 
 StatusOr<int64_t> CouchStore::CountWrappedObjects() {
@@ -411,52 +424,32 @@ const json::value* RevOf(const json::object& doc) {
 
 StatusOr<std::vector<json::object>> CouchStore::AllDocsWithPrefix(std::string_view prefix,
                                                                   bool include_docs) {
-  const std::string end = std::string(prefix) + "\xEF\xBF\xB0";  // U+FFF0 sorts after any id
   std::vector<json::object> out;
-  std::string next(prefix);
-  // As CountPrefix: one row more than kept per page, whose id starts the next page.
-  while (true) {
-    std::string path = db_path_ + "/_all_docs?limit=" + std::to_string(options_.page_size + 1) +
-                       "&startkey=" + JsonParam(next) + "&endkey=" + JsonParam(end) +
-                       (include_docs ? "&include_docs=true" : "");
-    KMS_ASSIGN_OR_RETURN(Reply reply, Call("GET", path));
-    if (reply.status != 200) return Unexpected("list documents", reply);
-    const json::value* rows =
-        reply.body.is_object() ? reply.body.as_object().if_contains("rows") : nullptr;
-    if (rows == nullptr || !rows->is_array()) return Status::Internal("couchdb _all_docs: no rows");
-    const json::array& list = rows->as_array();
-    const size_t keep = std::min(list.size(), static_cast<size_t>(options_.page_size));
-    for (size_t i = 0; i < keep; ++i) {
-      const json::object* row = list[i].if_object();
-      if (row == nullptr) return Status::Internal("couchdb _all_docs: row is not an object");
-      if (include_docs) {
-        const json::value* doc = row->if_contains("doc");
-        if (doc == nullptr || doc->is_null()) continue;  // deleted in the meantime
-        if (!doc->is_object()) return Status::Internal("couchdb _all_docs: doc is not an object");
-        out.push_back(doc->as_object());
-      } else {
-        const json::value* id = row->if_contains("id");
-        const json::value* value = row->if_contains("value");
-        const json::value* rev =
-            value != nullptr && value->is_object() ? value->as_object().if_contains("rev") : nullptr;
-        if (id == nullptr || rev == nullptr) return Status::Internal("couchdb _all_docs: row");
-        out.push_back({{"_id", *id}, {"_rev", *rev}});
-      }
+  KMS_RETURN_IF_ERROR(ForEachRowWithPrefix(prefix, include_docs, [&](const json::object& row) {
+    if (include_docs) {
+      const json::value* doc = row.if_contains("doc");
+      if (doc == nullptr || doc->is_null()) return Status::Ok();  // deleted meanwhile
+      if (!doc->is_object()) return Status::Internal("couchdb _all_docs: doc is not an object");
+      out.push_back(doc->as_object());
+      return Status::Ok();
     }
-    if (list.size() <= static_cast<size_t>(options_.page_size)) return out;
-    const json::value* id = list[options_.page_size].as_object().if_contains("id");
-    if (id == nullptr || !id->is_string()) return Status::Internal("couchdb _all_docs: row id");
-    if (id->get_string() == next) return Status::Internal("couchdb _all_docs: no progress");
-    next = std::string(id->get_string());
-  }
+    const json::value* id = row.if_contains("id");
+    const json::value* value = row.if_contains("value");
+    const json::value* rev =
+        value != nullptr && value->is_object() ? value->as_object().if_contains("rev") : nullptr;
+    if (id == nullptr || rev == nullptr) return Status::Internal("couchdb _all_docs: row");
+    out.push_back({{"_id", *id}, {"_rev", *rev}});
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Status CouchStore::BulkDelete(const std::vector<json::object>& docs) {
   for (size_t start = 0; start < docs.size(); start += options_.page_size) {
     json::array batch;
     for (size_t i = start; i < std::min(docs.size(), start + options_.page_size); ++i) {
-      batch.push_back({{"_id", docs[i].at("_id")}, {"_rev", docs[i].at("_rev")},
-                       {"_deleted", true}});
+      batch.push_back(
+          {{"_id", docs[i].at("_id")}, {"_rev", docs[i].at("_rev")}, {"_deleted", true}});
     }
     json::value body = {{"docs", std::move(batch)}};
     KMS_ASSIGN_OR_RETURN(Reply reply, Call("POST", db_path_ + "/_bulk_docs", &body));
@@ -468,8 +461,8 @@ Status CouchStore::BulkDelete(const std::vector<json::object>& docs) {
       const json::value* err = o ? o->if_contains("error") : nullptr;
       if (err == nullptr) continue;
       // A conflict means someone else changed or deleted it; the caller lists again.
-      if (err->is_string() && (err->get_string() == "conflict" ||
-                               err->get_string() == "not_found")) {
+      if (err->is_string() &&
+          (err->get_string() == "conflict" || err->get_string() == "not_found")) {
         continue;
       }
       return Status::Internal("couchdb bulk delete: " + ErrorText(r));
@@ -478,8 +471,7 @@ Status CouchStore::BulkDelete(const std::vector<json::object>& docs) {
   return Status::Ok();
 }
 
-StatusOr<json::object> CouchStore::GetSecretDoc(const std::string& appid,
-                                                const std::string& name) {
+StatusOr<json::object> CouchStore::GetSecretDoc(const std::string& appid, const std::string& name) {
   auto doc = GetDoc(couch::SecretDocId(appid, name));
   if (!doc.ok() && doc.status().code() == Code::kNotFound) return SecretNotFound(appid);
   return doc;
@@ -627,8 +619,8 @@ StatusOr<SecretVersionRecord> CouchStore::GetSecretVersion(const std::string& ap
   return couch::ParseSecretVersion(*vdoc);
 }
 
-StatusOr<std::vector<SecretVersionRecord>> CouchStore::ListSecretVersions(
-    const std::string& appid, const std::string& name) {
+StatusOr<std::vector<SecretVersionRecord>> CouchStore::ListSecretVersions(const std::string& appid,
+                                                                          const std::string& name) {
   KMS_ASSIGN_OR_RETURN(json::object doc, GetSecretDoc(appid, name));
   KMS_ASSIGN_OR_RETURN(couch::SecretDoc d, couch::ParseSecret(doc));
   if (d.purging) return SecretNotFound(appid);
@@ -643,16 +635,14 @@ StatusOr<std::vector<SecretVersionRecord>> CouchStore::ListSecretVersions(
     out.push_back(std::move(v));
   }
   out.push_back(d.latest);
-  std::sort(out.begin(), out.end(), [](const SecretVersionRecord& a,
-                                       const SecretVersionRecord& b) {
+  std::sort(out.begin(), out.end(), [](const SecretVersionRecord& a, const SecretVersionRecord& b) {
     return a.version_id < b.version_id;
   });
   return out;
 }
 
 Status CouchStore::ScheduleSecretDeletion(const std::string& appid, const std::string& name,
-                                          int64_t delete_time_ms,
-                                          int64_t planned_delete_time_ms) {
+                                          int64_t delete_time_ms, int64_t planned_delete_time_ms) {
   if (planned_delete_time_ms <= 0) {
     return Status::InvalidArgument("planned deletion time must be positive");
   }
@@ -688,8 +678,8 @@ StatusOr<bool> CouchStore::PurgeSecret(const std::string& appid, const std::stri
     doc = std::move(got).value();
     KMS_ASSIGN_OR_RETURN(d, couch::ParseSecret(doc));
     if (d.purging) break;
-    if (due_at_ms > 0 && (!d.record.pending_deletion() ||
-                          d.record.planned_delete_time_ms > due_at_ms)) {
+    if (due_at_ms > 0 &&
+        (!d.record.pending_deletion() || d.record.planned_delete_time_ms > due_at_ms)) {
       return false;
     }
     d.purging = true;

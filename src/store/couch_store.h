@@ -58,8 +58,7 @@ class CouchStore final : public Store {
                               const std::string& description) override;
   Status AddSecretVersion(const std::string& appid, const std::string& name,
                           const SecretVersionRecord& version) override;
-  StatusOr<SecretVersionRecord> GetSecretVersion(const std::string& appid,
-                                                 const std::string& name,
+  StatusOr<SecretVersionRecord> GetSecretVersion(const std::string& appid, const std::string& name,
                                                  int64_t version_id) override;
   StatusOr<std::vector<SecretVersionRecord>> ListSecretVersions(const std::string& appid,
                                                                 const std::string& name) override;
@@ -67,8 +66,7 @@ class CouchStore final : public Store {
                                 int64_t delete_time_ms, int64_t planned_delete_time_ms) override;
   Status RestoreSecret(const std::string& appid, const std::string& name) override;
   StatusOr<bool> DeleteSecret(const std::string& appid, const std::string& name) override;
-  StatusOr<std::vector<SecretRecord>> ListSecretsDueForDeletion(int64_t now_ms,
-                                                                int limit) override;
+  StatusOr<std::vector<SecretRecord>> ListSecretsDueForDeletion(int64_t now_ms, int limit) override;
   StatusOr<bool> DeleteSecretIfDue(const std::string& appid, const std::string& name,
                                    int64_t now_ms) override;
 
@@ -95,6 +93,9 @@ class CouchStore final : public Store {
   // Ids and _revs of `creator`'s keys with keyid > `after`, one page, in keyid order.
   StatusOr<std::vector<boost::json::object>> FindKeys(const std::string& creator,
                                                       const std::string& after, bool ids_only);
+  // Calls `fn` with each _all_docs row whose id starts with `prefix`, page by page.
+  Status ForEachRowWithPrefix(std::string_view prefix, bool include_docs,
+                              const std::function<Status(const boost::json::object&)>& fn);
   StatusOr<int64_t> CountPrefix(std::string_view prefix);
   // Every row of _all_docs whose id starts with `prefix`, all pages: the documents when
   // `include_docs`, else {"_id", "_rev"} objects.
@@ -110,8 +111,7 @@ class CouchStore final : public Store {
                       const std::function<Status(couch::SecretDoc&)>& change);
   // Marks the secret purging, removes its versions, then its metadata. `due_at_ms` > 0: only a
   // secret pending deletion with a planned time <= due_at_ms (or already purging).
-  StatusOr<bool> PurgeSecret(const std::string& appid, const std::string& name,
-                             int64_t due_at_ms);
+  StatusOr<bool> PurgeSecret(const std::string& appid, const std::string& name, int64_t due_at_ms);
   void BackOff(int attempt) const;
 
   CouchOptions options_;

@@ -18,8 +18,8 @@ using sqlite::Stmt;
   " key_state, revision"
 
 // Column order matches ReadSecret().
-#define KMS_SECRET_COLUMNS                                                                   \
-  "uid, appid, name, description, encryption_keyid, rotation_interval, create_time,"       \
+#define KMS_SECRET_COLUMNS                                                           \
+  "uid, appid, name, description, encryption_keyid, rotation_interval, create_time," \
   " next_rotation_time, delete_time, planned_delete_time, latest_version"
 
 namespace {
@@ -38,6 +38,26 @@ SecretRecord ReadSecret(const Stmt& s) {
   r.planned_delete_time_ms = s.ColumnInt64(9);
   r.latest_version = s.ColumnInt64(10);
   return r;
+}
+
+// Steps `s` to the end, turning each row into a record with `read`.
+template <typename Read>
+auto ReadRows(Stmt& s, Read read) -> StatusOr<std::vector<decltype(read(s))>> {
+  std::vector<decltype(read(s))> out;
+  for (;;) {
+    KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(read(s));
+  }
+}
+
+SecretVersionRecord ReadVersionWithLatest(const Stmt& s) {
+  SecretVersionRecord v;
+  v.version_id = s.ColumnInt64(0);
+  v.value_blob = s.ColumnBlob(1);
+  v.create_time_ms = s.ColumnInt64(2);
+  v.current = v.version_id == s.ColumnInt64(3);
+  return v;
 }
 
 Status SecretNotFound(const std::string& appid) {
@@ -243,13 +263,7 @@ StatusOr<std::vector<KeyRecord>> SqliteStore::ListKeys(const std::string& creato
                                            " FROM keys WHERE creator = ?1"
                                            " ORDER BY creation_date, keyid"));
   KMS_RETURN_IF_ERROR(s.BindText(1, creator));
-  std::vector<KeyRecord> keys;
-  for (;;) {
-    KMS_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    keys.push_back(ReadKey(s));
-  }
-  return keys;
+  return ReadRows(s, ReadKey);
 }
 
 StatusOr<int64_t> SqliteStore::UpdateKey(const KeyRecord& k) {
@@ -367,17 +381,11 @@ StatusOr<SecretRecord> SqliteStore::GetSecret(const std::string& appid, const st
 
 StatusOr<std::vector<SecretRecord>> SqliteStore::ListSecrets(const std::string& appid) {
   ReaderLease db = AcquireReader();
-  KMS_ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT " KMS_SECRET_COLUMNS
-                                           " FROM secrets WHERE appid = ?1"
-                                           " ORDER BY create_time, name"));
+  KMS_ASSIGN_OR_RETURN(Stmt s,
+                       db->Prepare("SELECT " KMS_SECRET_COLUMNS " FROM secrets WHERE appid = ?1"
+                                   " ORDER BY create_time, name"));
   KMS_RETURN_IF_ERROR(s.BindText(1, appid));
-  std::vector<SecretRecord> out;
-  for (;;) {
-    KMS_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(ReadSecret(s));
-  }
-  return out;
+  return ReadRows(s, ReadSecret);
 }
 
 Status SqliteStore::SetSecretDescription(const std::string& appid, const std::string& name,
@@ -403,8 +411,7 @@ Status SqliteStore::AddSecretVersion(const std::string& appid, const std::string
     }
     if (v.version_id != head.latest_version + 1) {
       return Status::Aborted("secret version " + std::to_string(v.version_id) +
-                             " is not next; the latest is " +
-                             std::to_string(head.latest_version));
+                             " is not next; the latest is " + std::to_string(head.latest_version));
     }
     KMS_RETURN_IF_ERROR(InsertVersion(db, head.uid, v, v.version_id));
     KMS_ASSIGN_OR_RETURN(Stmt s,
@@ -430,12 +437,7 @@ StatusOr<SecretVersionRecord> SqliteStore::GetSecretVersion(const std::string& a
   KMS_RETURN_IF_ERROR(s.BindInt64(3, version_id));
   KMS_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::NotFound("secret version not found");
-  SecretVersionRecord v;
-  v.version_id = s.ColumnInt64(0);
-  v.value_blob = s.ColumnBlob(1);
-  v.create_time_ms = s.ColumnInt64(2);
-  v.current = v.version_id == s.ColumnInt64(3);
-  return v;
+  return ReadVersionWithLatest(s);
 }
 
 StatusOr<std::vector<SecretVersionRecord>> SqliteStore::ListSecretVersions(
@@ -447,25 +449,14 @@ StatusOr<std::vector<SecretVersionRecord>> SqliteStore::ListSecretVersions(
                           " WHERE s.appid = ?1 AND s.name = ?2 ORDER BY v.version_id"));
   KMS_RETURN_IF_ERROR(s.BindText(1, appid));
   KMS_RETURN_IF_ERROR(s.BindText(2, name));
-  std::vector<SecretVersionRecord> out;
-  for (;;) {
-    KMS_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    SecretVersionRecord v;
-    v.version_id = s.ColumnInt64(0);
-    v.value_blob = s.ColumnBlob(1);
-    v.create_time_ms = s.ColumnInt64(2);
-    v.current = v.version_id == s.ColumnInt64(3);
-    out.push_back(std::move(v));
-  }
+  KMS_ASSIGN_OR_RETURN(std::vector<SecretVersionRecord> out, ReadRows(s, ReadVersionWithLatest));
   // Every secret has its version 1, so no rows means no secret.
   if (out.empty()) return SecretNotFound(appid);
   return out;
 }
 
 Status SqliteStore::ScheduleSecretDeletion(const std::string& appid, const std::string& name,
-                                           int64_t delete_time_ms,
-                                           int64_t planned_delete_time_ms) {
+                                           int64_t delete_time_ms, int64_t planned_delete_time_ms) {
   if (planned_delete_time_ms <= 0) {
     return Status::InvalidArgument("planned deletion time must be positive");
   }
@@ -503,8 +494,8 @@ StatusOr<bool> SqliteStore::PurgeSecret(const std::string& appid, const std::str
     if (!head.ok()) {
       return head.status().code() == Code::kNotFound ? Status::Ok() : head.status();
     }
-    if (due_at_ms > 0 && (head->planned_delete_time_ms == 0 ||
-                          head->planned_delete_time_ms > due_at_ms)) {
+    if (due_at_ms > 0 &&
+        (head->planned_delete_time_ms == 0 || head->planned_delete_time_ms > due_at_ms)) {
       return Status::Ok();
     }
     KMS_ASSIGN_OR_RETURN(Stmt v, db.Prepare("DELETE FROM secret_versions WHERE secret_uid = ?1"));
@@ -533,19 +524,13 @@ StatusOr<bool> SqliteStore::DeleteSecretIfDue(const std::string& appid, const st
 StatusOr<std::vector<SecretRecord>> SqliteStore::ListSecretsDueForDeletion(int64_t now_ms,
                                                                            int limit) {
   ReaderLease db = AcquireReader();
-  KMS_ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT " KMS_SECRET_COLUMNS
-                                           " FROM secrets WHERE planned_delete_time > 0"
-                                           " AND planned_delete_time <= ?1"
-                                           " ORDER BY planned_delete_time, uid LIMIT ?2"));
+  KMS_ASSIGN_OR_RETURN(
+      Stmt s, db->Prepare("SELECT " KMS_SECRET_COLUMNS " FROM secrets WHERE planned_delete_time > 0"
+                          " AND planned_delete_time <= ?1"
+                          " ORDER BY planned_delete_time, uid LIMIT ?2"));
   KMS_RETURN_IF_ERROR(s.BindInt64(1, now_ms));
   KMS_RETURN_IF_ERROR(s.BindInt64(2, std::max(1, limit)));
-  std::vector<SecretRecord> out;
-  for (;;) {
-    KMS_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(ReadSecret(s));
-  }
-  return out;
+  return ReadRows(s, ReadSecret);
 }
 
 }  // namespace kms::store

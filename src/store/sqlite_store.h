@@ -60,8 +60,7 @@ class SqliteStore final : public Store {
                               const std::string& description) override;
   Status AddSecretVersion(const std::string& appid, const std::string& name,
                           const SecretVersionRecord& version) override;
-  StatusOr<SecretVersionRecord> GetSecretVersion(const std::string& appid,
-                                                 const std::string& name,
+  StatusOr<SecretVersionRecord> GetSecretVersion(const std::string& appid, const std::string& name,
                                                  int64_t version_id) override;
   StatusOr<std::vector<SecretVersionRecord>> ListSecretVersions(const std::string& appid,
                                                                 const std::string& name) override;
@@ -69,8 +68,7 @@ class SqliteStore final : public Store {
                                 int64_t delete_time_ms, int64_t planned_delete_time_ms) override;
   Status RestoreSecret(const std::string& appid, const std::string& name) override;
   StatusOr<bool> DeleteSecret(const std::string& appid, const std::string& name) override;
-  StatusOr<std::vector<SecretRecord>> ListSecretsDueForDeletion(int64_t now_ms,
-                                                                int limit) override;
+  StatusOr<std::vector<SecretRecord>> ListSecretsDueForDeletion(int64_t now_ms, int limit) override;
   StatusOr<bool> DeleteSecretIfDue(const std::string& appid, const std::string& name,
                                    int64_t now_ms) override;
 
@@ -84,8 +82,7 @@ class SqliteStore final : public Store {
               std::vector<std::unique_ptr<sqlite::Db>> readers, int max_batch);
   ReaderLease AcquireReader();
   // Purges the secret inside a write; with `due_at_ms` > 0 only if still due by then.
-  StatusOr<bool> PurgeSecret(const std::string& appid, const std::string& name,
-                             int64_t due_at_ms);
+  StatusOr<bool> PurgeSecret(const std::string& appid, const std::string& name, int64_t due_at_ms);
   void ReleaseReader(std::unique_ptr<sqlite::Db> reader);
 
   const std::string path_;

@@ -74,8 +74,7 @@ class Store {
       const std::string& appid, const std::string& name) = 0;
   // Marks the secret pending deletion (again: reschedules). kNotFound.
   virtual Status ScheduleSecretDeletion(const std::string& appid, const std::string& name,
-                                        int64_t delete_time_ms,
-                                        int64_t planned_delete_time_ms) = 0;
+                                        int64_t delete_time_ms, int64_t planned_delete_time_ms) = 0;
   // Cancels a scheduled deletion (no-op when none). kNotFound.
   virtual Status RestoreSecret(const std::string& appid, const std::string& name) = 0;
   // Removes the secret and every version of it now. Returns whether it existed.

@@ -13,17 +13,7 @@
 namespace kms::store {
 namespace {
 
-::testing::AssertionResult HasCode(const Status& status, Code code) {
-  if (status.code() == code) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "expected " << CodeName(code) << ", got " << status.ToString();
-}
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::kms::Status s_ = (expr);                              \
-    ASSERT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
-  } while (0)
+#define ASSERT_OK(expr) KMS_ASSERT_STORE_OK(expr)
 
 // Every printable ASCII character, controls the JSON layer lets through, and non-ASCII text.
 std::string AwkwardName() {
@@ -32,8 +22,8 @@ std::string AwkwardName() {
   return s + "\n\t\r" + "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x94\x91";  // é € 🔑
 }
 
-SecretRecord MakeSecret(const std::string& appid, const std::string& name,
-                        const std::string& uid, int64_t create_time_ms = 1'700'000'000'000) {
+SecretRecord MakeSecret(const std::string& appid, const std::string& name, const std::string& uid,
+                        int64_t create_time_ms = 1'700'000'000'000) {
   SecretRecord s;
   s.appid = appid;
   s.name = name;
@@ -132,8 +122,8 @@ TEST_P(StoreConformanceTest, DuplicateSecretNameIsAlreadyExistsEvenPendingDeleti
 TEST_P(StoreConformanceTest, MissingSecretIsNotFoundEverywhere) {
   EXPECT_TRUE(HasCode(store_->GetSecret("app-1", "x").status(), Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->SetSecretDescription("app-1", "x", "d"), Code::kNotFound));
-  EXPECT_TRUE(HasCode(store_->AddSecretVersion("app-1", "x", MakeVersion(2, "v")),
-                      Code::kNotFound));
+  EXPECT_TRUE(
+      HasCode(store_->AddSecretVersion("app-1", "x", MakeVersion(2, "v")), Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->GetSecretVersion("app-1", "x", 0).status(), Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->ListSecretVersions("app-1", "x").status(), Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->ScheduleSecretDeletion("app-1", "x", 1, 2), Code::kNotFound));
@@ -148,10 +138,10 @@ TEST_P(StoreConformanceTest, MissingSecretIsNotFoundEverywhere) {
 
 TEST_P(StoreConformanceTest, VersionsAreAddedOnlyAsTheNextIdAndOneIsCurrent) {
   ASSERT_OK(store_->CreateSecret(MakeSecret("app-1", "s", "u1"), MakeVersion(1, "v1")));
-  EXPECT_TRUE(HasCode(store_->AddSecretVersion("app-1", "s", MakeVersion(1, "dup")),
-                      Code::kAborted));
-  EXPECT_TRUE(HasCode(store_->AddSecretVersion("app-1", "s", MakeVersion(3, "gap")),
-                      Code::kAborted));
+  EXPECT_TRUE(
+      HasCode(store_->AddSecretVersion("app-1", "s", MakeVersion(1, "dup")), Code::kAborted));
+  EXPECT_TRUE(
+      HasCode(store_->AddSecretVersion("app-1", "s", MakeVersion(3, "gap")), Code::kAborted));
   ASSERT_OK(store_->AddSecretVersion("app-1", "s", MakeVersion(2, "v2", 2000)));
   ASSERT_OK(store_->AddSecretVersion("app-1", "s", MakeVersion(3, "v3", 3000)));
   EXPECT_EQ(store_->GetSecret("app-1", "s")->latest_version, 3);
@@ -190,8 +180,8 @@ TEST_P(StoreConformanceTest, ConcurrentVersionAddsGetGaplessUniqueIds) {
         for (int attempt = 0; attempt < 200 && !added; ++attempt) {
           StatusOr<SecretRecord> head = store_->GetSecret("app-1", "s");
           if (!head.ok()) break;
-          Status s = store_->AddSecretVersion("app-1", "s",
-                                              MakeVersion(head->latest_version + 1, value));
+          Status s =
+              store_->AddSecretVersion("app-1", "s", MakeVersion(head->latest_version + 1, value));
           if (s.ok()) added = true;
           if (!s.ok() && s.code() != Code::kAborted) break;
         }
@@ -245,8 +235,8 @@ TEST_P(StoreConformanceTest, PendingDeletionBlocksChangesUntilRestored) {
   EXPECT_TRUE(pending->pending_deletion());
   EXPECT_EQ(pending->delete_time_ms, 1000);
   EXPECT_EQ(pending->planned_delete_time_ms, 5000);
-  EXPECT_TRUE(HasCode(store_->SetSecretDescription("app-1", "s", "new"),
-                      Code::kFailedPrecondition));
+  EXPECT_TRUE(
+      HasCode(store_->SetSecretDescription("app-1", "s", "new"), Code::kFailedPrecondition));
   EXPECT_TRUE(HasCode(store_->AddSecretVersion("app-1", "s", MakeVersion(2, "v2")),
                       Code::kFailedPrecondition));
   // Deleting again reschedules.
