@@ -135,6 +135,9 @@ Status Check(const KmsConfig& c) {
     return Status::InvalidArgument("threads and workers must be >= 0, queue_limit >= 1");
   }
   if (c.key_lifetime_days < 0) return Status::InvalidArgument("key_lifetime_days must be >= 0");
+  if (c.secret_sweep_interval_ms < 10 || c.secret_sweep_interval_ms > 30000) {
+    return Status::InvalidArgument("secret_sweep_interval_ms must be 10..30000");
+  }
   if (c.replay_capacity < 1000) return Status::InvalidArgument("replay_capacity must be >= 1000");
   static const std::set<std::string> kLevels = {"debug", "info", "warn", "error"};
   if (!kLevels.count(c.log_level)) {
@@ -188,6 +191,8 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
   b.Add("replay_capacity", c.replay_capacity, "replay-protection entries kept in memory");
   b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms, "how long cached key records are trusted");
+  b.Add("secret_sweep_interval_ms", c.secret_sweep_interval_ms,
+        "how often due secret deletions are carried out (10..30000)");
   b.Add("couchdb_url", c.couchdb_url, "CouchDB URL, e.g. http://couchdb:5984");
   b.Add("couchdb_user", c.couchdb_user, "CouchDB user");
   b.Add("couchdb_password", c.couchdb_password, "CouchDB password (prefer the environment)");

@@ -31,6 +31,9 @@ struct KmsConfig {
   int64_t key_lifetime_days = 0;  // 0 = keys never expire
   int64_t replay_capacity = 2000000;
   int64_t key_cache_ttl_ms = 2000;
+  // How often secrets whose scheduled deletion is due are purged (at most 30 s, so a deletion
+  // happens within a minute of its time; tests use less).
+  int64_t secret_sweep_interval_ms = 30000;
   // CouchDB (issue-compatible environment names are read as well).
   std::string couchdb_url;
   std::string couchdb_user;
