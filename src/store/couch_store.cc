@@ -485,11 +485,15 @@ Status CouchStore::CreateSecret(const SecretRecord& secret, const SecretVersionR
   d.latest = first;
   d.latest.version_id = 1;
   const std::string id = couch::SecretDocId(secret.appid, secret.name);
-  for (int attempt = 0; attempt < options_.conflict_retries; ++attempt) {
+  bool created = false;
+  for (int attempt = 0; attempt < options_.conflict_retries && !created; ++attempt) {
     json::object doc;
     couch::PutSecret(d, doc);
     Status s = PutDoc(id, doc);
-    if (s.ok()) break;
+    if (s.ok()) {
+      created = true;
+      break;
+    }
     if (s.code() != Code::kAborted) return s;
     // Taken. A purge that was interrupted is finished first; anything else is a duplicate.
     auto existing = GetDoc(id);
@@ -500,10 +504,8 @@ Status CouchStore::CreateSecret(const SecretRecord& secret, const SecretVersionR
     KMS_ASSIGN_OR_RETURN(couch::SecretDoc other, couch::ParseSecret(*existing));
     if (!other.purging) return Status::AlreadyExists("secret of " + secret.appid + " exists");
     KMS_RETURN_IF_ERROR(PurgeSecret(secret.appid, secret.name, 0).status());
-    if (attempt + 1 == options_.conflict_retries) {
-      return Status::Aborted("secret of " + secret.appid + " changed concurrently");
-    }
   }
+  if (!created) return Status::Aborted("secret of " + secret.appid + " changed concurrently");
   // The copy of version 1; the metadata holds it already, so a failure here loses nothing.
   json::object version;
   couch::PutSecretVersion(d.record, d.latest, version);
