@@ -51,5 +51,15 @@ Reply GetPublicKey(KmsContext& ctx, const ActionRequest& r);
 Reply ExportDataKey(KmsContext& ctx, const ActionRequest& r);
 Reply GetParametersForImport(KmsContext& ctx, const ActionRequest& r);
 Reply ImportKeyMaterial(KmsContext& ctx, const ActionRequest& r);
+// Secret manager (a missing payload fails validation: the name is required).
+Reply CreateSecret(KmsContext& ctx, const ActionRequest& r);
+Reply UpdateSecretDesc(KmsContext& ctx, const ActionRequest& r);
+Reply PutSecretValue(KmsContext& ctx, const ActionRequest& r);
+Reply ListSecretVersionIds(KmsContext& ctx, const ActionRequest& r);
+Reply ListSecrets(KmsContext& ctx, const ActionRequest& r);
+Reply DescribeSecret(KmsContext& ctx, const ActionRequest& r);
+Reply DeleteSecret(KmsContext& ctx, const ActionRequest& r);
+Reply GetSecretValue(KmsContext& ctx, const ActionRequest& r);
+Reply RestoreSecret(KmsContext& ctx, const ActionRequest& r);
 
 }  // namespace kms::api

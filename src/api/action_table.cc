@@ -26,6 +26,15 @@ constexpr std::array kActions = {
     ActionDef{"DeleteAllKey", &DeleteAllKey, true, false},
     ActionDef{"EnableKey", &EnableKey, true, false},
     ActionDef{"DisableKey", &DisableKey, true, false},
+    ActionDef{"CreateSecret", &CreateSecret, true, false},
+    ActionDef{"UpdateSecretDesc", &UpdateSecretDesc, true, false},
+    ActionDef{"PutSecretValue", &PutSecretValue, true, false},
+    ActionDef{"ListSecretVersionIds", &ListSecretVersionIds, true, false},
+    ActionDef{"ListSecrets", &ListSecrets, true, false},
+    ActionDef{"DescribeSecret", &DescribeSecret, true, false},
+    ActionDef{"DeleteSecret", &DeleteSecret, true, false},
+    ActionDef{"GetSecretValue", &GetSecretValue, true, false},
+    ActionDef{"RestoreSecret", &RestoreSecret, true, false},
 };
 
 }  // namespace

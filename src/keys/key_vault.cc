@@ -139,20 +139,21 @@ StatusOr<DataKey> KeyVault::GenerateDataKey(const KeyRef& key, size_t length, By
 
 StatusOr<Bytes> KeyVault::EncryptWithTenantKey(const std::string& appid,
                                                ByteView sm_default_cmk_blob,
-                                               ByteView plaintext) {
+                                               ByteView plaintext, ByteView aad) {
   KMS_ASSIGN_OR_RETURN(SecretBytes k, UnwrapKeyMaterial(*dk_, TenantSecretKeyBinding(appid),
                                                         sm_default_cmk_blob));
   KMS_ASSIGN_OR_RETURN(auto cipher, SymmetricCipher::New(KeySpec::kAesGcm256, std::move(k)));
-  return cipher->Encrypt(plaintext, {});
+  return cipher->Encrypt(plaintext, aad);
 }
 
 StatusOr<SecretBytes> KeyVault::DecryptWithTenantKey(const std::string& appid,
                                                      ByteView sm_default_cmk_blob,
-                                                     ByteView ciphertext) {
+                                                     ByteView ciphertext,
+                                                     ByteView aad) {
   KMS_ASSIGN_OR_RETURN(SecretBytes k, UnwrapKeyMaterial(*dk_, TenantSecretKeyBinding(appid),
                                                         sm_default_cmk_blob));
   KMS_ASSIGN_OR_RETURN(auto cipher, SymmetricCipher::New(KeySpec::kAesGcm256, std::move(k)));
-  return cipher->Decrypt(ciphertext, {});
+  return cipher->Decrypt(ciphertext, aad);
 }
 
 }  // namespace kms::keys

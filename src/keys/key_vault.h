@@ -115,11 +115,13 @@ class KeyVault {
                                     PaddingMode padding, ByteView wrapped_material,
                                     int64_t now_ms);
 
-  // Encrypt/Decrypt with the tenant's default secret key (secret manager).
+  // Encrypt/Decrypt with the tenant's default secret key (secret manager). `aad` is
+  // authenticated with the value (the secret manager binds the secret's identity into it).
   StatusOr<Bytes> EncryptWithTenantKey(const std::string& appid, ByteView sm_default_cmk_blob,
-                                       ByteView plaintext);
+                                       ByteView plaintext, ByteView aad = {});
   StatusOr<SecretBytes> DecryptWithTenantKey(const std::string& appid,
-                                             ByteView sm_default_cmk_blob, ByteView ciphertext);
+                                             ByteView sm_default_cmk_blob, ByteView ciphertext,
+                                             ByteView aad = {});
 
  private:
   tee::TeePlatform& platform_;

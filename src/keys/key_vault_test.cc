@@ -132,5 +132,21 @@ TEST_F(KeyVaultTest, TenantSecretKeyRoundTrip) {
   EXPECT_EQ(AsChars(pt->view()), "pw");
 }
 
+TEST_F(KeyVaultTest, TenantSecretKeyAuthenticatesTheAssociatedData) {
+  auto e = vault_->Enroll();
+  auto ct = vault_->EncryptWithTenantKey(e->appid, e->sm_default_cmk_blob, AsBytes("pw"),
+                                         AsBytes("secret a v1"));
+  ASSERT_TRUE(ct.ok());
+  auto same = vault_->DecryptWithTenantKey(e->appid, e->sm_default_cmk_blob, *ct,
+                                           AsBytes("secret a v1"));
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(AsChars(same->view()), "pw");
+  for (std::string_view other : {"secret a v2", "secret b v1", ""}) {
+    auto moved = vault_->DecryptWithTenantKey(e->appid, e->sm_default_cmk_blob, *ct,
+                                              AsBytes(other));
+    EXPECT_EQ(moved.status().code(), Code::kDataLoss) << other;
+  }
+}
+
 }  // namespace
 }  // namespace kms::keys

@@ -184,6 +184,9 @@ Status Check(const KmsConfig& c) {
   }
   if (c.enroll_rate < 0) return Status::InvalidArgument("enroll_rate must be >= 0");
   if (c.key_lifetime_days < 0) return Status::InvalidArgument("key_lifetime_days must be >= 0");
+  if (c.secret_sweep_interval_ms < 10 || c.secret_sweep_interval_ms > 30000) {
+    return Status::InvalidArgument("secret_sweep_interval_ms must be 10..30000");
+  }
   if (c.replay_capacity < 1000) return Status::InvalidArgument("replay_capacity must be >= 1000");
   if (c.key_cache_ttl_ms < 0) return Status::InvalidArgument("key_cache_ttl_ms must be >= 0");
   if (c.store_connect_timeout_ms < 0) {
@@ -249,6 +252,8 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms,
         "how long cached key records are trusted (bounds cross-process staleness)");
   b.Add("enroll_rate", c.enroll_rate, "Enroll calls per second (bursts of 5x); 0 = unlimited");
+  b.Add("secret_sweep_interval_ms", c.secret_sweep_interval_ms,
+        "how often due secret deletions are carried out (10..30000)");
   b.Add("couchdb_url", c.couchdb_url, "CouchDB URL, e.g. http://couchdb:5984");
   b.Add("couchdb_user", c.couchdb_user, "CouchDB user");
   b.Add("couchdb_password", c.couchdb_password, "CouchDB password (prefer the environment)");

@@ -32,6 +32,9 @@ struct KmsConfig {
   int64_t replay_capacity = 2000000;
   int64_t key_cache_ttl_ms = 2000;
   double enroll_rate = 20;  // enrollments per second (bursts of 5x); 0 = unlimited
+  // How often secrets whose scheduled deletion is due are purged (at most 30 s, so a deletion
+  // happens within a minute of its time; tests use less).
+  int64_t secret_sweep_interval_ms = 30000;
   // How long start-up waits for an unreachable store (retrying with backoff) before giving up;
   // 0 = one attempt.
   int64_t store_connect_timeout_ms = 60000;

@@ -72,6 +72,12 @@ TEST_F(ConfigTest, BadValuesAreNamed) {
             std::string::npos);
   EXPECT_FALSE(Load({"--port", "abc"}).ok());
   EXPECT_FALSE(Load({"--tls-cert", "/a"}).ok());  // key missing
+  // Deletions must happen within a minute of their time.
+  EXPECT_NE(Load({"--secret-sweep-interval-ms", "30001"}).status().message().find(
+                "secret_sweep_interval_ms"),
+            std::string::npos);
+  EXPECT_FALSE(Load({"--secret-sweep-interval-ms", "9"}).ok());
+  EXPECT_EQ(Load({"--secret-sweep-interval-ms", "100"})->secret_sweep_interval_ms, 100);
   WriteFile("prot = 1\n");
   auto typo = Load({"--config", file_.string()});
   EXPECT_NE(typo.status().message().find("unknown key prot"), std::string::npos);

@@ -5,6 +5,7 @@
 #include "api/kms_context.h"
 #include "api/kms_service.h"
 #include "api/replay_cache.h"
+#include "api/secret_deletion_sweeper.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/log.h"
@@ -93,6 +94,10 @@ class KmsServerImpl final : public KmsServer {
                                 .enroll_burst = 5 * c.enroll_rate};
     context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
                                                  options);
+    sweeper_ = std::make_unique<api::SecretDeletionSweeper>(
+        *store_, SystemClock::Instance(),
+        api::SecretDeletionSweeper::Options{.interval_ms = c.secret_sweep_interval_ms});
+    sweeper_->Start();
     int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());
     pool_ = std::make_unique<ThreadPool>(workers, c.queue_limit);
     KMS_ASSIGN_OR_RETURN(replay_, api::ReplayCache::Create(SystemClock::Instance(),
@@ -122,6 +127,7 @@ class KmsServerImpl final : public KmsServer {
       http_->Wait();
     }
     if (pool_) pool_->Shutdown();
+    if (sweeper_) sweeper_->Stop();
     log::Info("kms.stopped");
     log::Flush();
   }
@@ -134,6 +140,7 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<tee::SimPlatform> platform_;
   std::unique_ptr<keys::KeyVault> vault_;
   std::unique_ptr<api::KmsContext> context_;
+  std::unique_ptr<api::SecretDeletionSweeper> sweeper_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<api::ReplayCache> replay_;
   std::unique_ptr<api::KmsService> service_;

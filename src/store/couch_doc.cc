@@ -77,6 +77,31 @@ std::string KeyDocId(std::string_view keyid) {
   return std::string(kKeyPrefix) + std::string(keyid);
 }
 
+std::string SecretDocPrefix(std::string_view appid) {
+  return std::string(kSecretPrefix) + std::string(appid) + ":";
+}
+
+std::string SecretDocId(std::string_view appid, std::string_view name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = SecretDocPrefix(appid);
+  for (unsigned char c : name) {
+    id.push_back(kHex[c >> 4]);
+    id.push_back(kHex[c & 15]);
+  }
+  return id;
+}
+
+std::string SecretVersionDocPrefix(std::string_view uid) {
+  return std::string(kSecretVersionPrefix) + std::string(uid) + ":";
+}
+
+std::string SecretVersionDocId(std::string_view uid, int64_t version_id) {
+  // Zero-padded so the ids of one secret sort by version.
+  std::string digits = std::to_string(version_id);
+  if (digits.size() < 12) digits.insert(0, 12 - digits.size(), '0');
+  return SecretVersionDocPrefix(uid) + digits;
+}
+
 void PutTenant(const TenantRecord& tenant, json::object& doc) {
   doc["_id"] = TenantDocId(tenant.appid);
   doc["appid"] = tenant.appid;
@@ -99,6 +124,87 @@ void PutKey(const KeyRecord& key, int64_t revision, json::object& doc) {
   doc["keyusage"] = key.keyusage;
   doc["keyState"] = key.key_state;
   doc["rev_n"] = revision;
+}
+
+void PutSecret(const SecretDoc& secret, json::object& doc) {
+  const SecretRecord& r = secret.record;
+  doc["_id"] = SecretDocId(r.appid, r.name);
+  doc["appid"] = r.appid;
+  doc["secretName"] = Base64Encode(AsBytes(r.name));
+  doc["uid"] = r.uid;
+  if (r.description.empty()) {
+    doc.erase("description");
+  } else {
+    doc["description"] = Base64Encode(AsBytes(r.description));
+  }
+  if (r.encryption_keyid.empty()) {
+    doc.erase("encryptionKeyId");
+  } else {
+    doc["encryptionKeyId"] = r.encryption_keyid;
+  }
+  doc["rotationInterval"] = r.rotation_interval;
+  doc["nextRotationDate"] = r.next_rotation_time_ms;
+  doc["createTime"] = r.create_time_ms;
+  if (r.planned_delete_time_ms == 0) {
+    doc["deleteTime"] = nullptr;
+    doc["plannedDeleteTime"] = nullptr;
+  } else {
+    doc["deleteTime"] = r.delete_time_ms;
+    doc["plannedDeleteTime"] = r.planned_delete_time_ms;
+  }
+  doc["latestVersionId"] = secret.latest.version_id;
+  doc["latestData"] = Base64Encode(secret.latest.value_blob);
+  doc["latestCreateTime"] = secret.latest.create_time_ms;
+  doc["purging"] = secret.purging;
+}
+
+void PutSecretVersion(const SecretRecord& secret, const SecretVersionRecord& version,
+                      json::object& doc) {
+  doc["_id"] = SecretVersionDocId(secret.uid, version.version_id);
+  doc["appid"] = secret.appid;
+  doc["secretName"] = Base64Encode(AsBytes(secret.name));
+  doc["uid"] = secret.uid;
+  doc["versionId"] = version.version_id;
+  doc["secretData"] = Base64Encode(version.value_blob);
+  doc["createTime"] = version.create_time_ms;
+}
+
+StatusOr<SecretDoc> ParseSecret(const json::object& doc) {
+  constexpr std::string_view kKind = "secret_metadata";
+  SecretDoc d;
+  SecretRecord& r = d.record;
+  KMS_ASSIGN_OR_RETURN(r.appid, GetString(doc, kKind, "appid"));
+  KMS_ASSIGN_OR_RETURN(Bytes name, GetBlob(doc, kKind, "secretName"));
+  r.name.assign(AsChars(name));
+  KMS_ASSIGN_OR_RETURN(r.uid, GetString(doc, kKind, "uid"));
+  KMS_ASSIGN_OR_RETURN(Bytes description, GetBlob(doc, kKind, "description"));
+  r.description.assign(AsChars(description));
+  KMS_ASSIGN_OR_RETURN(r.encryption_keyid, GetOptionalString(doc, kKind, "encryptionKeyId"));
+  KMS_ASSIGN_OR_RETURN(r.rotation_interval, GetOptionalString(doc, kKind, "rotationInterval"));
+  KMS_ASSIGN_OR_RETURN(r.next_rotation_time_ms, GetInt(doc, kKind, "nextRotationDate", 0));
+  KMS_ASSIGN_OR_RETURN(r.create_time_ms, GetInt(doc, kKind, "createTime", 0));
+  KMS_ASSIGN_OR_RETURN(r.delete_time_ms, GetInt(doc, kKind, "deleteTime", 0));
+  KMS_ASSIGN_OR_RETURN(r.planned_delete_time_ms, GetInt(doc, kKind, "plannedDeleteTime", 0));
+  KMS_ASSIGN_OR_RETURN(r.latest_version, GetInt(doc, kKind, "latestVersionId", std::nullopt));
+  d.latest.version_id = r.latest_version;
+  d.latest.current = true;
+  KMS_ASSIGN_OR_RETURN(d.latest.value_blob, GetBlob(doc, kKind, "latestData"));
+  KMS_ASSIGN_OR_RETURN(d.latest.create_time_ms, GetInt(doc, kKind, "latestCreateTime", 0));
+  const json::value* purging = doc.if_contains("purging");
+  if (purging != nullptr && !purging->is_null()) {
+    if (!purging->is_bool()) return Corrupt(kKind, "purging");
+    d.purging = purging->get_bool();
+  }
+  return d;
+}
+
+StatusOr<SecretVersionRecord> ParseSecretVersion(const json::object& doc) {
+  constexpr std::string_view kKind = "secret_version_data";
+  SecretVersionRecord v;
+  KMS_ASSIGN_OR_RETURN(v.version_id, GetInt(doc, kKind, "versionId", std::nullopt));
+  KMS_ASSIGN_OR_RETURN(v.value_blob, GetBlob(doc, kKind, "secretData"));
+  KMS_ASSIGN_OR_RETURN(v.create_time_ms, GetInt(doc, kKind, "createTime", 0));
+  return v;
 }
 
 StatusOr<TenantRecord> ParseTenant(const json::object& doc) {

@@ -361,25 +361,29 @@ StatusOr<int64_t> CouchStore::DeleteAllKeys(const std::string& creator) {
   return deleted;
 }
 
-StatusOr<int64_t> CouchStore::CountPrefix(std::string_view prefix) {
+Status CouchStore::ForEachRowWithPrefix(std::string_view prefix, bool include_docs,
+                                        const std::function<Status(const json::object&)>& fn) {
   const std::string end = std::string(prefix) + "\xEF\xBF\xB0";  // U+FFF0 sorts after any id
-  int64_t count = 0;
   std::string next(prefix);
-  // Each page asks for one row more than it counts; that row's id starts the next page
+  // Each page asks for one row more than it uses; that row's id starts the next page
   // (inclusive), which stays correct even if documents are deleted between pages.
   while (true) {
     std::string path = db_path_ + "/_all_docs?limit=" + std::to_string(options_.page_size + 1) +
-                       "&startkey=" + JsonParam(next) + "&endkey=" + JsonParam(end);
+                       "&startkey=" + JsonParam(next) + "&endkey=" + JsonParam(end) +
+                       (include_docs ? "&include_docs=true" : "");
     KMS_ASSIGN_OR_RETURN(Reply reply, Call("GET", path));
     if (reply.status != 200) return Unexpected("list documents", reply);
     const json::value* rows =
         reply.body.is_object() ? reply.body.as_object().if_contains("rows") : nullptr;
     if (rows == nullptr || !rows->is_array()) return Status::Internal("couchdb _all_docs: no rows");
     const json::array& list = rows->as_array();
-    if (static_cast<int>(list.size()) <= options_.page_size) {
-      return count + static_cast<int64_t>(list.size());
+    const size_t used = std::min(list.size(), static_cast<size_t>(options_.page_size));
+    for (size_t i = 0; i < used; ++i) {
+      const json::object* row = list[i].if_object();
+      if (row == nullptr) return Status::Internal("couchdb _all_docs: row is not an object");
+      KMS_RETURN_IF_ERROR(fn(*row));
     }
-    count += options_.page_size;
+    if (list.size() <= static_cast<size_t>(options_.page_size)) return Status::Ok();
     const json::value& last = list[options_.page_size];
     const json::value* id = last.is_object() ? last.as_object().if_contains("id") : nullptr;
     if (id == nullptr || !id->is_string()) return Status::Internal("couchdb _all_docs: row id");
@@ -388,10 +392,378 @@ StatusOr<int64_t> CouchStore::CountPrefix(std::string_view prefix) {
   }
 }
 
+StatusOr<int64_t> CouchStore::CountPrefix(std::string_view prefix) {
+  int64_t count = 0;
+  KMS_RETURN_IF_ERROR(ForEachRowWithPrefix(prefix, false, [&](const json::object&) {
+    ++count;
+    return Status::Ok();
+  }));
+  return count;
+}
+
 StatusOr<int64_t> CouchStore::CountWrappedObjects() {
   KMS_ASSIGN_OR_RETURN(int64_t keys, CountPrefix(couch::kKeyPrefix));
   KMS_ASSIGN_OR_RETURN(int64_t tenants, CountPrefix(couch::kTenantPrefix));
   return keys + tenants;
+}
+
+// --- secrets
+
+namespace {
+
+Status SecretNotFound(const std::string& appid) {
+  return Status::NotFound("secret of " + appid + " not found");
+}
+
+const json::value* RevOf(const json::object& doc) {
+  const json::value* rev = doc.if_contains("_rev");
+  return rev != nullptr && rev->is_string() ? rev : nullptr;
+}
+
+}  // namespace
+
+StatusOr<std::vector<json::object>> CouchStore::AllDocsWithPrefix(std::string_view prefix,
+                                                                  bool include_docs) {
+  std::vector<json::object> out;
+  KMS_RETURN_IF_ERROR(ForEachRowWithPrefix(prefix, include_docs, [&](const json::object& row) {
+    if (include_docs) {
+      const json::value* doc = row.if_contains("doc");
+      if (doc == nullptr || doc->is_null()) return Status::Ok();  // deleted meanwhile
+      if (!doc->is_object()) return Status::Internal("couchdb _all_docs: doc is not an object");
+      out.push_back(doc->as_object());
+      return Status::Ok();
+    }
+    const json::value* id = row.if_contains("id");
+    const json::value* value = row.if_contains("value");
+    const json::value* rev =
+        value != nullptr && value->is_object() ? value->as_object().if_contains("rev") : nullptr;
+    if (id == nullptr || rev == nullptr) return Status::Internal("couchdb _all_docs: row");
+    out.push_back({{"_id", *id}, {"_rev", *rev}});
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status CouchStore::BulkDelete(const std::vector<json::object>& docs) {
+  for (size_t start = 0; start < docs.size(); start += options_.page_size) {
+    json::array batch;
+    for (size_t i = start; i < std::min(docs.size(), start + options_.page_size); ++i) {
+      batch.push_back(
+          {{"_id", docs[i].at("_id")}, {"_rev", docs[i].at("_rev")}, {"_deleted", true}});
+    }
+    json::value body = {{"docs", std::move(batch)}};
+    KMS_ASSIGN_OR_RETURN(Reply reply, Call("POST", db_path_ + "/_bulk_docs", &body));
+    if (!IsSuccess(reply.status) || !reply.body.is_array()) {
+      return Unexpected("bulk delete", reply);
+    }
+    for (const json::value& r : reply.body.as_array()) {
+      const json::object* o = r.if_object();
+      const json::value* err = o ? o->if_contains("error") : nullptr;
+      if (err == nullptr) continue;
+      // A conflict means someone else changed or deleted it; the caller lists again.
+      if (err->is_string() &&
+          (err->get_string() == "conflict" || err->get_string() == "not_found")) {
+        continue;
+      }
+      return Status::Internal("couchdb bulk delete: " + ErrorText(r));
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<json::object> CouchStore::GetSecretDoc(const std::string& appid, const std::string& name) {
+  auto doc = GetDoc(couch::SecretDocId(appid, name));
+  if (!doc.ok() && doc.status().code() == Code::kNotFound) return SecretNotFound(appid);
+  return doc;
+}
+
+Status CouchStore::CreateSecret(const SecretRecord& secret, const SecretVersionRecord& first) {
+  if (secret.uid.empty()) return Status::InvalidArgument("secret uid is empty");
+  couch::SecretDoc d;
+  d.record = secret;
+  d.record.latest_version = 1;
+  d.latest = first;
+  d.latest.version_id = 1;
+  const std::string id = couch::SecretDocId(secret.appid, secret.name);
+  bool created = false;
+  for (int attempt = 0; attempt < options_.conflict_retries && !created; ++attempt) {
+    json::object doc;
+    couch::PutSecret(d, doc);
+    Status s = PutDoc(id, doc);
+    if (s.ok()) {
+      created = true;
+      break;
+    }
+    if (s.code() != Code::kAborted) return s;
+    // Taken. A purge that was interrupted is finished first; anything else is a duplicate.
+    auto existing = GetDoc(id);
+    if (!existing.ok()) {
+      if (existing.status().code() == Code::kNotFound) continue;
+      return existing.status();
+    }
+    KMS_ASSIGN_OR_RETURN(couch::SecretDoc other, couch::ParseSecret(*existing));
+    if (!other.purging) return Status::AlreadyExists("secret of " + secret.appid + " exists");
+    KMS_RETURN_IF_ERROR(PurgeSecret(secret.appid, secret.name, 0).status());
+  }
+  if (!created) return Status::Aborted("secret of " + secret.appid + " changed concurrently");
+  // The copy of version 1; the metadata holds it already, so a failure here loses nothing.
+  json::object version;
+  couch::PutSecretVersion(d.record, d.latest, version);
+  Status copied = PutDoc(couch::SecretVersionDocId(secret.uid, 1), version);
+  if (!copied.ok() && copied.code() != Code::kAborted) {
+    log::Warn("store.couchdb.secret_version_copy_failed", {{"status", copied.ToString()}});
+  }
+  return Status::Ok();
+}
+
+StatusOr<SecretRecord> CouchStore::GetSecret(const std::string& appid, const std::string& name) {
+  KMS_ASSIGN_OR_RETURN(json::object doc, GetSecretDoc(appid, name));
+  KMS_ASSIGN_OR_RETURN(couch::SecretDoc d, couch::ParseSecret(doc));
+  if (d.purging) return SecretNotFound(appid);
+  return d.record;
+}
+
+StatusOr<std::vector<SecretRecord>> CouchStore::ListSecrets(const std::string& appid) {
+  KMS_ASSIGN_OR_RETURN(std::vector<json::object> docs,
+                       AllDocsWithPrefix(couch::SecretDocPrefix(appid), true));
+  std::vector<SecretRecord> out;
+  for (const json::object& doc : docs) {
+    KMS_ASSIGN_OR_RETURN(couch::SecretDoc d, couch::ParseSecret(doc));
+    if (d.purging || d.record.appid != appid) continue;
+    out.push_back(std::move(d.record));
+  }
+  std::sort(out.begin(), out.end(), [](const SecretRecord& a, const SecretRecord& b) {
+    if (a.create_time_ms != b.create_time_ms) return a.create_time_ms < b.create_time_ms;
+    return a.name < b.name;
+  });
+  return out;
+}
+
+Status CouchStore::ModifySecret(const std::string& appid, const std::string& name,
+                                const std::function<Status(couch::SecretDoc&)>& change) {
+  const std::string id = couch::SecretDocId(appid, name);
+  for (int attempt = 0; attempt < options_.conflict_retries; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
+    KMS_ASSIGN_OR_RETURN(json::object doc, GetSecretDoc(appid, name));
+    KMS_ASSIGN_OR_RETURN(couch::SecretDoc d, couch::ParseSecret(doc));
+    if (d.purging) return SecretNotFound(appid);
+    KMS_RETURN_IF_ERROR(change(d));
+    couch::PutSecret(d, doc);  // keeps _rev: the write fails if anyone wrote in between
+    Status s = PutDoc(id, doc);
+    if (s.code() == Code::kAborted) continue;
+    if (s.code() == Code::kNotFound) return SecretNotFound(appid);
+    return s;
+  }
+  return Status::Aborted("secret of " + appid + ": not changed after " +
+                         std::to_string(options_.conflict_retries) + " conflicting attempts");
+}
+
+Status CouchStore::SetSecretDescription(const std::string& appid, const std::string& name,
+                                        const std::string& description) {
+  return ModifySecret(appid, name, [&](couch::SecretDoc& d) -> Status {
+    if (d.record.pending_deletion()) {
+      return Status::FailedPrecondition("secret is pending deletion");
+    }
+    d.record.description = description;
+    return Status::Ok();
+  });
+}
+
+Status CouchStore::AddSecretVersion(const std::string& appid, const std::string& name,
+                                    const SecretVersionRecord& version) {
+  couch::SecretDoc written;
+  KMS_RETURN_IF_ERROR(ModifySecret(appid, name, [&](couch::SecretDoc& d) -> Status {
+    if (d.record.pending_deletion()) {
+      return Status::FailedPrecondition("secret is pending deletion");
+    }
+    if (version.version_id != d.record.latest_version + 1) {
+      return Status::Aborted("secret version " + std::to_string(version.version_id) +
+                             " is not next; the latest is " +
+                             std::to_string(d.record.latest_version));
+    }
+    // The inline version is about to be replaced: make sure its copy exists first.
+    json::object copy;
+    couch::PutSecretVersion(d.record, d.latest, copy);
+    Status s = PutDoc(couch::SecretVersionDocId(d.record.uid, d.latest.version_id), copy);
+    if (!s.ok() && s.code() != Code::kAborted) return s;  // kAborted: the copy exists
+    d.latest = version;
+    d.record.latest_version = version.version_id;
+    written = d;
+    return Status::Ok();
+  }));
+  json::object copy;
+  couch::PutSecretVersion(written.record, written.latest, copy);
+  Status s = PutDoc(couch::SecretVersionDocId(written.record.uid, version.version_id), copy);
+  if (!s.ok() && s.code() != Code::kAborted) {
+    // Harmless: the metadata holds the value, and the next version writes the copy.
+    log::Warn("store.couchdb.secret_version_copy_failed", {{"status", s.ToString()}});
+  }
+  return Status::Ok();
+}
+
+StatusOr<SecretVersionRecord> CouchStore::GetSecretVersion(const std::string& appid,
+                                                           const std::string& name,
+                                                           int64_t version_id) {
+  KMS_ASSIGN_OR_RETURN(json::object doc, GetSecretDoc(appid, name));
+  KMS_ASSIGN_OR_RETURN(couch::SecretDoc d, couch::ParseSecret(doc));
+  if (d.purging) return SecretNotFound(appid);
+  if (version_id == 0 || version_id == d.record.latest_version) return d.latest;
+  if (version_id < 1 || version_id > d.record.latest_version) {
+    return Status::NotFound("secret version not found");
+  }
+  auto vdoc = GetDoc(couch::SecretVersionDocId(d.record.uid, version_id));
+  if (!vdoc.ok()) {
+    if (vdoc.status().code() == Code::kNotFound) {
+      return Status::NotFound("secret version not found");
+    }
+    return vdoc.status();
+  }
+  return couch::ParseSecretVersion(*vdoc);
+}
+
+StatusOr<std::vector<SecretVersionRecord>> CouchStore::ListSecretVersions(const std::string& appid,
+                                                                          const std::string& name) {
+  KMS_ASSIGN_OR_RETURN(json::object doc, GetSecretDoc(appid, name));
+  KMS_ASSIGN_OR_RETURN(couch::SecretDoc d, couch::ParseSecret(doc));
+  if (d.purging) return SecretNotFound(appid);
+  KMS_ASSIGN_OR_RETURN(std::vector<json::object> docs,
+                       AllDocsWithPrefix(couch::SecretVersionDocPrefix(d.record.uid), true));
+  std::vector<SecretVersionRecord> out;
+  for (const json::object& vdoc : docs) {
+    KMS_ASSIGN_OR_RETURN(SecretVersionRecord v, couch::ParseSecretVersion(vdoc));
+    // Copies of versions added after the metadata was read are left out; the current one
+    // comes from the metadata itself.
+    if (v.version_id >= d.record.latest_version) continue;
+    out.push_back(std::move(v));
+  }
+  out.push_back(d.latest);
+  std::sort(out.begin(), out.end(), [](const SecretVersionRecord& a, const SecretVersionRecord& b) {
+    return a.version_id < b.version_id;
+  });
+  return out;
+}
+
+Status CouchStore::ScheduleSecretDeletion(const std::string& appid, const std::string& name,
+                                          int64_t delete_time_ms, int64_t planned_delete_time_ms) {
+  if (planned_delete_time_ms <= 0) {
+    return Status::InvalidArgument("planned deletion time must be positive");
+  }
+  return ModifySecret(appid, name, [&](couch::SecretDoc& d) -> Status {
+    d.record.delete_time_ms = delete_time_ms;
+    d.record.planned_delete_time_ms = planned_delete_time_ms;
+    return Status::Ok();
+  });
+}
+
+Status CouchStore::RestoreSecret(const std::string& appid, const std::string& name) {
+  return ModifySecret(appid, name, [&](couch::SecretDoc& d) -> Status {
+    d.record.delete_time_ms = 0;
+    d.record.planned_delete_time_ms = 0;
+    return Status::Ok();
+  });
+}
+
+StatusOr<bool> CouchStore::PurgeSecret(const std::string& appid, const std::string& name,
+                                       int64_t due_at_ms) {
+  const std::string id = couch::SecretDocId(appid, name);
+  // 1. Mark it purging, which hides it and stops every other change.
+  json::object doc;
+  couch::SecretDoc d;
+  bool marked = false;
+  for (int attempt = 0; attempt < options_.conflict_retries && !marked; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
+    auto got = GetDoc(id);
+    if (!got.ok()) {
+      if (got.status().code() == Code::kNotFound) return false;
+      return got.status();
+    }
+    doc = std::move(got).value();
+    KMS_ASSIGN_OR_RETURN(d, couch::ParseSecret(doc));
+    if (d.purging) break;
+    if (due_at_ms > 0 &&
+        (!d.record.pending_deletion() || d.record.planned_delete_time_ms > due_at_ms)) {
+      return false;
+    }
+    d.purging = true;
+    // A purge cut short must be found and finished by the deletion sweeper.
+    if (!d.record.pending_deletion()) {
+      d.record.delete_time_ms = 1;
+      d.record.planned_delete_time_ms = 1;
+    }
+    couch::PutSecret(d, doc);
+    Status s = PutDoc(id, doc);
+    if (s.code() == Code::kAborted) continue;
+    if (s.code() == Code::kNotFound) return false;
+    KMS_RETURN_IF_ERROR(s);
+    marked = true;
+    doc = {};
+  }
+  if (!d.purging) {
+    return Status::Aborted("secret of " + appid + ": not deleted after " +
+                           std::to_string(options_.conflict_retries) + " conflicting attempts");
+  }
+  // 2. Every version copy, all pages.
+  const std::string versions = couch::SecretVersionDocPrefix(d.record.uid);
+  for (int round = 0; round < options_.conflict_retries; ++round) {
+    KMS_ASSIGN_OR_RETURN(std::vector<json::object> rows, AllDocsWithPrefix(versions, false));
+    if (rows.empty()) break;
+    KMS_RETURN_IF_ERROR(BulkDelete(rows));
+  }
+  // 3. The metadata, whatever its revision now (nothing changes a purging secret but purges).
+  for (int attempt = 0; attempt < options_.conflict_retries; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
+    auto got = GetDoc(id);
+    if (!got.ok()) {
+      if (got.status().code() == Code::kNotFound) return true;  // another purger finished
+      return got.status();
+    }
+    const json::value* rev = RevOf(*got);
+    if (rev == nullptr) return Status::Internal("couchdb doc without _rev");
+    KMS_ASSIGN_OR_RETURN(Reply reply, Call("DELETE", db_path_ + "/" + UrlEncode(id) +
+                                                         "?rev=" + UrlEncode(rev->get_string())));
+    if (IsSuccess(reply.status) || reply.status == 404) return true;
+    if (reply.status != 409) return Unexpected("delete " + id, reply);
+  }
+  return Status::Aborted("secret of " + appid + ": metadata not deleted after " +
+                         std::to_string(options_.conflict_retries) + " conflicting attempts");
+}
+
+StatusOr<bool> CouchStore::DeleteSecret(const std::string& appid, const std::string& name) {
+  return PurgeSecret(appid, name, 0);
+}
+
+StatusOr<bool> CouchStore::DeleteSecretIfDue(const std::string& appid, const std::string& name,
+                                             int64_t now_ms) {
+  if (now_ms <= 0) return Status::InvalidArgument("now must be positive");
+  return PurgeSecret(appid, name, now_ms);
+}
+
+StatusOr<std::vector<SecretRecord>> CouchStore::ListSecretsDueForDeletion(int64_t now_ms,
+                                                                          int limit) {
+  // Mango over the primary index's id range: the server filters, so only due secrets travel.
+  const std::string prefix(couch::kSecretPrefix);
+  json::object query = {
+      {"selector",
+       {{"_id", {{"$gt", prefix}, {"$lt", prefix + "\xEF\xBF\xB0"}}},
+        {"plannedDeleteTime", {{"$gt", 0}, {"$lte", now_ms}}}}},
+      {"limit", std::max(1, limit)},
+  };
+  json::value body(std::move(query));
+  KMS_ASSIGN_OR_RETURN(Reply reply, Call("POST", db_path_ + "/_find", &body));
+  if (reply.status != 200) return Unexpected("find due secrets", reply);
+  const json::value* docs =
+      reply.body.is_object() ? reply.body.as_object().if_contains("docs") : nullptr;
+  if (docs == nullptr || !docs->is_array()) return Status::Internal("couchdb _find: no docs");
+  std::vector<SecretRecord> out;
+  for (const json::value& v : docs->as_array()) {
+    if (!v.is_object()) return Status::Internal("couchdb _find: doc is not an object");
+    KMS_ASSIGN_OR_RETURN(couch::SecretDoc d, couch::ParseSecret(v.as_object()));
+    out.push_back(std::move(d.record));
+  }
+  std::sort(out.begin(), out.end(), [](const SecretRecord& a, const SecretRecord& b) {
+    return a.planned_delete_time_ms < b.planned_delete_time_ms;
+  });
+  return out;
 }
 
 }  // namespace kms::store

@@ -18,10 +18,12 @@
 // - Describe() and error messages show the URL without credentials.
 
 #include <boost/json.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "store/couch_doc.h"
 #include "store/couch_http.h"
 #include "store/couch_options.h"
 #include "store/store.h"
@@ -49,6 +51,25 @@ class CouchStore final : public Store {
   StatusOr<int64_t> DeleteAllKeys(const std::string& creator) override;
   StatusOr<int64_t> CountWrappedObjects() override;
 
+  Status CreateSecret(const SecretRecord& secret, const SecretVersionRecord& first) override;
+  StatusOr<SecretRecord> GetSecret(const std::string& appid, const std::string& name) override;
+  StatusOr<std::vector<SecretRecord>> ListSecrets(const std::string& appid) override;
+  Status SetSecretDescription(const std::string& appid, const std::string& name,
+                              const std::string& description) override;
+  Status AddSecretVersion(const std::string& appid, const std::string& name,
+                          const SecretVersionRecord& version) override;
+  StatusOr<SecretVersionRecord> GetSecretVersion(const std::string& appid, const std::string& name,
+                                                 int64_t version_id) override;
+  StatusOr<std::vector<SecretVersionRecord>> ListSecretVersions(const std::string& appid,
+                                                                const std::string& name) override;
+  Status ScheduleSecretDeletion(const std::string& appid, const std::string& name,
+                                int64_t delete_time_ms, int64_t planned_delete_time_ms) override;
+  Status RestoreSecret(const std::string& appid, const std::string& name) override;
+  StatusOr<bool> DeleteSecret(const std::string& appid, const std::string& name) override;
+  StatusOr<std::vector<SecretRecord>> ListSecretsDueForDeletion(int64_t now_ms, int limit) override;
+  StatusOr<bool> DeleteSecretIfDue(const std::string& appid, const std::string& name,
+                                   int64_t now_ms) override;
+
   // Deletes the whole database (tests and tooling). Returns OK if it did not exist.
   Status DropDatabase();
 
@@ -72,7 +93,25 @@ class CouchStore final : public Store {
   // Ids and _revs of `creator`'s keys with keyid > `after`, one page, in keyid order.
   StatusOr<std::vector<boost::json::object>> FindKeys(const std::string& creator,
                                                       const std::string& after, bool ids_only);
+  // Calls `fn` with each _all_docs row whose id starts with `prefix`, page by page.
+  Status ForEachRowWithPrefix(std::string_view prefix, bool include_docs,
+                              const std::function<Status(const boost::json::object&)>& fn);
   StatusOr<int64_t> CountPrefix(std::string_view prefix);
+  // Every row of _all_docs whose id starts with `prefix`, all pages: the documents when
+  // `include_docs`, else {"_id", "_rev"} objects.
+  StatusOr<std::vector<boost::json::object>> AllDocsWithPrefix(std::string_view prefix,
+                                                               bool include_docs);
+  // Deletes the documents ({"_id", "_rev"} objects); one already gone counts as deleted.
+  Status BulkDelete(const std::vector<boost::json::object>& docs);
+  // The secret's metadata document (purging ones included), or kNotFound.
+  StatusOr<boost::json::object> GetSecretDoc(const std::string& appid, const std::string& name);
+  // Re-reads the secret metadata and applies `change` (which may refuse with an error) with a
+  // conditional write, retrying on conflicts. Purging secrets are kNotFound.
+  Status ModifySecret(const std::string& appid, const std::string& name,
+                      const std::function<Status(couch::SecretDoc&)>& change);
+  // Marks the secret purging, removes its versions, then its metadata. `due_at_ms` > 0: only a
+  // secret pending deletion with a planned time <= due_at_ms (or already purging).
+  StatusOr<bool> PurgeSecret(const std::string& appid, const std::string& name, int64_t due_at_ms);
   void BackOff(int attempt) const;
 
   CouchOptions options_;

@@ -37,4 +37,34 @@ struct KeyRecord {
   int64_t revision = 0;
 };
 
+// A secret of the secret manager, without its values. (appid, name) is unique; names are
+// compared byte for byte.
+struct SecretRecord {
+  std::string appid;
+  std::string name;
+  // Random id of this incarnation of the secret, chosen by the creator. Values are bound to it,
+  // so a secret deleted and created again under the same name never sees the old versions.
+  std::string uid;
+  std::string description;        // "" = none
+  std::string encryption_keyid;   // "" = the tenant's default secret key
+  std::string rotation_interval;  // "" = none; only stored, no rotation is performed
+  int64_t create_time_ms = 0;
+  int64_t next_rotation_time_ms = 0;   // 0 = no rotation interval
+  int64_t delete_time_ms = 0;          // when deletion was scheduled; 0 = not pending deletion
+  int64_t planned_delete_time_ms = 0;  // when it is purged; 0 = not pending deletion
+  // Id of the current version (versions are 1..latest_version). Maintained by the store; ignored
+  // on create.
+  int64_t latest_version = 0;
+
+  bool pending_deletion() const { return planned_delete_time_ms != 0; }
+};
+
+// One value of a secret.
+struct SecretVersionRecord {
+  int64_t version_id = 0;  // 1, 2, 3, ... without gaps
+  Bytes value_blob;        // the encrypted value
+  int64_t create_time_ms = 0;
+  bool current = false;  // set by the store on read: version_id == latest_version
+};
+
 }  // namespace kms::store

@@ -33,6 +33,35 @@ CREATE TABLE keys (
 -- ListKeys and DeleteAllKeys select by creator and ListKeys orders by (creation_date, keyid).
 CREATE INDEX keys_by_creator ON keys (creator, creation_date, keyid);
 )sql"},
+    {2, "secrets and secret versions", R"sql(
+-- A secret's (appid, name) is unique across live and pending-deletion secrets. `uid` names one
+-- incarnation: versions hang off it, so a secret re-created under an old name starts empty even
+-- if an interrupted purge had left versions behind. Times are ms; 0 means "not set".
+CREATE TABLE secrets (
+  uid                 TEXT PRIMARY KEY NOT NULL,
+  appid               TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  description         TEXT NOT NULL,
+  encryption_keyid    TEXT NOT NULL,
+  rotation_interval   TEXT NOT NULL,
+  create_time         INTEGER NOT NULL,
+  next_rotation_time  INTEGER NOT NULL,
+  delete_time         INTEGER NOT NULL,
+  planned_delete_time INTEGER NOT NULL,
+  latest_version      INTEGER NOT NULL,
+  UNIQUE (appid, name)
+);
+-- The deletion sweeper asks for pending secrets by planned time.
+CREATE INDEX secrets_pending_deletion ON secrets (planned_delete_time)
+  WHERE planned_delete_time > 0;
+CREATE TABLE secret_versions (
+  secret_uid  TEXT NOT NULL,
+  version_id  INTEGER NOT NULL,
+  value_blob  BLOB NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (secret_uid, version_id)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable =

@@ -17,7 +17,84 @@ using sqlite::Stmt;
   "keyid, creator, keyspec, origin, keyusage, key_blob, creation_date, expire_time, alias," \
   " key_state, revision"
 
+// Column order matches ReadSecret().
+#define KMS_SECRET_COLUMNS                                                           \
+  "uid, appid, name, description, encryption_keyid, rotation_interval, create_time," \
+  " next_rotation_time, delete_time, planned_delete_time, latest_version"
+
 namespace {
+
+SecretRecord ReadSecret(const Stmt& s) {
+  SecretRecord r;
+  r.uid = s.ColumnText(0);
+  r.appid = s.ColumnText(1);
+  r.name = s.ColumnText(2);
+  r.description = s.ColumnText(3);
+  r.encryption_keyid = s.ColumnText(4);
+  r.rotation_interval = s.ColumnText(5);
+  r.create_time_ms = s.ColumnInt64(6);
+  r.next_rotation_time_ms = s.ColumnInt64(7);
+  r.delete_time_ms = s.ColumnInt64(8);
+  r.planned_delete_time_ms = s.ColumnInt64(9);
+  r.latest_version = s.ColumnInt64(10);
+  return r;
+}
+
+// Steps `s` to the end, turning each row into a record with `read`.
+template <typename Read>
+auto ReadRows(Stmt& s, Read read) -> StatusOr<std::vector<decltype(read(s))>> {
+  std::vector<decltype(read(s))> out;
+  for (;;) {
+    KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(read(s));
+  }
+}
+
+SecretVersionRecord ReadVersionWithLatest(const Stmt& s) {
+  SecretVersionRecord v;
+  v.version_id = s.ColumnInt64(0);
+  v.value_blob = s.ColumnBlob(1);
+  v.create_time_ms = s.ColumnInt64(2);
+  v.current = v.version_id == s.ColumnInt64(3);
+  return v;
+}
+
+Status SecretNotFound(const std::string& appid) {
+  // The name stays out of messages: callers choose it, and it may be sensitive.
+  return Status::NotFound("secret of " + appid + " not found");
+}
+
+// Reads (uid, planned_delete_time, latest_version) of a secret on `db`.
+struct SecretHead {
+  std::string uid;
+  int64_t planned_delete_time_ms = 0;
+  int64_t latest_version = 0;
+};
+StatusOr<SecretHead> ReadSecretHead(Db& db, const std::string& appid, const std::string& name) {
+  KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT uid, planned_delete_time, latest_version"
+                                          " FROM secrets WHERE appid = ?1 AND name = ?2"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, appid));
+  KMS_RETURN_IF_ERROR(s.BindText(2, name));
+  KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return SecretNotFound(appid);
+  return SecretHead{s.ColumnText(0), s.ColumnInt64(1), s.ColumnInt64(2)};
+}
+
+Status InsertVersion(Db& db, const std::string& uid, const SecretVersionRecord& v,
+                     int64_t version_id) {
+  KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("INSERT INTO secret_versions (secret_uid, version_id,"
+                                          " value_blob, create_time) VALUES (?1, ?2, ?3, ?4)"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, uid));
+  KMS_RETURN_IF_ERROR(s.BindInt64(2, version_id));
+  KMS_RETURN_IF_ERROR(s.BindBlob(3, v.value_blob));
+  KMS_RETURN_IF_ERROR(s.BindInt64(4, v.create_time_ms));
+  Status status = s.Run();
+  if (!status.ok() && sqlite::IsDuplicate(s.last_rc())) {
+    return Status::Aborted("secret version " + std::to_string(version_id) + " already exists");
+  }
+  return status;
+}
 
 KeyRecord ReadKey(const Stmt& s) {
   KeyRecord k;
@@ -186,13 +263,7 @@ StatusOr<std::vector<KeyRecord>> SqliteStore::ListKeys(const std::string& creato
                                            " FROM keys WHERE creator = ?1"
                                            " ORDER BY creation_date, keyid"));
   KMS_RETURN_IF_ERROR(s.BindText(1, creator));
-  std::vector<KeyRecord> keys;
-  for (;;) {
-    KMS_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    keys.push_back(ReadKey(s));
-  }
-  return keys;
+  return ReadRows(s, ReadKey);
 }
 
 StatusOr<int64_t> SqliteStore::UpdateKey(const KeyRecord& k) {
@@ -272,6 +343,194 @@ StatusOr<int64_t> SqliteStore::CountWrappedObjects() {
   KMS_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::Internal("count query returned no row");
   return s.ColumnInt64(0);
+}
+
+// --- secrets
+
+Status SqliteStore::CreateSecret(const SecretRecord& r, const SecretVersionRecord& first) {
+  if (r.uid.empty()) return Status::InvalidArgument("secret uid is empty");
+  return committer_->Write([&](Db& db) -> Status {
+    KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("INSERT INTO secrets (" KMS_SECRET_COLUMNS
+                                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                                            " ?10, 1)"));
+    KMS_RETURN_IF_ERROR(s.BindText(1, r.uid));
+    KMS_RETURN_IF_ERROR(s.BindText(2, r.appid));
+    KMS_RETURN_IF_ERROR(s.BindText(3, r.name));
+    KMS_RETURN_IF_ERROR(s.BindText(4, r.description));
+    KMS_RETURN_IF_ERROR(s.BindText(5, r.encryption_keyid));
+    KMS_RETURN_IF_ERROR(s.BindText(6, r.rotation_interval));
+    KMS_RETURN_IF_ERROR(s.BindInt64(7, r.create_time_ms));
+    KMS_RETURN_IF_ERROR(s.BindInt64(8, r.next_rotation_time_ms));
+    KMS_RETURN_IF_ERROR(s.BindInt64(9, r.delete_time_ms));
+    KMS_RETURN_IF_ERROR(s.BindInt64(10, r.planned_delete_time_ms));
+    KMS_RETURN_IF_ERROR(RunInsert(s, "secret of " + r.appid));
+    return InsertVersion(db, r.uid, first, 1);
+  });
+}
+
+StatusOr<SecretRecord> SqliteStore::GetSecret(const std::string& appid, const std::string& name) {
+  ReaderLease db = AcquireReader();
+  KMS_ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT " KMS_SECRET_COLUMNS
+                                           " FROM secrets WHERE appid = ?1 AND name = ?2"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, appid));
+  KMS_RETURN_IF_ERROR(s.BindText(2, name));
+  KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return SecretNotFound(appid);
+  return ReadSecret(s);
+}
+
+StatusOr<std::vector<SecretRecord>> SqliteStore::ListSecrets(const std::string& appid) {
+  ReaderLease db = AcquireReader();
+  KMS_ASSIGN_OR_RETURN(Stmt s,
+                       db->Prepare("SELECT " KMS_SECRET_COLUMNS " FROM secrets WHERE appid = ?1"
+                                   " ORDER BY create_time, name"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, appid));
+  return ReadRows(s, ReadSecret);
+}
+
+Status SqliteStore::SetSecretDescription(const std::string& appid, const std::string& name,
+                                         const std::string& description) {
+  return committer_->Write([&](Db& db) -> Status {
+    KMS_ASSIGN_OR_RETURN(SecretHead head, ReadSecretHead(db, appid, name));
+    if (head.planned_delete_time_ms != 0) {
+      return Status::FailedPrecondition("secret is pending deletion");
+    }
+    KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("UPDATE secrets SET description = ?2 WHERE uid = ?1"));
+    KMS_RETURN_IF_ERROR(s.BindText(1, head.uid));
+    KMS_RETURN_IF_ERROR(s.BindText(2, description));
+    return s.Run();
+  });
+}
+
+Status SqliteStore::AddSecretVersion(const std::string& appid, const std::string& name,
+                                     const SecretVersionRecord& v) {
+  return committer_->Write([&](Db& db) -> Status {
+    KMS_ASSIGN_OR_RETURN(SecretHead head, ReadSecretHead(db, appid, name));
+    if (head.planned_delete_time_ms != 0) {
+      return Status::FailedPrecondition("secret is pending deletion");
+    }
+    if (v.version_id != head.latest_version + 1) {
+      return Status::Aborted("secret version " + std::to_string(v.version_id) +
+                             " is not next; the latest is " + std::to_string(head.latest_version));
+    }
+    KMS_RETURN_IF_ERROR(InsertVersion(db, head.uid, v, v.version_id));
+    KMS_ASSIGN_OR_RETURN(Stmt s,
+                         db.Prepare("UPDATE secrets SET latest_version = ?2 WHERE uid = ?1"));
+    KMS_RETURN_IF_ERROR(s.BindText(1, head.uid));
+    KMS_RETURN_IF_ERROR(s.BindInt64(2, v.version_id));
+    return s.Run();
+  });
+}
+
+StatusOr<SecretVersionRecord> SqliteStore::GetSecretVersion(const std::string& appid,
+                                                            const std::string& name,
+                                                            int64_t version_id) {
+  ReaderLease db = AcquireReader();
+  // One statement, so the version and latest_version come from the same snapshot.
+  KMS_ASSIGN_OR_RETURN(
+      Stmt s, db->Prepare("SELECT v.version_id, v.value_blob, v.create_time, s.latest_version"
+                          " FROM secrets s JOIN secret_versions v ON v.secret_uid = s.uid"
+                          " WHERE s.appid = ?1 AND s.name = ?2 AND v.version_id ="
+                          " (CASE WHEN ?3 = 0 THEN s.latest_version ELSE ?3 END)"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, appid));
+  KMS_RETURN_IF_ERROR(s.BindText(2, name));
+  KMS_RETURN_IF_ERROR(s.BindInt64(3, version_id));
+  KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::NotFound("secret version not found");
+  return ReadVersionWithLatest(s);
+}
+
+StatusOr<std::vector<SecretVersionRecord>> SqliteStore::ListSecretVersions(
+    const std::string& appid, const std::string& name) {
+  ReaderLease db = AcquireReader();
+  KMS_ASSIGN_OR_RETURN(
+      Stmt s, db->Prepare("SELECT v.version_id, v.value_blob, v.create_time, s.latest_version"
+                          " FROM secrets s JOIN secret_versions v ON v.secret_uid = s.uid"
+                          " WHERE s.appid = ?1 AND s.name = ?2 ORDER BY v.version_id"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, appid));
+  KMS_RETURN_IF_ERROR(s.BindText(2, name));
+  KMS_ASSIGN_OR_RETURN(std::vector<SecretVersionRecord> out, ReadRows(s, ReadVersionWithLatest));
+  // Every secret has its version 1, so no rows means no secret.
+  if (out.empty()) return SecretNotFound(appid);
+  return out;
+}
+
+Status SqliteStore::ScheduleSecretDeletion(const std::string& appid, const std::string& name,
+                                           int64_t delete_time_ms, int64_t planned_delete_time_ms) {
+  if (planned_delete_time_ms <= 0) {
+    return Status::InvalidArgument("planned deletion time must be positive");
+  }
+  return committer_->Write([&](Db& db) -> Status {
+    KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("UPDATE secrets SET delete_time = ?3,"
+                                            " planned_delete_time = ?4"
+                                            " WHERE appid = ?1 AND name = ?2"));
+    KMS_RETURN_IF_ERROR(s.BindText(1, appid));
+    KMS_RETURN_IF_ERROR(s.BindText(2, name));
+    KMS_RETURN_IF_ERROR(s.BindInt64(3, delete_time_ms));
+    KMS_RETURN_IF_ERROR(s.BindInt64(4, planned_delete_time_ms));
+    KMS_RETURN_IF_ERROR(s.Run());
+    return db.Changes() == 0 ? SecretNotFound(appid) : Status::Ok();
+  });
+}
+
+Status SqliteStore::RestoreSecret(const std::string& appid, const std::string& name) {
+  return committer_->Write([&](Db& db) -> Status {
+    KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("UPDATE secrets SET delete_time = 0,"
+                                            " planned_delete_time = 0"
+                                            " WHERE appid = ?1 AND name = ?2"));
+    KMS_RETURN_IF_ERROR(s.BindText(1, appid));
+    KMS_RETURN_IF_ERROR(s.BindText(2, name));
+    KMS_RETURN_IF_ERROR(s.Run());
+    return db.Changes() == 0 ? SecretNotFound(appid) : Status::Ok();
+  });
+}
+
+StatusOr<bool> SqliteStore::PurgeSecret(const std::string& appid, const std::string& name,
+                                        int64_t due_at_ms) {
+  bool removed = false;
+  Status written = committer_->Write([&](Db& db) -> Status {
+    removed = false;
+    auto head = ReadSecretHead(db, appid, name);
+    if (!head.ok()) {
+      return head.status().code() == Code::kNotFound ? Status::Ok() : head.status();
+    }
+    if (due_at_ms > 0 &&
+        (head->planned_delete_time_ms == 0 || head->planned_delete_time_ms > due_at_ms)) {
+      return Status::Ok();
+    }
+    KMS_ASSIGN_OR_RETURN(Stmt v, db.Prepare("DELETE FROM secret_versions WHERE secret_uid = ?1"));
+    KMS_RETURN_IF_ERROR(v.BindText(1, head->uid));
+    KMS_RETURN_IF_ERROR(v.Run());
+    KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("DELETE FROM secrets WHERE uid = ?1"));
+    KMS_RETURN_IF_ERROR(s.BindText(1, head->uid));
+    KMS_RETURN_IF_ERROR(s.Run());
+    removed = true;
+    return Status::Ok();
+  });
+  if (!written.ok()) return written;
+  return removed;
+}
+
+StatusOr<bool> SqliteStore::DeleteSecret(const std::string& appid, const std::string& name) {
+  return PurgeSecret(appid, name, 0);
+}
+
+StatusOr<bool> SqliteStore::DeleteSecretIfDue(const std::string& appid, const std::string& name,
+                                              int64_t now_ms) {
+  if (now_ms <= 0) return Status::InvalidArgument("now must be positive");
+  return PurgeSecret(appid, name, now_ms);
+}
+
+StatusOr<std::vector<SecretRecord>> SqliteStore::ListSecretsDueForDeletion(int64_t now_ms,
+                                                                           int limit) {
+  ReaderLease db = AcquireReader();
+  KMS_ASSIGN_OR_RETURN(
+      Stmt s, db->Prepare("SELECT " KMS_SECRET_COLUMNS " FROM secrets WHERE planned_delete_time > 0"
+                          " AND planned_delete_time <= ?1"
+                          " ORDER BY planned_delete_time, uid LIMIT ?2"));
+  KMS_RETURN_IF_ERROR(s.BindInt64(1, now_ms));
+  KMS_RETURN_IF_ERROR(s.BindInt64(2, std::max(1, limit)));
+  return ReadRows(s, ReadSecret);
 }
 
 }  // namespace kms::store

@@ -53,6 +53,25 @@ class SqliteStore final : public Store {
   StatusOr<int64_t> DeleteAllKeys(const std::string& creator) override;
   StatusOr<int64_t> CountWrappedObjects() override;
 
+  Status CreateSecret(const SecretRecord& secret, const SecretVersionRecord& first) override;
+  StatusOr<SecretRecord> GetSecret(const std::string& appid, const std::string& name) override;
+  StatusOr<std::vector<SecretRecord>> ListSecrets(const std::string& appid) override;
+  Status SetSecretDescription(const std::string& appid, const std::string& name,
+                              const std::string& description) override;
+  Status AddSecretVersion(const std::string& appid, const std::string& name,
+                          const SecretVersionRecord& version) override;
+  StatusOr<SecretVersionRecord> GetSecretVersion(const std::string& appid, const std::string& name,
+                                                 int64_t version_id) override;
+  StatusOr<std::vector<SecretVersionRecord>> ListSecretVersions(const std::string& appid,
+                                                                const std::string& name) override;
+  Status ScheduleSecretDeletion(const std::string& appid, const std::string& name,
+                                int64_t delete_time_ms, int64_t planned_delete_time_ms) override;
+  Status RestoreSecret(const std::string& appid, const std::string& name) override;
+  StatusOr<bool> DeleteSecret(const std::string& appid, const std::string& name) override;
+  StatusOr<std::vector<SecretRecord>> ListSecretsDueForDeletion(int64_t now_ms, int limit) override;
+  StatusOr<bool> DeleteSecretIfDue(const std::string& appid, const std::string& name,
+                                   int64_t now_ms) override;
+
   // Commits and operations carried so far by the writer (for benchmarks and logs).
   sqlite::GroupCommitter::Stats WriteStats() const { return committer_->stats(); }
 
@@ -62,6 +81,8 @@ class SqliteStore final : public Store {
   SqliteStore(std::string path, std::unique_ptr<sqlite::Db> writer,
               std::vector<std::unique_ptr<sqlite::Db>> readers, int max_batch);
   ReaderLease AcquireReader();
+  // Purges the secret inside a write; with `due_at_ms` > 0 only if still due by then.
+  StatusOr<bool> PurgeSecret(const std::string& appid, const std::string& name, int64_t due_at_ms);
   void ReleaseReader(std::unique_ptr<sqlite::Db> reader);
 
   const std::string path_;

@@ -1,5 +1,5 @@
 #pragma once
-// Store: durable state of the KMS (tenants and keys now; secrets, quote policies and import
+// Store: durable state of the KMS (tenants, keys and secrets; quote policies and import
 // sessions later). Implementations: SqliteStore (embedded default), CouchStore.
 //
 // Contract for every implementation:
@@ -48,6 +48,46 @@ class Store {
   virtual StatusOr<bool> DeleteKey(const std::string& keyid, const std::string& creator) = 0;
   // Deletes every key of `creator`; returns how many.
   virtual StatusOr<int64_t> DeleteAllKeys(const std::string& creator) = 0;
+  // --- secrets. A secret is identified by (appid, name); names are compared byte for byte.
+  // Creates `secret` with `first` as its version 1, current. kAlreadyExists when the appid
+  // already has a secret of that name (pending deletion or not). `secret.latest_version` and
+  // `first.version_id` are ignored (the version is 1).
+  virtual Status CreateSecret(const SecretRecord& secret, const SecretVersionRecord& first) = 0;
+  virtual StatusOr<SecretRecord> GetSecret(const std::string& appid, const std::string& name) = 0;
+  // Every secret of `appid` (pending deletion included), every page, by create time then name.
+  virtual StatusOr<std::vector<SecretRecord>> ListSecrets(const std::string& appid) = 0;
+  // Replaces the description ("" removes it). kNotFound; kFailedPrecondition when the secret is
+  // pending deletion.
+  virtual Status SetSecretDescription(const std::string& appid, const std::string& name,
+                                      const std::string& description) = 0;
+  // Adds `version` as the new current version iff its id is exactly latest_version + 1 (the
+  // previous one becomes non-current in the same atomic step). kNotFound; kFailedPrecondition
+  // when pending deletion; kAborted when another version got that id first (re-read, retry).
+  virtual Status AddSecretVersion(const std::string& appid, const std::string& name,
+                                  const SecretVersionRecord& version) = 0;
+  // One version; `version_id` 0 means the current one. kNotFound for no secret or no version.
+  virtual StatusOr<SecretVersionRecord> GetSecretVersion(const std::string& appid,
+                                                         const std::string& name,
+                                                         int64_t version_id) = 0;
+  // Every version, by ascending id (no page limit). kNotFound when there is no secret.
+  virtual StatusOr<std::vector<SecretVersionRecord>> ListSecretVersions(
+      const std::string& appid, const std::string& name) = 0;
+  // Marks the secret pending deletion (again: reschedules). kNotFound.
+  virtual Status ScheduleSecretDeletion(const std::string& appid, const std::string& name,
+                                        int64_t delete_time_ms, int64_t planned_delete_time_ms) = 0;
+  // Cancels a scheduled deletion (no-op when none). kNotFound.
+  virtual Status RestoreSecret(const std::string& appid, const std::string& name) = 0;
+  // Removes the secret and every version of it now. Returns whether it existed.
+  virtual StatusOr<bool> DeleteSecret(const std::string& appid, const std::string& name) = 0;
+  // Secrets pending deletion whose planned time is <= now_ms: at most `limit` of them (not
+  // necessarily the earliest), so a caller that removes them asks again until none are left.
+  virtual StatusOr<std::vector<SecretRecord>> ListSecretsDueForDeletion(int64_t now_ms,
+                                                                        int limit) = 0;
+  // As DeleteSecret, but only while the secret is still pending deletion with a planned time
+  // <= now_ms, so a restore that came first wins. Returns whether it was removed.
+  virtual StatusOr<bool> DeleteSecretIfDue(const std::string& appid, const std::string& name,
+                                           int64_t now_ms) = 0;
+
   // Number of stored keys and tenants together: a store holding any wrapped blob (non-zero)
   // must never be paired with a freshly made domain key.
   virtual StatusOr<int64_t> CountWrappedObjects() = 0;

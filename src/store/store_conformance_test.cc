@@ -24,17 +24,7 @@ void StoreConformanceTest::SetUp() {
 
 namespace {
 
-::testing::AssertionResult HasCode(const Status& status, Code code) {
-  if (status.code() == code) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "expected " << CodeName(code) << ", got " << status.ToString();
-}
-
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
-    ::kms::Status s_ = (expr);                            \
-    ASSERT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
-  } while (0)
+#define ASSERT_OK(expr) KMS_ASSERT_STORE_OK(expr)
 
 Bytes EveryByteValue() {
   Bytes b;

@@ -39,6 +39,19 @@ std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info)
 // Keeps gtest from dumping the factory's bytes when it prints a parameter.
 void PrintTo(const StoreBackend& backend, std::ostream* os);
 
+// Helpers of the suite's source files.
+inline ::testing::AssertionResult HasCode(const Status& status, Code code) {
+  if (status.code() == code) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "expected " << CodeName(code) << ", got " << status.ToString();
+}
+
+#define KMS_ASSERT_STORE_OK(expr)                           \
+  do {                                                      \
+    ::kms::Status s_ = (expr);                              \
+    ASSERT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
+  } while (0)
+
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override;
