@@ -29,7 +29,11 @@ install() {
   fi
   echo "couchdb-test-server: installing pouchdb-server@$VERSION into $PREFIX" >&2
   mkdir -p "$PREFIX"
-  npm install --prefix "$PREFIX" --no-audit --no-fund --loglevel=error \
+  # --ignore-scripts: the only install script that matters is sqlite3's (for pouchdb-server's
+  # --sqlite option, which is not used), and it fetches a prebuilt binary from outside npm or
+  # compiles SQLite for minutes. leveldown, the on-disk backend, loads its prebuilt binary
+  # from its own package without a script.
+  npm install --prefix "$PREFIX" --no-audit --no-fund --loglevel=error --ignore-scripts \
     "pouchdb-server@$VERSION" >&2
   [ -x "$BIN" ] || die "install failed: $BIN missing"
 }

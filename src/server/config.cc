@@ -192,7 +192,9 @@ Status Check(const KmsConfig& c) {
   if (c.store_connect_timeout_ms < 0) {
     return Status::InvalidArgument("store_connect_timeout_ms must be >= 0");
   }
-  if (c.couchdb_timeout_ms < 100) return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
+  if (c.couchdb_timeout_ms < 100) {
+    return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
+  }
   static const std::set<std::string> kLevels = {"debug", "info", "warn", "error"};
   if (!kLevels.count(c.log_level)) {
     return Status::InvalidArgument("log_level must be debug, info, warn or error");

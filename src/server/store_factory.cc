@@ -82,10 +82,10 @@ Status RetryWhileUnavailable(std::string_view what, int64_t timeout_ms,
     int64_t waited = std::chrono::duration_cast<Ms>(now - start).count();
     int64_t left = std::chrono::duration_cast<Ms>(deadline - now).count();
     if (left <= 0) {
-      return Status::Unavailable(std::string(what) + " failed for " + std::to_string(waited) +
-                                 " ms (" + std::to_string(n) +
-                                 " attempts, store_connect_timeout_ms=" +
-                                 std::to_string(timeout_ms) + "): " + s.message());
+      return Status::Unavailable(
+          std::string(what) + " failed for " + std::to_string(waited) + " ms (" +
+          std::to_string(n) + " attempts, store_connect_timeout_ms=" + std::to_string(timeout_ms) +
+          "): " + s.message());
     }
     int64_t sleep_ms = std::min(backoff_ms, left);
     log::Warn("store.unavailable", {{"what", what},

@@ -112,13 +112,22 @@ TEST_F(KmsActions, ListDisableEnableDelete) {
     EXPECT_EQ(o.at("alias").as_string(), "");
     EXPECT_EQ(o.at("keyState").as_int64(), 1);
   }
-  EXPECT_EQ(arr[0].at("keyspec").as_string(), "EH_AES_GCM_256");
+  // Keys made in the same millisecond list in keyid order, so look them up by keyid.
+  auto entry_of = [](const boost::json::value& reply, const std::string& keyid) {
+    for (auto& e : reply.at("result").at("list").as_array()) {
+      if (e.at("keyid").as_string() == keyid) return e.as_object();
+    }
+    ADD_FAILURE() << keyid << " not listed";
+    return boost::json::object();
+  };
+  EXPECT_EQ(entry_of(list, a)["keyspec"], "EH_AES_GCM_256");
+  EXPECT_EQ(entry_of(list, b)["keyspec"], "EH_SM4_CBC");
 
   EXPECT_EQ(MessageOf(client_->Call("DisableKey", {{"keyid", a}})), "successful");
   auto refused = client_->Call("Encrypt", {{"keyid", a}, {"plaintext", B64("x")}});
   EXPECT_EQ(CodeOf(refused), 400);
   EXPECT_EQ(MessageOf(refused), "keyid is disabled");
-  EXPECT_EQ(client_->Call("ListKey", {}).at("result").at("list").at(0).at("keyState").as_int64(), 0);
+  EXPECT_EQ(entry_of(client_->Call("ListKey", {}), a)["keyState"], 0);
   EXPECT_EQ(MessageOf(client_->Call("EnableKey", {{"keyid", a}})), "successful");
   EXPECT_EQ(CodeOf(client_->Call("Encrypt", {{"keyid", a}, {"plaintext", B64("x")}})), 200);
 

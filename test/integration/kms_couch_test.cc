@@ -139,8 +139,7 @@ TEST_F(KmsCouch, TwoProcessesShareTenantsKeysAndKeyStates) {
   fs::copy_file(data_a / "domain_key.sealed", data_b / "domain_key.sealed");
   kms_b_ = std::make_unique<KmsProcess>(
       data_b.string(),
-      Plus(Plus(CouchArgs(db), ttl),
-           {"--platform-secret", (data_a / "platform.secret").string()}));
+      Plus(Plus(CouchArgs(db), ttl), {"--platform-secret", (data_a / "platform.secret").string()}));
   ASSERT_NE(kms_b_->port(), 0) << kms_b_->output();
   EhsmClient b(kms_b_->port());
   b.credentials() = tenant;  // enrolled through A, used through B
@@ -151,7 +150,8 @@ TEST_F(KmsCouch, TwoProcessesShareTenantsKeysAndKeyStates) {
   std::string key_a = ResultString(made, "keyid");
   auto enc_b = b.Call("Encrypt", {{"keyid", key_a}, {"plaintext", B64("from b")}});
   ASSERT_EQ(CodeOf(enc_b), 200) << MessageOf(enc_b);
-  auto dec_a = a.Call("Decrypt", {{"keyid", key_a}, {"ciphertext", ResultString(enc_b, "ciphertext")}});
+  auto dec_a =
+      a.Call("Decrypt", {{"keyid", key_a}, {"ciphertext", ResultString(enc_b, "ciphertext")}});
   ASSERT_EQ(CodeOf(dec_a), 200) << MessageOf(dec_a);
   EXPECT_EQ(ResultString(dec_a, "plaintext"), B64("from b"));
 
@@ -160,7 +160,8 @@ TEST_F(KmsCouch, TwoProcessesShareTenantsKeysAndKeyStates) {
   std::string key_b = ResultString(made_b, "keyid");
   auto enc_a = a.Call("Encrypt", {{"keyid", key_b}, {"plaintext", B64("from a")}});
   ASSERT_EQ(CodeOf(enc_a), 200) << MessageOf(enc_a);
-  auto dec_b = b.Call("Decrypt", {{"keyid", key_b}, {"ciphertext", ResultString(enc_a, "ciphertext")}});
+  auto dec_b =
+      b.Call("Decrypt", {{"keyid", key_b}, {"ciphertext", ResultString(enc_a, "ciphertext")}});
   EXPECT_EQ(ResultString(dec_b, "plaintext"), B64("from a"));
   EXPECT_EQ(KeyStates(a), KeyStates(b));
   EXPECT_EQ(KeyStates(a).size(), 2u);
@@ -197,7 +198,8 @@ TEST_F(KmsCouch, TwoProcessesShareTenantsKeysAndKeyStates) {
   std::mutex mu;
   auto create_many = [&](EhsmClient& via) {
     for (int i = 0; i < 10; ++i) {
-      auto r = via.Call("CreateKey", {{"keyspec", "EH_AES_GCM_128"}, {"origin", "EH_INTERNAL_KEY"}});
+      auto r =
+          via.Call("CreateKey", {{"keyspec", "EH_AES_GCM_128"}, {"origin", "EH_INTERNAL_KEY"}});
       std::lock_guard<std::mutex> lock(mu);
       EXPECT_EQ(CodeOf(r), 200) << MessageOf(r);
       created.insert(ResultString(r, "keyid"));
@@ -230,7 +232,8 @@ TEST_F(KmsCouch, CouchDbOutageFailsFastAndRecovers) {
 
   std::map<std::string, std::string> ciphertexts;  // keyid -> ciphertext, all acknowledged
   for (int i = 0; i < 5; ++i) {
-    auto r = client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+    auto r =
+        client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
     ASSERT_EQ(CodeOf(r), 200) << MessageOf(r);
     std::string keyid = ResultString(r, "keyid");
     auto enc = client.Call("Encrypt", {{"keyid", keyid}, {"plaintext", B64("kept " + keyid)}});
@@ -252,12 +255,11 @@ TEST_F(KmsCouch, CouchDbOutageFailsFastAndRecovers) {
     EXPECT_NE(MessageOf(r).find("unreachable"), std::string::npos) << MessageOf(r);
   };
   const std::string some = std::next(ciphertexts.begin())->first;
-  expect_unavailable(client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"},
-                                               {"origin", "EH_INTERNAL_KEY"}}),
-                     "CreateKey");
+  expect_unavailable(
+      client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}}),
+      "CreateKey");
   expect_unavailable(client.Call("ListKey", {}), "ListKey");
-  expect_unavailable(client.Call("Encrypt", {{"keyid", some}, {"plaintext", B64("x")}}),
-                     "Encrypt");
+  expect_unavailable(client.Call("Encrypt", {{"keyid", some}, {"plaintext", B64("x")}}), "Encrypt");
   expect_unavailable(client.Call("Decrypt", {{"keyid", some}, {"ciphertext", ciphertexts[some]}}),
                      "Decrypt");
   expect_unavailable(client.Call("DisableKey", {{"keyid", some}}), "DisableKey");
@@ -284,7 +286,8 @@ TEST_F(KmsCouch, CouchDbOutageFailsFastAndRecovers) {
     EXPECT_EQ(ResultString(dec, "plaintext"), B64("kept " + keyid));
   }
   EXPECT_EQ(CodeOf(client.CallAs(unseen, "ListKey", {})), 200);
-  auto after = client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+  auto after =
+      client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
   EXPECT_EQ(CodeOf(after), 200) << MessageOf(after);
   EXPECT_EQ(KeyStates(client).size(), 6u);
   EXPECT_TRUE(kms_a_->running());
@@ -306,10 +309,10 @@ TEST_F(KmsCouch, HungCouchDbIsBoundedByTheRequestTimeout) {
   ASSERT_TRUE(couch_server_->Pause());
   auto r = client.Call("ListKey", {});
   EXPECT_EQ(CodeOf(r), 500);
-  EXPECT_EQ(MessageOf(r).rfind("Service unavailable, please retry later: ", 0), 0u)
-      << MessageOf(r);
+  EXPECT_EQ(MessageOf(r).rfind("Service unavailable, please retry later: ", 0), 0u) << MessageOf(r);
   ASSERT_TRUE(couch_server_->Resume());
-  auto made = client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+  auto made =
+      client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
   EXPECT_EQ(CodeOf(made), 200) << MessageOf(made);
   EXPECT_EQ(KeyStates(client).size(), 1u);
 }
@@ -323,9 +326,9 @@ TEST_F(KmsCouch, StartupWaitsForCouchDb) {
   url_ = couch_server_->url();
   const fs::path data = dir_ / "a";
   auto starting = std::async(std::launch::async, [&] {
-    return std::make_unique<KmsProcess>(data.string(),
-                                        Plus(CouchArgs(couch::UniqueDbName("late")),
-                                             {"--store-connect-timeout-ms", "120000"}));
+    return std::make_unique<KmsProcess>(
+        data.string(),
+        Plus(CouchArgs(couch::UniqueDbName("late")), {"--store-connect-timeout-ms", "120000"}));
   });
   // Its output file appears next to the data directory; wait for the first "waiting" line.
   bool waiting = false;
@@ -345,7 +348,8 @@ TEST_F(KmsCouch, StartupWaitsForCouchDb) {
   EXPECT_NE(kms_a_->output().find("unreachable"), std::string::npos) << kms_a_->output();
   EhsmClient client(kms_a_->port());
   client.Enroll();
-  auto made = client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+  auto made =
+      client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
   EXPECT_EQ(CodeOf(made), 200) << MessageOf(made);
 }
 
