@@ -47,10 +47,20 @@ class KmsContext {
 
   // Tenant records never change after Enroll, so they are cached without expiry.
   StatusOr<std::shared_ptr<const store::TenantRecord>> GetTenant(const std::string& appid);
-  // Key records are cached for key_cache_ttl_ms; InvalidateKey after local changes.
+  // Key records are cached for key_cache_ttl_ms; InvalidateKey after local changes. The vault's
+  // opened copy of the key is dropped with the record.
   StatusOr<std::shared_ptr<const store::KeyRecord>> GetKey(const std::string& keyid);
-  void InvalidateKey(const std::string& keyid) { keys_.Erase(keyid); }
-  void InvalidateAllKeys() { keys_.Clear(); }
+  // Whether the record is cached (and fresh), so Get* would not touch the store.
+  bool TenantCached(const std::string& appid) { return tenants_.Get(appid) != nullptr; }
+  bool KeyCached(const std::string& keyid) { return keys_.Get(keyid) != nullptr; }
+  void InvalidateKey(const std::string& keyid) {
+    keys_.Erase(keyid);
+    vault_.ForgetKey(keyid);
+  }
+  void InvalidateAllKeys() {
+    keys_.Clear();
+    vault_.ForgetAllKeys();
+  }
 
  private:
   store::Store& store_;
