@@ -53,6 +53,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "run.sh: stopped by a signal" >&2; exit 130' INT TERM
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo -1; }
 
@@ -151,7 +152,11 @@ if wanted keys; then
   done
 fi
 
-# ---- the table
+# ---- the table (a failure past this point must not lose the measurements)
+set +e
+mkdir -p "$ROOT/bench/results"
+STAMP=$(date +%Y-%m-%d-%H%M)$(if [ "$QUICK" = 1 ]; then echo -quick; fi)
+cp "$ROWS" "$ROOT/bench/results/$STAMP.tsv"
 GV=$(value_of "GetVersion" 3)
 K1=$(value_of "Encrypt, 1000 keys, all used" 3)
 TABLE=$WORK/table.md
@@ -219,13 +224,13 @@ if [ "$MICRO" = 1 ] && [ -x "$BIN/kms_micro_bench" ]; then
     echo "Micro benchmarks (one core, Google Benchmark):"
     echo
     echo '```'
-    "$BIN/kms_micro_bench" --benchmark_min_time=0.5 2>/dev/null | grep -E '^(BM_|Benchmark|---)'
+    "$BIN/kms_micro_bench" --benchmark_min_time=0.5 2>/dev/null | grep -E '^(BM_|Benchmark|---)' ||
+      echo "(kms_micro_bench failed)"
     echo '```'
   } >>"$TABLE"
 fi
 
-mkdir -p "$ROOT/bench/results"
-OUT=$ROOT/bench/results/$(date +%Y-%m-%d-%H%M)$([ "$QUICK" = 1 ] && echo -quick).md
+OUT=$ROOT/bench/results/$STAMP.md
 {
   echo "# ehsm-kms benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo
