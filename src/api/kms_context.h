@@ -60,12 +60,20 @@ class KmsContext {
 
   // Tenant records never change after Enroll, so they are cached without expiry.
   StatusOr<std::shared_ptr<const store::TenantRecord>> GetTenant(const std::string& appid);
-  // Key records are cached for key_cache_ttl_ms (not at all when 0); InvalidateKey after local
-  // changes. A record is cached when its read returns, so a change made elsewhere is seen
-  // within key_cache_ttl_ms plus the duration of the read that fetched the stale copy.
+  // Key records are cached for key_cache_ttl_ms; InvalidateKey after local changes. The vault's
+  // opened copy of the key is dropped with the record.
   StatusOr<std::shared_ptr<const store::KeyRecord>> GetKey(const std::string& keyid);
-  void InvalidateKey(const std::string& keyid) { keys_.Erase(keyid); }
-  void InvalidateAllKeys() { keys_.Clear(); }
+  // Whether the record is cached (and fresh), so Get* would not touch the store.
+  bool TenantCached(const std::string& appid) { return tenants_.Get(appid) != nullptr; }
+  bool KeyCached(const std::string& keyid) { return keys_.Get(keyid) != nullptr; }
+  void InvalidateKey(const std::string& keyid) {
+    keys_.Erase(keyid);
+    vault_.ForgetKey(keyid);
+  }
+  void InvalidateAllKeys() {
+    keys_.Clear();
+    vault_.ForgetAllKeys();
+  }
   RateLimiter& enroll_limiter() { return enroll_limiter_; }
 
   // Take a turn before generating an RSA key; nullopt means answer "busy".

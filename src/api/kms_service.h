@@ -4,13 +4,17 @@
 // answering with the eHSM JSON envelope. Transport-independent: the HTTPS server adapts it.
 //
 // Thread-safe. Handle() never blocks: work that touches the store or does slow crypto runs on
-// the worker pool, and `done` is called from whichever thread finishes.
+// the worker pool, and `done` is called from whichever thread finishes. Symmetric-key actions
+// whose tenant and key records are already cached run inline on the caller's thread (the
+// event loop): they cost a few microseconds, less than the hop to a worker and back.
 
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include <boost/json/value.hpp>
 
 #include "api/kms_context.h"
 #include "api/replay_cache.h"
@@ -26,6 +30,8 @@ struct HttpAnswer {
   std::string body;  // JSON
 };
 
+struct Route;
+
 class KmsService {
  public:
   using Done = std::function<void(HttpAnswer)>;
@@ -40,6 +46,13 @@ class KmsService {
 
  private:
   std::string NextRequestId();
+  // Runs one routed request; `parsed` is the body already parsed (or its parse error), or
+  // null to parse `body` here.
+  HttpAnswer Run(std::string_view method, const Route& route, std::string_view body,
+                 StatusOr<boost::json::value>* parsed, std::string_view request_id);
+  // True when `body` names a tenant and a key whose records are in the caches, so the action
+  // will not touch the store.
+  bool RecordsCached(const boost::json::value& body);
 
   KmsContext& ctx_;
   ThreadPool& pool_;

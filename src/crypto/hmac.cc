@@ -45,6 +45,43 @@ StatusOr<Sha256Digest> HmacSha256(ByteView key, ByteView message) {
   return out;
 }
 
+struct HmacSha256Key::State {
+  OsslPtr<EVP_MAC_CTX> keyed;  // never updated; only duplicated
+};
+
+HmacSha256Key::HmacSha256Key(std::unique_ptr<State> state) : state_(std::move(state)) {}
+HmacSha256Key::~HmacSha256Key() = default;
+
+StatusOr<std::unique_ptr<HmacSha256Key>> HmacSha256Key::New(ByteView key) {
+  if (HmacAlg() == nullptr) return Status::Internal("HMAC unavailable");
+  auto state = std::make_unique<State>();
+  state->keyed.reset(EVP_MAC_CTX_new(HmacAlg()));
+  if (state->keyed == nullptr) return Status::Internal("EVP_MAC_CTX_new failed");
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  static const uint8_t kEmpty = 0;
+  if (EVP_MAC_init(state->keyed.get(), key.empty() ? &kEmpty : key.data(), key.size(), params) !=
+      1) {
+    return Status::Internal("HMAC-SHA256 key setup failed");
+  }
+  return std::unique_ptr<HmacSha256Key>(new HmacSha256Key(std::move(state)));
+}
+
+StatusOr<Sha256Digest> HmacSha256Key::Compute(ByteView message) const {
+  OsslPtr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_dup(state_->keyed.get()));
+  Sha256Digest out;
+  size_t out_len = 0;
+  if (ctx == nullptr ||
+      (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) ||
+      EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) != 1 || out_len != out.size()) {
+    return Status::Internal("HMAC-SHA256 failed");
+  }
+  return out;
+}
+
 StatusOr<Sha256Digest> Sha256(ByteView message) {
   if (Sha256Alg() == nullptr) return Status::Internal("SHA-256 unavailable");
   Sha256Digest out;

@@ -42,7 +42,28 @@ TEST(HmacSha256, Rfc4231) {
     auto mac = HmacSha256(cases[i].key, cases[i].data);
     ASSERT_TRUE(mac.ok());
     EXPECT_EQ(HexEncode(*mac), cases[i].hmac) << "case " << i;
+    // The precomputed key gives the same MAC, and again on a second message (its keyed state
+    // must not be consumed by the first).
+    auto key = HmacSha256Key::New(cases[i].key);
+    ASSERT_TRUE(key.ok());
+    for (int round = 0; round < 2; ++round) {
+      auto again = (*key)->Compute(cases[i].data);
+      ASSERT_TRUE(again.ok());
+      EXPECT_EQ(HexEncode(*again), cases[i].hmac) << "case " << i << " round " << round;
+    }
   }
+}
+
+TEST(HmacSha256Key, EmptyKeyAndMessageAndDistinctMessages) {
+  auto key = HmacSha256Key::New({});
+  ASSERT_TRUE(key.ok());
+  auto mac = (*key)->Compute({});
+  ASSERT_TRUE(mac.ok());
+  EXPECT_EQ(HexEncode(*mac), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  auto a = (*key)->Compute(AsBytes("a"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_NE(*a, *mac);
+  EXPECT_EQ(*a, *HmacSha256({}, AsBytes("a")));
 }
 
 TEST(HmacSha256, EmptyKeyAndMessage) {

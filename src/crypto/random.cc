@@ -1,10 +1,15 @@
 #include "crypto/random.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <climits>
+#include <cstring>
+#include <mutex>
 
 namespace kms::crypto {
 
@@ -18,6 +23,45 @@ Status RandomFill(std::span<uint8_t> out) {
     }
     out = out.subspan(n);
   }
+  return Status::Ok();
+}
+
+namespace {
+
+// Bumped in a forked child, so buffers inherited from the parent are thrown away.
+std::atomic<uint64_t> fork_generation{0};
+
+struct NonceBuffer {
+  static constexpr size_t kSize = 4096;
+  uint8_t bytes[kSize];
+  size_t used = kSize;  // empty
+  uint64_t generation = 0;
+  ~NonceBuffer() { OPENSSL_cleanse(bytes, sizeof(bytes)); }
+};
+
+}  // namespace
+
+Status RandomNonce(std::span<uint8_t> out) {
+  if (out.size() > 64) return RandomFill(out);
+  static std::once_flag at_fork;
+  std::call_once(at_fork, [] {
+    pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); });
+  });
+  thread_local NonceBuffer buf;
+  uint64_t gen = fork_generation.load(std::memory_order_relaxed);
+  if (buf.generation != gen) {
+    buf.used = NonceBuffer::kSize;
+    buf.generation = gen;
+  }
+  if (NonceBuffer::kSize - buf.used < out.size()) {
+    KMS_RETURN_IF_ERROR(RandomFill(buf.bytes));
+    buf.used = 0;
+  }
+  std::memcpy(out.data(), buf.bytes + buf.used, out.size());
+  // Handed-out bytes are erased from the buffer, so a later memory leak cannot reveal them
+  // alongside the ciphertexts they were used for (they are public there anyway).
+  std::memset(buf.bytes + buf.used, 0, out.size());
+  buf.used += out.size();
   return Status::Ok();
 }
 

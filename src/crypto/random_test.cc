@@ -4,6 +4,7 @@
 
 #include <set>
 #include <string>
+#include <thread>
 
 namespace kms::crypto {
 namespace {
@@ -29,6 +30,28 @@ TEST(Random, SecretAndFill) {
   Bytes buf(64, 0);
   ASSERT_TRUE(RandomFill(buf).ok());
   EXPECT_NE(buf, Bytes(64, 0));
+}
+
+TEST(Random, NoncesNeverRepeatAcrossBufferRefills) {
+  // 12-byte IVs, enough to cross several 4 KiB refills; any repeat means bytes were reused.
+  std::set<Bytes> seen;
+  for (int i = 0; i < 2000; ++i) {
+    Bytes iv(12, 0);
+    ASSERT_TRUE(RandomNonce(iv).ok());
+    EXPECT_TRUE(seen.insert(iv).second) << "IV repeated at draw " << i;
+  }
+  Bytes big(100, 0);  // beyond the buffered size: straight from the DRBG
+  ASSERT_TRUE(RandomNonce(big).ok());
+  EXPECT_NE(big, Bytes(100, 0));
+}
+
+TEST(Random, NonceBuffersOfThreadsAreDistinct) {
+  Bytes a(16), b(16);
+  std::thread t([&] { ASSERT_TRUE(RandomNonce(a).ok()); });
+  t.join();
+  std::thread u([&] { ASSERT_TRUE(RandomNonce(b).ok()); });
+  u.join();
+  EXPECT_NE(a, b);
 }
 
 // Matches "xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx" with lowercase hex. (std::regex is avoided:

@@ -30,12 +30,19 @@ Status CheckSymmetricUse(const KeyRef& key, std::string_view action) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<SymmetricCipher>> OpenSymmetric(const DomainKey& dk, const KeyRef& key) {
-  if (key.blob.empty() || IsImportSessionBlob(key.blob)) {
-    return Status::FailedPrecondition("the key has no key material yet (import it first)");
+// Everything an opened key depends on, so a cache entry is used only for this exact blob and
+// binding. Fields are length-prefixed so no two distinct tuples give the same string.
+std::string Fingerprint(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  size_t n = 0;
+  for (auto p : parts) n += p.size() + 4;
+  out.reserve(n);
+  for (auto p : parts) {
+    uint32_t len = static_cast<uint32_t>(p.size());
+    out.append(reinterpret_cast<const char*>(&len), sizeof(len));
+    out.append(p);
   }
-  KMS_ASSIGN_OR_RETURN(SecretBytes material, UnwrapKeyMaterial(dk, key.binding, key.blob));
-  return SymmetricCipher::New(key.spec, std::move(material));
+  return out;
 }
 
 StatusOr<Bytes> NewWrappedAes256(const DomainKey& dk, const BlobBinding& binding) {
@@ -52,8 +59,27 @@ BlobBinding TenantSecretKeyBinding(const std::string& appid) {
   return TenantBinding(appid, "ehsm-kms tenant secret key");
 }
 
-KeyVault::KeyVault(tee::TeePlatform& platform, std::unique_ptr<DomainKey> dk)
-    : platform_(platform), dk_(std::move(dk)) {}
+KeyVault::KeyVault(tee::TeePlatform& platform, std::unique_ptr<DomainKey> dk,
+                   size_t open_key_capacity)
+    : platform_(platform),
+      dk_(std::move(dk)),
+      ciphers_(open_key_capacity),
+      macs_(open_key_capacity) {}
+
+StatusOr<std::shared_ptr<const SymmetricCipher>> KeyVault::OpenSymmetric(const KeyRef& key) {
+  if (key.blob.empty() || IsImportSessionBlob(key.blob)) {
+    return Status::FailedPrecondition("the key has no key material yet (import it first)");
+  }
+  const BlobBinding& b = key.binding;
+  std::string fp = Fingerprint({b.creator, b.keyspec, b.origin, b.usage, AsChars(key.blob)});
+  if (auto hit = ciphers_.Get(b.keyid, fp)) return hit;
+  KMS_ASSIGN_OR_RETURN(SecretBytes material, UnwrapKeyMaterial(*dk_, b, key.blob));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<SymmetricCipher> opened,
+                       SymmetricCipher::New(key.spec, std::move(material)));
+  std::shared_ptr<const SymmetricCipher> shared = std::move(opened);
+  ciphers_.Put(b.keyid, std::move(fp), shared);
+  return shared;
+}
 
 StatusOr<Bytes> KeyVault::CreateKey(const BlobBinding& binding, KeySpec spec, Origin origin,
                                     KeyUsage usage) {
@@ -97,25 +123,33 @@ StatusOr<Enrollment> KeyVault::Enroll() {
 StatusOr<bool> KeyVault::VerifyRequestMac(const std::string& appid, ByteView cmk_blob,
                                           ByteView apikey_blob, std::string_view message,
                                           std::string_view sign) {
-  KMS_ASSIGN_OR_RETURN(SecretBytes tenant_key,
-                       UnwrapKeyMaterial(*dk_, TenantApikeyKeyBinding(appid), cmk_blob));
-  KMS_ASSIGN_OR_RETURN(auto cipher,
-                       SymmetricCipher::New(KeySpec::kAesGcm256, std::move(tenant_key)));
-  KMS_ASSIGN_OR_RETURN(SecretBytes apikey, cipher->Decrypt(apikey_blob, AsBytes(appid)));
-  KMS_ASSIGN_OR_RETURN(auto mac, crypto::HmacSha256(apikey.view(), AsBytes(message)));
+  std::string fp = Fingerprint({AsChars(cmk_blob), AsChars(apikey_blob)});
+  std::shared_ptr<const crypto::HmacSha256Key> key = macs_.Get(appid, fp);
+  if (key == nullptr) {
+    KMS_ASSIGN_OR_RETURN(SecretBytes tenant_key,
+                         UnwrapKeyMaterial(*dk_, TenantApikeyKeyBinding(appid), cmk_blob));
+    KMS_ASSIGN_OR_RETURN(auto cipher,
+                         SymmetricCipher::New(KeySpec::kAesGcm256, std::move(tenant_key)));
+    KMS_ASSIGN_OR_RETURN(SecretBytes apikey, cipher->Decrypt(apikey_blob, AsBytes(appid)));
+    KMS_ASSIGN_OR_RETURN(std::unique_ptr<crypto::HmacSha256Key> opened,
+                         crypto::HmacSha256Key::New(apikey.view()));
+    key = std::move(opened);
+    macs_.Put(appid, std::move(fp), key);
+  }
+  KMS_ASSIGN_OR_RETURN(auto mac, key->Compute(AsBytes(message)));
   std::string expected = crypto::Base64Encode(mac);
   return crypto::ConstantTimeEquals(AsBytes(expected), AsBytes(sign));
 }
 
 StatusOr<Bytes> KeyVault::Encrypt(const KeyRef& key, ByteView plaintext, ByteView aad) {
   KMS_RETURN_IF_ERROR(CheckSymmetricUse(key, "Encrypt"));
-  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(key));
   return cipher->Encrypt(plaintext, aad);
 }
 
 StatusOr<SecretBytes> KeyVault::Decrypt(const KeyRef& key, ByteView ciphertext, ByteView aad) {
   KMS_RETURN_IF_ERROR(CheckSymmetricUse(key, "Decrypt"));
-  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(key));
   return cipher->Decrypt(ciphertext, aad);
 }
 
@@ -129,7 +163,7 @@ StatusOr<DataKey> KeyVault::GenerateDataKey(const KeyRef& key, size_t length, By
   if (length < 1 || length > kMaxDataKeyLength) {
     return Status::InvalidArgument("data key length must be 1..1024 bytes");
   }
-  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto cipher, OpenSymmetric(key));
   DataKey dk;
   dk.plaintext = SecretBytes(length);
   KMS_RETURN_IF_ERROR(platform_.Random(dk.plaintext.span()));

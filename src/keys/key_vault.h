@@ -14,9 +14,12 @@
 #include "common/secret_bytes.h"
 #include "common/status.h"
 #include "keys/asymmetric_key.h"
+#include "crypto/hmac.h"
 #include "keys/cmk_blob.h"
 #include "keys/domain_key.h"
 #include "keys/key_spec.h"
+#include "keys/opened_key_cache.h"
+#include "keys/symmetric_cipher.h"
 #include "tee/tee_platform.h"
 
 namespace kms::keys {
@@ -59,7 +62,17 @@ inline constexpr size_t kMaxDataKeyLength = 1024;
 
 class KeyVault {
  public:
-  KeyVault(tee::TeePlatform& platform, std::unique_ptr<DomainKey> dk);
+  // `open_key_capacity` bounds how many opened symmetric CMKs and tenant request-MAC keys are
+  // kept (each cache); 0 opens every key per call.
+  KeyVault(tee::TeePlatform& platform, std::unique_ptr<DomainKey> dk,
+           size_t open_key_capacity = kDefaultOpenKeyCapacity);
+  static constexpr size_t kDefaultOpenKeyCapacity = 16384;
+
+  // Drops what is cached for `keyid` (call when the key is deleted or disabled, so its opened
+  // material does not linger) or for every key. Correctness does not depend on it: a cache hit
+  // needs the very same blob and binding.
+  void ForgetKey(std::string_view keyid) { ciphers_.Erase(keyid); }
+  void ForgetAllKeys() { ciphers_.Clear(); }
 
   const DomainKey& domain_key() const { return *dk_; }
 
@@ -124,8 +137,12 @@ class KeyVault {
                                              ByteView aad = {});
 
  private:
+  StatusOr<std::shared_ptr<const SymmetricCipher>> OpenSymmetric(const KeyRef& key);
+
   tee::TeePlatform& platform_;
   std::unique_ptr<DomainKey> dk_;
+  OpenedKeyCache<SymmetricCipher> ciphers_;      // by keyid
+  OpenedKeyCache<crypto::HmacSha256Key> macs_;   // tenant request-MAC keys, by appid
 };
 
 // Bindings of a tenant's internal keys.

@@ -150,3 +150,73 @@ TEST_F(KeyVaultTest, TenantSecretKeyAuthenticatesTheAssociatedData) {
 
 }  // namespace
 }  // namespace kms::keys
+
+namespace kms::keys {
+namespace {
+
+// The opened-key cache must never serve a blob other than the one the caller holds.
+TEST_F(KeyVaultTest, CachedKeyIsNotUsedForAnotherBlobOrBindingOfTheSameKeyid) {
+  Stored k = Create(KeySpec::kAesGcm256);
+  auto ct = vault_->Encrypt(k.ref(), AsBytes("hello"), {});  // opens and caches the key
+  ASSERT_TRUE(ct.ok());
+
+  Stored other = Create(KeySpec::kAesGcm256);
+  Stored swapped = k;
+  swapped.blob = other.blob;  // same keyid, another key's blob (bound to another keyid)
+  EXPECT_EQ(vault_->Encrypt(swapped.ref(), AsBytes("x"), {}).status().code(), Code::kDataLoss);
+
+  Stored rebound = k;
+  rebound.binding.creator = "someone-else";
+  EXPECT_EQ(vault_->Decrypt(rebound.ref(), *ct, {}).status().code(), Code::kDataLoss);
+
+  Stored flipped = k;
+  flipped.blob.back() ^= 1;
+  EXPECT_EQ(vault_->Encrypt(flipped.ref(), AsBytes("x"), {}).status().code(), Code::kDataLoss);
+
+  // The original still works, from the cache or not.
+  auto pt = vault_->Decrypt(k.ref(), *ct, {});
+  ASSERT_TRUE(pt.ok());
+  EXPECT_EQ(std::string(AsChars(pt->view())), "hello");
+}
+
+TEST_F(KeyVaultTest, ForgetKeyKeepsTheKeyUsable) {
+  Stored k = Create(KeySpec::kAesGcm256);
+  auto ct = vault_->Encrypt(k.ref(), AsBytes("hello"), {});
+  ASSERT_TRUE(ct.ok());
+  vault_->ForgetKey(k.binding.keyid);
+  ASSERT_TRUE(vault_->Decrypt(k.ref(), *ct, {}).ok());
+  vault_->ForgetAllKeys();
+  ASSERT_TRUE(vault_->Decrypt(k.ref(), *ct, {}).ok());
+}
+
+TEST_F(KeyVaultTest, RequestMacKeyCacheChecksTheTenantBlobs) {
+  auto a = vault_->Enroll();
+  auto b = vault_->Enroll();
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::string apikey(AsChars(a->apikey.view()));
+  auto mac = crypto::HmacSha256(AsBytes(apikey), AsBytes("msg"));
+  std::string sign = crypto::Base64Encode(*mac);
+  for (int round = 0; round < 2; ++round) {  // second round hits the cache
+    auto ok = vault_->VerifyRequestMac(a->appid, a->cmk_blob, a->apikey_blob, "msg", sign);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_TRUE(*ok);
+    auto wrong = vault_->VerifyRequestMac(a->appid, a->cmk_blob, a->apikey_blob, "msg2", sign);
+    ASSERT_TRUE(wrong.ok());
+    EXPECT_FALSE(*wrong);
+  }
+  // Tenant b's blobs under tenant a's appid do not unwrap, cached entry or not.
+  EXPECT_FALSE(vault_->VerifyRequestMac(a->appid, b->cmk_blob, b->apikey_blob, "msg", sign).ok());
+}
+
+TEST_F(KeyVaultTest, ZeroCapacityOpensEveryTime) {
+  KeyVault uncached(*platform_, TestDomainKey(), /*open_key_capacity=*/0);
+  Stored k = Create(KeySpec::kAesGcm256);
+  for (int i = 0; i < 3; ++i) {
+    auto ct = uncached.Encrypt(k.ref(), AsBytes("hello"), {});
+    ASSERT_TRUE(ct.ok());
+    ASSERT_TRUE(vault_->Decrypt(k.ref(), *ct, {}).ok());
+  }
+}
+
+}  // namespace
+}  // namespace kms::keys

@@ -33,14 +33,14 @@ StatusOr<Bytes> SymmetricCipher::Encrypt(ByteView plaintext, ByteView aad) const
     constexpr size_t kIv = crypto::AesGcm::kIvSize, kTag = crypto::AesGcm::kTagSize;
     Bytes out(plaintext.size() + kIv + kTag);
     uint8_t* iv = out.data() + plaintext.size();
-    KMS_RETURN_IF_ERROR(crypto::RandomFill({iv, kIv}));
+    KMS_RETURN_IF_ERROR(crypto::RandomNonce({iv, kIv}));
     KMS_RETURN_IF_ERROR(gcm_->Encrypt(ByteView(iv, kIv), plaintext, aad,
                                       std::span<uint8_t>(out.data(), plaintext.size()),
                                       std::span<uint8_t, kTag>(iv + kIv, kTag)));
     return out;
   }
   uint8_t iv[crypto::kSm4BlockSize];
-  KMS_RETURN_IF_ERROR(crypto::RandomFill(iv));
+  KMS_RETURN_IF_ERROR(crypto::RandomNonce(iv));
   StatusOr<Bytes> body = spec_ == KeySpec::kSm4Ctr
                              ? crypto::Sm4CtrEncrypt(material_.view(), iv, plaintext)
                              : crypto::Sm4CbcEncrypt(material_.view(), iv, plaintext);

@@ -1,0 +1,58 @@
+#include "keys/opened_key_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace kms::keys {
+namespace {
+
+TEST(OpenedKeyCache, HitNeedsTheSameFingerprint) {
+  OpenedKeyCache<int> c(64);
+  c.Put("k1", "blob-a", std::make_shared<const int>(1));
+  ASSERT_NE(c.Get("k1", "blob-a"), nullptr);
+  EXPECT_EQ(*c.Get("k1", "blob-a"), 1);
+  EXPECT_EQ(c.Get("k1", "blob-b"), nullptr);
+  EXPECT_EQ(c.Get("k2", "blob-a"), nullptr);
+  c.Put("k1", "blob-b", std::make_shared<const int>(2));  // replaced
+  EXPECT_EQ(c.Get("k1", "blob-a"), nullptr);
+  EXPECT_EQ(*c.Get("k1", "blob-b"), 2);
+  EXPECT_EQ(c.size(), 1u);
+}
+
+TEST(OpenedKeyCache, StaysWithinCapacityAndReleasesDroppedEntries) {
+  OpenedKeyCache<int> c(64);
+  auto first = std::make_shared<const int>(0);
+  std::weak_ptr<const int> watch = first;
+  c.Put("key0", "fp", std::move(first));
+  for (int i = 1; i < 5000; ++i) {
+    c.Put("key" + std::to_string(i), "fp", std::make_shared<const int>(i));
+    ASSERT_LE(c.size(), 64u);
+  }
+  // key0 was dropped long ago, and nothing else holds it.
+  EXPECT_EQ(c.Get("key0", "fp"), nullptr);
+  EXPECT_TRUE(watch.expired());
+  // The newest entry survived its own insertion.
+  EXPECT_NE(c.Get("key4999", "fp"), nullptr);
+}
+
+TEST(OpenedKeyCache, EraseAndClear) {
+  OpenedKeyCache<int> c(64);
+  c.Put("a", "fp", std::make_shared<const int>(1));
+  c.Put("b", "fp", std::make_shared<const int>(2));
+  c.Erase("a");
+  EXPECT_EQ(c.Get("a", "fp"), nullptr);
+  EXPECT_NE(c.Get("b", "fp"), nullptr);
+  c.Clear();
+  EXPECT_EQ(c.Get("b", "fp"), nullptr);
+  EXPECT_EQ(c.size(), 0u);
+}
+
+TEST(OpenedKeyCache, ZeroCapacityCachesNothing) {
+  OpenedKeyCache<int> c(0);
+  c.Put("a", "fp", std::make_shared<const int>(1));
+  EXPECT_EQ(c.Get("a", "fp"), nullptr);
+}
+
+}  // namespace
+}  // namespace kms::keys
