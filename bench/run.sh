@@ -46,7 +46,8 @@ for b in ehsm-kms ehsm-bench populate_keys; do
   [ -x "$BIN/$b" ] || { echo "run.sh: $BIN/$b missing (build first)" >&2; exit 2; }
 done
 
-WORK=$(mktemp -d /tmp/ehsm-bench.XXXXXX)
+# A neutral name: test harnesses on shared machines sweep /tmp/ehsm-* away.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kperf.XXXXXX")
 SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
