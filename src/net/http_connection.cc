@@ -1,5 +1,6 @@
 #include "net/http_connection.h"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,8 +10,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -50,7 +49,7 @@ std::string ErrorJson(int code, const std::string& message) {
 struct ReplySlot {
   explicit ReplySlot(asio::io_context& io) : ioc(io) {}
 
-  asio::io_context& ioc;   // used only while `waiting` (then the io_context is alive)
+  asio::io_context& ioc;  // used only while `waiting` (then the io_context is alive)
   std::mutex mu;
   bool waiting = true;     // guarded by mu: the connection still wants this reply
   bool abandoned = false;  // guarded by mu: every Responder copy died without replying
@@ -242,8 +241,8 @@ asio::awaitable<After> Connection::FailRead(beast::error_code ec) {
   std::string message;
   if (ec == http::error::body_limit) {
     status = 413;
-    message = "Request body too large (limit " +
-              std::to_string(worker_.options->max_body_bytes) + " bytes)";
+    message = "Request body too large (limit " + std::to_string(worker_.options->max_body_bytes) +
+              " bytes)";
   } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     status = 431;
     message = "Request header too large (limit " + std::to_string(kHeaderLimit) + " bytes)";
@@ -305,8 +304,8 @@ asio::awaitable<HttpResponse> Connection::Dispatch(HttpRequest request) {
   co_return std::move(*response);
 }
 
-asio::awaitable<bool> Connection::Write(HttpResponse response, unsigned version,
-                                        bool keep_alive, bool head_only) {
+asio::awaitable<bool> Connection::Write(HttpResponse response, unsigned version, bool keep_alive,
+                                        bool head_only) {
   int status = response.status;
   if (status < 100 || status > 599) {
     log::Error("net.bad_status_from_handler", {{"status", status}});

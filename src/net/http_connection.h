@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-
 #include <functional>
 #include <list>
 
@@ -25,8 +24,8 @@ struct WorkerShared {
   boost::asio::ssl::context* tls = nullptr;
   HttpHandler* handler = nullptr;
   const HttpsServerOptions* options = nullptr;
-  bool stopping = false;    // finish the current request, reply with `Connection: close`
-  bool torn_down = false;   // the io_context is going away; connections only clean up
+  bool stopping = false;             // finish the current request, reply with `Connection: close`
+  bool torn_down = false;            // the io_context is going away; connections only clean up
   std::function<void()> on_drained;  // called when stopping and the last connection is gone
   std::list<Connection*> connections;
 };

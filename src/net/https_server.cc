@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,9 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -86,8 +85,8 @@ std::string Describe(const tcp::endpoint& ep) {
 Status Listen(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool first) {
   boost::system::error_code ec;
   acceptor.open(ep.protocol(), ec);
-  if (ec) return Status::Unavailable("cannot open a socket for " + Describe(ep) + ": " +
-                                     ec.message());
+  if (ec)
+    return Status::Unavailable("cannot open a socket for " + Describe(ep) + ": " + ec.message());
   acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!first) acceptor.set_option(ReusePort(true), ec);
   if (ec) return Status::Internal("cannot set socket options: " + ec.message());
@@ -192,7 +191,7 @@ class HttpsServerImpl final : public HttpsServer {
 }  // namespace
 
 StatusOr<std::unique_ptr<HttpsServer>> HttpsServer::Start(const HttpsServerOptions& options,
-                                                         HttpHandler& handler) {
+                                                          HttpHandler& handler) {
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<asio::ssl::context> tls,
                        MakeServerTlsContext(options.cert_pem, options.key_pem));
   auto server = std::make_unique<HttpsServerImpl>(options, handler, std::move(tls));

@@ -1,15 +1,13 @@
 #include "net/https_server.h"
 
-#include <openssl/ssl.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
-
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -266,7 +264,8 @@ TEST_F(HttpsServerTest, PipelinedRequestsAreAnsweredInOrder) {
 
 TEST_F(HttpsServerTest, ResponderCalledLaterFromAnotherThread) {
   ParkedResponders parked;
-  StartServer([&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
+  StartServer(
+      [&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
   TestHttpsClient client(server_->port());
   auto pending = std::async(std::launch::async, [&] { return client.Send("POST", "/x", "hi"); });
   parked.WaitFor(1);
@@ -321,7 +320,8 @@ TEST_F(HttpsServerTest, DroppedResponderGives500AndConnectionStaysUsable) {
 
 TEST_F(HttpsServerTest, ResponderDroppedOnAnotherThreadGives500) {
   ParkedResponders parked;
-  StartServer([&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
+  StartServer(
+      [&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
   TestHttpsClient client(server_->port());
   auto pending = std::async(std::launch::async, [&] { return client.Send("GET", "/", "", ""); });
   parked.WaitFor(1);
@@ -370,8 +370,9 @@ TEST_F(HttpsServerTest, OversizeBodyGets413AndClose) {
   auto res = client.Send("POST", "/", std::string(1025, 'a'));
   ASSERT_TRUE(res.ok()) << res.status().ToString();
   EXPECT_EQ(res->status, 413);
-  EXPECT_EQ(res->body,
-            "{\"code\":413,\"message\":\"Request body too large (limit 1024 bytes)\",\"result\":{}}");
+  EXPECT_EQ(
+      res->body,
+      "{\"code\":413,\"message\":\"Request body too large (limit 1024 bytes)\",\"result\":{}}");
   EXPECT_EQ(res->header("Content-Type"), "application/json");
   EXPECT_EQ(res->header("Connection"), "close");
   EXPECT_FALSE(client.connected());
@@ -485,8 +486,7 @@ TEST_F(HttpsServerTest, PortZeroPicksAPortSharedByAllWorkers) {
 
 TEST_F(HttpsServerTest, BindFailsOnPortTakenByAnotherSocket) {
   boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor taken(
-      ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  boost::asio::ip::tcp::acceptor taken(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
   HttpsServerOptions options = Options();
   options.port = taken.local_endpoint().port();
   FnHandler handler(Echo);
@@ -549,11 +549,13 @@ TEST_F(HttpsServerTest, StopFinishesInFlightRequestAndClosesIdleOnes) {
 
 TEST_F(HttpsServerTest, StopGiveUpAfterGraceAndLateResponderIsHarmless) {
   ParkedResponders parked;
-  StartServer([&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
+  StartServer(
+      [&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
   TestHttpsClientOptions copts;
   copts.port = server_->port();
   TestHttpsClient client(copts);
-  auto pending = std::async(std::launch::async, [&] { return client.Send("GET", "/never", "", ""); });
+  auto pending =
+      std::async(std::launch::async, [&] { return client.Send("GET", "/never", "", ""); });
   parked.WaitFor(1);
   server_->Stop(50);
   server_->Wait();
@@ -567,7 +569,8 @@ TEST_F(HttpsServerTest, StopGiveUpAfterGraceAndLateResponderIsHarmless) {
 
 TEST_F(HttpsServerTest, DestroyingServerWithParkedResponderIsClean) {
   ParkedResponders parked;
-  StartServer([&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
+  StartServer(
+      [&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); });
   TestHttpsClient client(server_->port());
   auto pending = std::async(std::launch::async, [&] { return client.Send("GET", "/", "", ""); });
   parked.WaitFor(1);

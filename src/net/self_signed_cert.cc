@@ -1,13 +1,12 @@
 #include "net/self_signed_cert.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -90,8 +89,8 @@ StatusOr<std::string> ReadFile(const std::string& path) {
 
 // Writes `data` to `path` atomically: a temporary file in the same directory with `mode`,
 // fsync, rename over `path`, fsync the directory. A crash leaves either no file or a whole one.
-Status WriteFileAtomically(const std::string& dir, const std::string& name,
-                           const std::string& data, mode_t mode) {
+Status WriteFileAtomically(const std::string& dir, const std::string& name, const std::string& data,
+                           mode_t mode) {
   const std::string path = dir + "/" + name;
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkstemp(tmp.data());  // creates with mode 0600
@@ -171,8 +170,8 @@ StatusOr<PemPair> MakeSelfSignedCert(const std::string& common_name, int days) {
   KMS_RETURN_IF_ERROR(AddExtension(cert.get(), NID_basic_constraints, "critical,CA:FALSE"));
   KMS_RETURN_IF_ERROR(AddExtension(cert.get(), NID_key_usage, "critical,digitalSignature"));
   KMS_RETURN_IF_ERROR(AddExtension(cert.get(), NID_ext_key_usage, "serverAuth"));
-  KMS_RETURN_IF_ERROR(AddExtension(cert.get(), NID_subject_alt_name,
-                                   "DNS:localhost,IP:127.0.0.1,IP:::1"));
+  KMS_RETURN_IF_ERROR(
+      AddExtension(cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"));
   KMS_RETURN_IF_ERROR(AddExtension(cert.get(), NID_subject_key_identifier, "hash"));
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
     return OpenSslError("cannot sign the certificate");
@@ -186,8 +185,8 @@ StatusOr<PemPair> MakeSelfSignedCert(const std::string& common_name, int days) {
   KMS_ASSIGN_OR_RETURN(pair.cert_pem, BioToString(cert_bio.get()));
   // Secure-heap BIO so the encoded private key is wiped when the BIO is freed.
   OsslPtr<BIO> key_bio(BIO_new(BIO_s_secmem()));
-  if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0,
-                                           nullptr, nullptr) != 1) {
+  if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                           nullptr) != 1) {
     return OpenSslError("cannot encode the private key");
   }
   KMS_ASSIGN_OR_RETURN(pair.key_pem, BioToString(key_bio.get()));

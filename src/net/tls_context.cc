@@ -50,8 +50,8 @@ StatusOr<std::unique_ptr<ssl::context>> MakeServerTlsContext(const std::string& 
 
   boost::system::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
-                       ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                       ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                       ssl::context::no_tlsv1_1,
                    ec);
   if (ec) return Status::Internal("cannot set TLS options: " + ec.message());
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);

@@ -4,7 +4,6 @@
 // renegotiation, a server-side session cache plus tickets for cheap resumption.
 
 #include <boost/asio/ssl/context.hpp>
-
 #include <memory>
 #include <string>
 

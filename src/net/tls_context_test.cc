@@ -1,9 +1,8 @@
 #include "net/tls_context.h"
 
-#include <openssl/ssl.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include "net/self_signed_cert.h"
 
@@ -51,9 +50,7 @@ TEST(MakeServerTlsContext, RejectsKeyOfAnotherCertificate) {
   EXPECT_THAT(ctx.status().message(), HasSubstr("does not match"));
 }
 
-TEST(MakeServerTlsContext, RejectsEmptyInputs) {
-  EXPECT_FALSE(MakeServerTlsContext("", "").ok());
-}
+TEST(MakeServerTlsContext, RejectsEmptyInputs) { EXPECT_FALSE(MakeServerTlsContext("", "").ok()); }
 
 }  // namespace
 }  // namespace kms::net

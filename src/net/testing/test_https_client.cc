@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,8 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <exception>
@@ -126,9 +125,8 @@ struct TestHttpsClient::Impl {
     http::response_parser<http::string_body> parser;
     parser.skip(head);
     parser.body_limit(64 * 1024 * 1024);
-    beast::error_code ec = Run([&](auto handler) {
-      http::async_read(*stream, buffer, parser, std::move(handler));
-    });
+    beast::error_code ec =
+        Run([&](auto handler) { http::async_read(*stream, buffer, parser, std::move(handler)); });
     if (ec) {
       Close();
       return Status::Unavailable("read: " + ec.message());
@@ -180,9 +178,8 @@ StatusOr<TestHttpResponse> TestHttpsClient::Send(std::string_view method, std::s
   req.prepare_payload();
   if (method == "GET" && body.empty()) req.erase(http::field::content_length);
 
-  beast::error_code ec = impl_->Run([&](auto handler) {
-    http::async_write(*impl_->stream, req, std::move(handler));
-  });
+  beast::error_code ec =
+      impl_->Run([&](auto handler) { http::async_write(*impl_->stream, req, std::move(handler)); });
   StatusOr<TestHttpResponse> response = impl_->Read(method == "HEAD");
   if (ec && !response.ok()) {
     return Status::Unavailable("write: " + ec.message() + "; " + response.status().message());
