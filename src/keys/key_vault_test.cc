@@ -8,48 +8,17 @@
 
 #include "crypto/base64.h"
 #include "crypto/hmac.h"
-#include "keys/test_domain_key.h"
-#include "tee/sim/sim_platform.h"
+#include "keys/vault_test_fixture.h"
 
 namespace kms::keys {
 namespace {
 
-class KeyVaultTest : public ::testing::Test {
+class KeyVaultTest : public VaultTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("kms_vault_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    platform_ = std::move(tee::SimPlatform::Open({.secret_path = (dir_ / "secret").string(),
-                                                  .identity = {}}))
-                    .value();
-    vault_ = std::make_unique<KeyVault>(*platform_, TestDomainKey());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  struct Stored {
-    BlobBinding binding;
-    KeySpec spec;
-    Origin origin;
-    Bytes blob;
-    KeyRef ref() const {
-      return {binding, spec, origin, KeyUsage::kEncryptDecrypt, ByteView(blob)};
-    }
-  };
-
+  using Stored = StoredKey;
   Stored Create(KeySpec spec, Origin origin = Origin::kInternal) {
-    Stored s{{"kid-" + std::to_string(n_++), "app", std::string(Name(spec)),
-              std::string(Name(origin)), "EH_KEYUSAGE_ENCRYPT_DECRYPT"},
-             spec, origin, {}};
-    auto blob = vault_->CreateKey(s.binding, spec, origin, KeyUsage::kEncryptDecrypt);
-    EXPECT_TRUE(blob.ok()) << blob.status().ToString();
-    s.blob = *blob;
-    return s;
+    return VaultTest::Create(spec, KeyUsage::kEncryptDecrypt, origin);
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<tee::SimPlatform> platform_;
-  std::unique_ptr<KeyVault> vault_;
-  int n_ = 0;
 };
 
 TEST_F(KeyVaultTest, EncryptDecryptEverySymmetricKeyspec) {
