@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <regex>
 #include <set>
 
 #include "crypto/base64.h"
@@ -12,6 +11,21 @@
 
 namespace kms::keys {
 namespace {
+
+// Lowercase RFC 4122 version 4. By hand: <regex> trips g++ 12's -Wmaybe-uninitialized under
+// the sanitizer build.
+bool IsUuidV4(const std::string& s) {
+  if (s.size() != 36 || s[14] != '4' || std::string_view("89ab").find(s[19]) == std::string::npos) {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : std::string_view("0123456789abcdef").find(s[i]) == std::string::npos) {
+      return false;
+    }
+  }
+  return true;
+}
 
 class KeyVaultTest : public VaultTest {
  protected:
@@ -73,8 +87,7 @@ TEST_F(KeyVaultTest, GenerateDataKeyDecryptsToItsPlaintext) {
 TEST_F(KeyVaultTest, EnrollMakesVerifiableCredentials) {
   auto e = vault_->Enroll();
   ASSERT_TRUE(e.ok()) << e.status().ToString();
-  EXPECT_TRUE(std::regex_match(
-      e->appid, std::regex("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")));
+  EXPECT_TRUE(IsUuidV4(e->appid)) << e->appid;
   std::string apikey(AsChars(e->apikey.view()));
   ASSERT_EQ(apikey.size(), kApikeyLength);
   for (char c : apikey) EXPECT_NE(kApikeyAlphabet.find(c), std::string_view::npos);
