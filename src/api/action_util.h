@@ -14,6 +14,11 @@
 
 namespace kms::api {
 
+// The one message for every decryption failure (symmetric, asymmetric, data-key export), so a
+// caller cannot tell which check failed.
+inline constexpr std::string_view kDecryptFailedMessage =
+    "Decryption failed, Please confirm that your parameters are correct.";
+
 // Decodes a field that Validate already checked as base64 (absent or "" gives empty bytes).
 Bytes DecodeField(const boost::json::object& payload, std::string_view name);
 SecretBytes DecodeSecretField(const boost::json::object& payload, std::string_view name);

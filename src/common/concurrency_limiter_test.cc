@@ -20,7 +20,10 @@ TEST(ConcurrencyLimiter, RefusesAtOnceWhenRunningAndWaitingAreFull) {
 
 TEST(ConcurrencyLimiter, ReleasedSlotIsReusable) {
   ConcurrencyLimiter limiter(1, 0);
-  { auto s = limiter.TryEnter(); ASSERT_TRUE(s.has_value()); }
+  {
+    auto s = limiter.TryEnter();
+    ASSERT_TRUE(s.has_value());
+  }
   EXPECT_EQ(limiter.running(), 0u);
   EXPECT_TRUE(limiter.TryEnter().has_value());
 }

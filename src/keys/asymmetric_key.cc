@@ -13,31 +13,46 @@ constexpr std::string_view kDecryptFailed = "asymmetric decryption failed";
 
 std::optional<crypto::EcCurve> CurveOf(KeySpec spec) {
   switch (spec) {
-    case KeySpec::kEcP224: return crypto::EcCurve::kP224;
-    case KeySpec::kEcP256: return crypto::EcCurve::kP256;
-    case KeySpec::kEcP256K: return crypto::EcCurve::kSecp256k1;
-    case KeySpec::kEcP384: return crypto::EcCurve::kP384;
-    case KeySpec::kEcP521: return crypto::EcCurve::kP521;
-    default: return std::nullopt;
+    case KeySpec::kEcP224:
+      return crypto::EcCurve::kP224;
+    case KeySpec::kEcP256:
+      return crypto::EcCurve::kP256;
+    case KeySpec::kEcP256K:
+      return crypto::EcCurve::kSecp256k1;
+    case KeySpec::kEcP384:
+      return crypto::EcCurve::kP384;
+    case KeySpec::kEcP521:
+      return crypto::EcCurve::kP521;
+    default:
+      return std::nullopt;
   }
 }
 
 int RsaBits(KeySpec spec) {
   switch (spec) {
-    case KeySpec::kRsa2048: return 2048;
-    case KeySpec::kRsa3072: return 3072;
-    case KeySpec::kRsa4096: return 4096;
-    default: return 0;
+    case KeySpec::kRsa2048:
+      return 2048;
+    case KeySpec::kRsa3072:
+      return 3072;
+    case KeySpec::kRsa4096:
+      return 4096;
+    default:
+      return 0;
   }
 }
 
 crypto::DigestAlg ToAlg(DigestMode d) {
   switch (d) {
-    case DigestMode::kSha224: return crypto::DigestAlg::kSha224;
-    case DigestMode::kSha256: return crypto::DigestAlg::kSha256;
-    case DigestMode::kSha384: return crypto::DigestAlg::kSha384;
-    case DigestMode::kSha512: return crypto::DigestAlg::kSha512;
-    case DigestMode::kSm3: return crypto::DigestAlg::kSm3;
+    case DigestMode::kSha224:
+      return crypto::DigestAlg::kSha224;
+    case DigestMode::kSha256:
+      return crypto::DigestAlg::kSha256;
+    case DigestMode::kSha384:
+      return crypto::DigestAlg::kSha384;
+    case DigestMode::kSha512:
+      return crypto::DigestAlg::kSha512;
+    case DigestMode::kSm3:
+      return crypto::DigestAlg::kSm3;
   }
   return crypto::DigestAlg::kSha256;
 }
@@ -49,15 +64,19 @@ crypto::MessageType ToType(MessageType t) {
 StatusOr<crypto::RsaEncryptPadding> RsaEncryptPadding(PaddingMode p) {
   if (p == PaddingMode::kRsaPkcs1) return crypto::RsaEncryptPadding::kPkcs1;
   if (p == PaddingMode::kRsaPkcs1Oaep) return crypto::RsaEncryptPadding::kOaepSha256;
-  return Status::InvalidArgument("RSA encryption needs padding_mode EH_RSA_PKCS1 or "
-                                 "EH_RSA_PKCS1_OAEP, got " + std::string(Name(p)));
+  return Status::InvalidArgument(
+      "RSA encryption needs padding_mode EH_RSA_PKCS1 or "
+      "EH_RSA_PKCS1_OAEP, got " +
+      std::string(Name(p)));
 }
 
 StatusOr<crypto::RsaSignPadding> RsaSignPadding(PaddingMode p) {
   if (p == PaddingMode::kRsaPkcs1) return crypto::RsaSignPadding::kPkcs1;
   if (p == PaddingMode::kRsaPkcs1Pss) return crypto::RsaSignPadding::kPss;
-  return Status::InvalidArgument("RSA signatures need padding_mode EH_RSA_PKCS1 or "
-                                 "EH_RSA_PKCS1_PSS, got " + std::string(Name(p)));
+  return Status::InvalidArgument(
+      "RSA signatures need padding_mode EH_RSA_PKCS1 or "
+      "EH_RSA_PKCS1_PSS, got " +
+      std::string(Name(p)));
 }
 
 Status CheckRsaSignParams(const SignParams& params) {
@@ -71,9 +90,9 @@ Status CheckRsaSignParams(const SignParams& params) {
 }
 
 Status WrongDigestSize(DigestMode d, size_t got) {
-  return Status::InvalidArgument(
-      "message_type EH_DIGEST with digest_mode " + std::string(Name(d)) + " needs a " +
-      std::to_string(crypto::DigestSize(ToAlg(d))) + "-byte message, got " + std::to_string(got));
+  return Status::InvalidArgument("message_type EH_DIGEST with digest_mode " + std::string(Name(d)) +
+                                 " needs a " + std::to_string(crypto::DigestSize(ToAlg(d))) +
+                                 "-byte message, got " + std::to_string(got));
 }
 
 // SM2 signs with SM3 whatever digest_mode says, so its digest size is SM3's.
@@ -173,30 +192,28 @@ StatusOr<Bytes> AsymmetricKey::Encrypt(PaddingMode padding, ByteView plaintext) 
 }
 
 StatusOr<SecretBytes> AsymmetricKey::Decrypt(PaddingMode padding, ByteView ciphertext) const {
-  return std::visit(
-      Overload{[&](const std::unique_ptr<RsaKey>& k) -> StatusOr<SecretBytes> {
-                 KMS_ASSIGN_OR_RETURN(auto p, RsaEncryptPadding(padding));
-                 auto pt = k->Decrypt(p, ciphertext);
-                 if (!pt.ok()) return Status::DataLoss(std::string(kDecryptFailed));
-                 return pt;
-               },
-               [&](const std::unique_ptr<Sm2Key>& k) -> StatusOr<SecretBytes> {
-                 auto pt = k->Decrypt(ciphertext);
-                 if (!pt.ok()) return Status::DataLoss(std::string(kDecryptFailed));
-                 return pt;
-               },
-               [&](const std::unique_ptr<EcKey>&) -> StatusOr<SecretBytes> {
-                 return Status::InvalidArgument("EC keys cannot decrypt");
-               }},
-      key_);
+  return std::visit(Overload{[&](const std::unique_ptr<RsaKey>& k) -> StatusOr<SecretBytes> {
+                               KMS_ASSIGN_OR_RETURN(auto p, RsaEncryptPadding(padding));
+                               auto pt = k->Decrypt(p, ciphertext);
+                               if (!pt.ok()) return Status::DataLoss(std::string(kDecryptFailed));
+                               return pt;
+                             },
+                             [&](const std::unique_ptr<Sm2Key>& k) -> StatusOr<SecretBytes> {
+                               auto pt = k->Decrypt(ciphertext);
+                               if (!pt.ok()) return Status::DataLoss(std::string(kDecryptFailed));
+                               return pt;
+                             },
+                             [&](const std::unique_ptr<EcKey>&) -> StatusOr<SecretBytes> {
+                               return Status::InvalidArgument("EC keys cannot decrypt");
+                             }},
+                    key_);
 }
 
 StatusOr<Bytes> AsymmetricKey::Sign(const SignParams& params, ByteView input) const {
   if (IsRsa(spec_)) KMS_RETURN_IF_ERROR(CheckRsaSignParams(params));
   if (params.type == MessageType::kDigest &&
       input.size() != ExpectedDigestSize(spec_, params.digest)) {
-    return WrongDigestSize(spec_ == KeySpec::kSm2 ? DigestMode::kSm3 : params.digest,
-                           input.size());
+    return WrongDigestSize(spec_ == KeySpec::kSm2 ? DigestMode::kSm3 : params.digest, input.size());
   }
   crypto::DigestAlg alg = ToAlg(params.digest);
   crypto::MessageType type = ToType(params.type);
@@ -207,8 +224,7 @@ StatusOr<Bytes> AsymmetricKey::Sign(const SignParams& params, ByteView input) co
                },
                [&](const std::unique_ptr<EcKey>& k) { return k->Sign(alg, type, input); },
                [&](const std::unique_ptr<Sm2Key>& k) {
-                 return params.type == MessageType::kDigest ? k->SignDigest(input)
-                                                            : k->Sign(input);
+                 return params.type == MessageType::kDigest ? k->SignDigest(input) : k->Sign(input);
                }},
       key_);
 }
@@ -231,19 +247,19 @@ StatusOr<bool> AsymmetricKey::Verify(const SignParams& params, ByteView input,
       input.size() != ExpectedDigestSize(spec_, params.digest)) {
     return false;
   }
-  return std::visit(
-      Overload{[&](const std::unique_ptr<RsaKey>& k) -> StatusOr<bool> {
-                 KMS_ASSIGN_OR_RETURN(auto p, RsaSignPadding(params.padding));
-                 return k->Verify(p, alg, type, input, signature);
-               },
-               [&](const std::unique_ptr<EcKey>& k) {
-                 return k->Verify(alg, type, input, signature);
-               },
-               [&](const std::unique_ptr<Sm2Key>& k) {
-                 return params.type == MessageType::kDigest ? k->VerifyDigest(input, signature)
-                                                            : k->Verify(input, signature);
-               }},
-      key_);
+  return std::visit(Overload{[&](const std::unique_ptr<RsaKey>& k) -> StatusOr<bool> {
+                               KMS_ASSIGN_OR_RETURN(auto p, RsaSignPadding(params.padding));
+                               return k->Verify(p, alg, type, input, signature);
+                             },
+                             [&](const std::unique_ptr<EcKey>& k) {
+                               return k->Verify(alg, type, input, signature);
+                             },
+                             [&](const std::unique_ptr<Sm2Key>& k) {
+                               return params.type == MessageType::kDigest
+                                          ? k->VerifyDigest(input, signature)
+                                          : k->Verify(input, signature);
+                             }},
+                    key_);
 }
 
 }  // namespace kms::keys

@@ -9,8 +9,8 @@ namespace {
 
 constexpr KeySpec kEcSpecs[] = {KeySpec::kEcP224, KeySpec::kEcP256, KeySpec::kEcP256K,
                                 KeySpec::kEcP384, KeySpec::kEcP521};
-constexpr DigestMode kShaModes[] = {DigestMode::kSha224, DigestMode::kSha256,
-                                    DigestMode::kSha384, DigestMode::kSha512};
+constexpr DigestMode kShaModes[] = {DigestMode::kSha224, DigestMode::kSha256, DigestMode::kSha384,
+                                    DigestMode::kSha512};
 constexpr size_t kShaSizes[] = {28, 32, 48, 64};
 
 // Key generation dominates this suite's time, so each keyspec is generated once.
@@ -31,8 +31,8 @@ TEST(AsymmetricKey, MaterialRoundTripsAndPublicPemHasTheUpstreamForm) {
     auto back = AsymmetricKey::FromMaterial(spec, *pem);
     ASSERT_TRUE(back.ok()) << Name(spec) << " " << back.status().ToString();
     EXPECT_EQ(*(*back)->PublicPem(), *k.PublicPem());
-    std::string head = IsRsa(spec) ? "-----BEGIN RSA PUBLIC KEY-----\n"
-                                   : "-----BEGIN PUBLIC KEY-----\n";
+    std::string head =
+        IsRsa(spec) ? "-----BEGIN RSA PUBLIC KEY-----\n" : "-----BEGIN PUBLIC KEY-----\n";
     EXPECT_EQ(k.PublicPem()->rfind(head, 0), 0u) << Name(spec);
     EXPECT_EQ(Str(*pem).rfind(*k.PublicPem(), 0), 0u) << "public PEM first";
   }
@@ -40,14 +40,13 @@ TEST(AsymmetricKey, MaterialRoundTripsAndPublicPemHasTheUpstreamForm) {
 
 TEST(AsymmetricKey, MaterialOfAnotherKeyspecIsDataLoss) {
   auto p256 = KeyOf(KeySpec::kEcP256).KeyPairPem();
-  EXPECT_EQ(AsymmetricKey::FromMaterial(KeySpec::kEcP384, *p256).status().code(),
-            Code::kDataLoss);
+  EXPECT_EQ(AsymmetricKey::FromMaterial(KeySpec::kEcP384, *p256).status().code(), Code::kDataLoss);
   EXPECT_EQ(AsymmetricKey::FromMaterial(KeySpec::kSm2, *p256).status().code(), Code::kDataLoss);
   auto rsa = KeyOf(KeySpec::kRsa2048).KeyPairPem();
-  EXPECT_EQ(AsymmetricKey::FromMaterial(KeySpec::kRsa3072, *rsa).status().code(),
-            Code::kDataLoss);
-  EXPECT_EQ(AsymmetricKey::FromMaterial(KeySpec::kRsa2048, SecretBytes(AsBytes("junk")))
-                .status().code(), Code::kDataLoss);
+  EXPECT_EQ(AsymmetricKey::FromMaterial(KeySpec::kRsa3072, *rsa).status().code(), Code::kDataLoss);
+  EXPECT_EQ(
+      AsymmetricKey::FromMaterial(KeySpec::kRsa2048, SecretBytes(AsBytes("junk"))).status().code(),
+      Code::kDataLoss);
 }
 
 TEST(AsymmetricKey, RsaEncryptionLimitsAreKMinus11AndKMinus66) {
@@ -139,8 +138,7 @@ TEST(AsymmetricKey, EcdsaOnEveryCurveWithEveryDigest) {
       ExpectSignVerify(k, {d, PaddingMode::kRsaPkcs1, MessageType::kRaw}, AsBytes("m"),
                        AsBytes("n"));
       size_t n = d == DigestMode::kSm3 ? 32 : kShaSizes[static_cast<int>(d) - 1];
-      ExpectSignVerify(k, {d, PaddingMode::kNone, MessageType::kDigest}, Bytes(n, 3),
-                       Bytes(n, 4));
+      ExpectSignVerify(k, {d, PaddingMode::kNone, MessageType::kDigest}, Bytes(n, 3), Bytes(n, 4));
     }
   }
 }

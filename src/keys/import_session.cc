@@ -53,9 +53,8 @@ StatusOr<ImportSession> OpenImportSession(const DomainKey& dk, const BlobBinding
   if (!IsImportSessionBlob(blob) || blob[4] != kVersion) {
     return Status::DataLoss("not an import session blob");
   }
-  KMS_ASSIGN_OR_RETURN(SecretBytes payload,
-                       UnwrapKeyMaterial(dk, SessionBinding(key_binding),
-                                         blob.subspan(kHeaderSize)));
+  KMS_ASSIGN_OR_RETURN(SecretBytes payload, UnwrapKeyMaterial(dk, SessionBinding(key_binding),
+                                                              blob.subspan(kHeaderSize)));
   if (payload.size() <= kFixedPayload) return Status::DataLoss("import session too short");
   ImportSession s;
   ByteView p = payload.view();

@@ -63,8 +63,8 @@ TEST(ImportToken, ForgedExpiryWithoutTheKeyIsRefused) {
 }
 
 TEST(ImportToken, BoundToKeyAndTenant) {
-  ExpectInvalid(VerifyImportToken(kMacKey, Token(), "0b3d4a7e-5c1f-4e2a-9b8d-1f2e3d4c5b6b",
-                                  kCreator, kNow));
+  ExpectInvalid(
+      VerifyImportToken(kMacKey, Token(), "0b3d4a7e-5c1f-4e2a-9b8d-1f2e3d4c5b6b", kCreator, kNow));
   ExpectInvalid(VerifyImportToken(kMacKey, Token(), kKeyid, "app-2", kNow));
 }
 

@@ -10,9 +10,9 @@ enum class Need { kEncrypt, kSign, kAny };
 Status CheckAsymmetricUse(const KeyRef& key, std::string_view action, Need need) {
   bool spec_ok = need == Need::kEncrypt ? IsRsa(key.spec) || key.spec == KeySpec::kSm2
                                         : IsAsymmetric(key.spec);
-  bool usage_ok = need == Need::kAny ||
-                  key.usage == (need == Need::kEncrypt ? KeyUsage::kEncryptDecrypt
-                                                       : KeyUsage::kSignVerify);
+  bool usage_ok =
+      need == Need::kAny ||
+      key.usage == (need == Need::kEncrypt ? KeyUsage::kEncryptDecrypt : KeyUsage::kSignVerify);
   if (!spec_ok || !usage_ok) {
     std::string needs = need == Need::kEncrypt ? "an RSA or SM2 key with usage "
                                                  "EH_KEYUSAGE_ENCRYPT_DECRYPT"
@@ -70,14 +70,14 @@ StatusOr<std::string> KeyVault::GetPublicKey(const KeyRef& key) {
   return k->PublicPem();
 }
 
-StatusOr<Bytes> KeyVault::ExportDataKey(const KeyRef& key, ByteView aad,
-                                        ByteView wrapped_data_key, const KeyRef& target) {
+StatusOr<Bytes> KeyVault::ExportDataKey(const KeyRef& key, ByteView aad, ByteView wrapped_data_key,
+                                        const KeyRef& target) {
   if (!IsSymmetric(key.spec) || key.usage != KeyUsage::kEncryptDecrypt ||
       key.origin != Origin::kInternal) {
     return Status::InvalidArgument(
         "ExportDataKey needs keyid to be an internal symmetric key (AES-GCM or SM4) with usage "
-        "EH_KEYUSAGE_ENCRYPT_DECRYPT; keyid has keyspec " + std::string(Name(key.spec)) +
-        ", origin " + std::string(Name(key.origin)) + " and usage " +
+        "EH_KEYUSAGE_ENCRYPT_DECRYPT; keyid has keyspec " +
+        std::string(Name(key.spec)) + ", origin " + std::string(Name(key.origin)) + " and usage " +
         std::string(Name(key.usage)));
   }
   Status target_ok = CheckAsymmetricUse(target, "ExportDataKey", Need::kEncrypt);

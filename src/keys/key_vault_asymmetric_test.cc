@@ -86,8 +86,9 @@ TEST_F(VaultAsym, BlobOfAnotherUsageDoesNotUnwrap) {
   StoredKey k = Create(KeySpec::kRsa2048, KeyUsage::kSignVerify);
   k.usage = KeyUsage::kEncryptDecrypt;
   k.binding.usage = std::string(Name(KeyUsage::kEncryptDecrypt));
-  EXPECT_EQ(vault_->AsymmetricEncrypt(k.ref(), PaddingMode::kRsaPkcs1, AsBytes("x"))
-                .status().code(), Code::kDataLoss);
+  EXPECT_EQ(
+      vault_->AsymmetricEncrypt(k.ref(), PaddingMode::kRsaPkcs1, AsBytes("x")).status().code(),
+      Code::kDataLoss);
 }
 
 TEST_F(VaultAsym, ExportDataKeyToRsaAndSm2) {
@@ -115,12 +116,13 @@ TEST_F(VaultAsym, ExportDataKeyErrors) {
   auto dk = vault_->GenerateDataKey(aes.ref(), 16, AsBytes("ctx"));
   StoredKey rsa = Create(KeySpec::kRsa2048);
   // Wrong aad: the data key does not decrypt.
-  EXPECT_EQ(vault_->ExportDataKey(aes.ref(), AsBytes("other"), dk->ciphertext, rsa.ref())
-                .status().code(), Code::kDataLoss);
+  EXPECT_EQ(
+      vault_->ExportDataKey(aes.ref(), AsBytes("other"), dk->ciphertext, rsa.ref()).status().code(),
+      Code::kDataLoss);
   // A signing key as target; the message says it is about ukeyid.
   StoredKey rsa_sign = Create(KeySpec::kRsa2048, KeyUsage::kSignVerify);
-  auto bad_target = vault_->ExportDataKey(aes.ref(), AsBytes("ctx"), dk->ciphertext,
-                                          rsa_sign.ref());
+  auto bad_target =
+      vault_->ExportDataKey(aes.ref(), AsBytes("ctx"), dk->ciphertext, rsa_sign.ref());
   EXPECT_EQ(bad_target.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(bad_target.status().message().rfind("ukeyid: ", 0), 0u);
   // An asymmetric key as source.

@@ -18,12 +18,13 @@ Status CheckImportTarget(const KeyRef& key, std::string_view action) {
   if (key.origin != Origin::kExternal) {
     return Status::InvalidArgument(std::string(action) +
                                    " needs a key created with origin EH_EXTERNAL_KEY; keyid has "
-                                   "origin " + std::string(Name(key.origin)));
+                                   "origin " +
+                                   std::string(Name(key.origin)));
   }
   if (!IsSymmetric(key.spec)) {
-    return Status::InvalidArgument(
-        std::string(action) + " imports AES-GCM and SM4 keys only; keyid has keyspec " +
-        std::string(Name(key.spec)));
+    return Status::InvalidArgument(std::string(action) +
+                                   " imports AES-GCM and SM4 keys only; keyid has keyspec " +
+                                   std::string(Name(key.spec)));
   }
   if (!key.blob.empty() && !IsImportSessionBlob(key.blob)) {
     return Status::InvalidArgument(std::string(kAlreadyImported));
@@ -38,13 +39,13 @@ int RsaBits(KeySpec spec) {
 }  // namespace
 
 StatusOr<ImportParameters> KeyVault::GetParametersForImport(const KeyRef& key,
-                                                            KeySpec wrapping_spec,
-                                                            int64_t now_ms) {
+                                                            KeySpec wrapping_spec, int64_t now_ms) {
   KMS_RETURN_IF_ERROR(CheckImportTarget(key, "GetParametersForImport"));
   if (!IsRsa(wrapping_spec)) {
     return Status::InvalidArgument(
         "GetParametersForImport needs keyspec EH_RSA_2048, EH_RSA_3072 or EH_RSA_4096 for the "
-        "wrapping key; got " + std::string(Name(wrapping_spec)));
+        "wrapping key; got " +
+        std::string(Name(wrapping_spec)));
   }
   KMS_ASSIGN_OR_RETURN(auto rsa, crypto::RsaKey::Generate(RsaBits(wrapping_spec)));
   ImportSession session;
@@ -89,8 +90,7 @@ StatusOr<Bytes> KeyVault::ImportKeyMaterial(const KeyRef& key, std::string_view 
         "ImportKeyMaterial needs padding_mode EH_RSA_PKCS1 or EH_RSA_PKCS1_OAEP, got " +
         std::string(Name(padding)));
   }
-  KMS_ASSIGN_OR_RETURN(
-      auto rsa, crypto::RsaKey::FromPem(AsChars(session.key_pair_pem.view())));
+  KMS_ASSIGN_OR_RETURN(auto rsa, crypto::RsaKey::FromPem(AsChars(session.key_pair_pem.view())));
   // One status for a bad ciphertext and for a wrong length alike: no padding oracle.
   auto material = rsa->Decrypt(rsa_padding, wrapped_material);
   if (!material.ok() || material->size() != SymmetricKeySize(key.spec)) {

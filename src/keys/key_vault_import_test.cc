@@ -15,10 +15,10 @@ class VaultImport : public VaultTest {
   static Bytes Wrap(const ImportParameters& p, ByteView raw, PaddingMode padding) {
     auto pub = crypto::RsaKey::FromPem(p.pubkey_pem);
     EXPECT_TRUE(pub.ok());
-    auto ct = (*pub)->Encrypt(padding == PaddingMode::kRsaPkcs1
-                                  ? crypto::RsaEncryptPadding::kPkcs1
-                                  : crypto::RsaEncryptPadding::kOaepSha256,
-                              raw);
+    auto ct =
+        (*pub)->Encrypt(padding == PaddingMode::kRsaPkcs1 ? crypto::RsaEncryptPadding::kPkcs1
+                                                          : crypto::RsaEncryptPadding::kOaepSha256,
+                        raw);
     EXPECT_TRUE(ct.ok());
     return *ct;
   }
@@ -44,8 +44,8 @@ TEST_F(VaultImport, EverySymmetricKeyspecWithBothPaddings) {
       EXPECT_EQ(vault_->Encrypt(k.ref(), AsBytes("x"), {}).status().code(),
                 Code::kFailedPrecondition);
       Bytes raw(SymmetricKeySize(spec), 0x5a);
-      auto blob = vault_->ImportKeyMaterial(k.ref(), p.import_token, padding,
-                                            Wrap(p, raw, padding), kNow + 1);
+      auto blob = vault_->ImportKeyMaterial(k.ref(), p.import_token, padding, Wrap(p, raw, padding),
+                                            kNow + 1);
       ASSERT_TRUE(blob.ok()) << Name(spec) << " " << blob.status().ToString();
       k.blob = *blob;
       auto ct = vault_->Encrypt(k.ref(), AsBytes("imported"), AsBytes("aad"));
@@ -54,8 +54,7 @@ TEST_F(VaultImport, EverySymmetricKeyspecWithBothPaddings) {
       ASSERT_TRUE(pt.ok());
       EXPECT_EQ(AsChars(pt->view()), "imported");
       // Imported keys do not make data keys (as upstream).
-      EXPECT_EQ(vault_->GenerateDataKey(k.ref(), 16, {}).status().code(),
-                Code::kInvalidArgument);
+      EXPECT_EQ(vault_->GenerateDataKey(k.ref(), 16, {}).status().code(), Code::kInvalidArgument);
     }
   }
 }
@@ -64,13 +63,13 @@ TEST_F(VaultImport, MaterialIsNeverReplaced) {
   StoredKey k = External(KeySpec::kAesGcm256);
   ImportParameters p = Begin(k);
   Bytes wrapped = Wrap(p, Bytes(32, 1), PaddingMode::kRsaPkcs1Oaep);
-  auto blob = vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep,
-                                        wrapped, kNow);
+  auto blob =
+      vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep, wrapped, kNow);
   ASSERT_TRUE(blob.ok());
   k.blob = *blob;
   // Replaying the same token, or asking for new parameters, is refused.
-  auto again = vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep,
-                                         wrapped, kNow);
+  auto again =
+      vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep, wrapped, kNow);
   EXPECT_EQ(again.status().code(), Code::kInvalidArgument);
   EXPECT_NE(again.status().message().find("already been imported"), std::string::npos);
   auto params = vault_->GetParametersForImport(k.ref(), KeySpec::kRsa2048, kNow);
@@ -86,8 +85,9 @@ TEST_F(VaultImport, NewParametersInvalidateTheOldToken) {
                                        Wrap(second, Bytes(16, 2), PaddingMode::kRsaPkcs1), kNow);
   EXPECT_EQ(old.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(old.status().message(), "importToken invalid");
-  EXPECT_TRUE(vault_->ImportKeyMaterial(k.ref(), second.import_token, PaddingMode::kRsaPkcs1,
-                                        Wrap(second, Bytes(16, 2), PaddingMode::kRsaPkcs1), kNow)
+  EXPECT_TRUE(vault_
+                  ->ImportKeyMaterial(k.ref(), second.import_token, PaddingMode::kRsaPkcs1,
+                                      Wrap(second, Bytes(16, 2), PaddingMode::kRsaPkcs1), kNow)
                   .ok());
 }
 
@@ -99,8 +99,9 @@ TEST_F(VaultImport, TokenExpiresAfter24Hours) {
                                         wrapped, kNow + kImportTokenLifetimeMs + 1);
   EXPECT_EQ(late.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(late.status().message(), kImportTokenExpired);
-  EXPECT_TRUE(vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep,
-                                        wrapped, kNow + kImportTokenLifetimeMs)
+  EXPECT_TRUE(vault_
+                  ->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep, wrapped,
+                                      kNow + kImportTokenLifetimeMs)
                   .ok());
 }
 
@@ -125,16 +126,18 @@ TEST_F(VaultImport, EveryUnwrapFailureLooksTheSame) {
   ImportParameters p = Begin(k);
   std::vector<Status> failures = {
       // wrong length
-      vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep,
-                                Wrap(p, Bytes(16, 1), PaddingMode::kRsaPkcs1Oaep), kNow)
+      vault_
+          ->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Oaep,
+                              Wrap(p, Bytes(16, 1), PaddingMode::kRsaPkcs1Oaep), kNow)
           .status(),
       // wrong padding named
-      vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1,
-                                Wrap(p, Bytes(32, 1), PaddingMode::kRsaPkcs1Oaep), kNow)
+      vault_
+          ->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1,
+                              Wrap(p, Bytes(32, 1), PaddingMode::kRsaPkcs1Oaep), kNow)
           .status(),
       // garbage
-      vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1, Bytes(256, 7),
-                                kNow)
+      vault_
+          ->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1, Bytes(256, 7), kNow)
           .status(),
   };
   for (const Status& s : failures) {
@@ -142,10 +145,12 @@ TEST_F(VaultImport, EveryUnwrapFailureLooksTheSame) {
     EXPECT_EQ(s.message(), failures[0].message());
   }
   // A non-RSA padding is a plain client mistake.
-  EXPECT_EQ(vault_->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Pss,
-                                      Bytes(256), kNow)
-                .status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      vault_
+          ->ImportKeyMaterial(k.ref(), p.import_token, PaddingMode::kRsaPkcs1Pss, Bytes(256), kNow)
+          .status()
+          .code(),
+      Code::kInvalidArgument);
 }
 
 TEST_F(VaultImport, OnlyExternalSymmetricKeysAndRsaWrappingKeys) {
@@ -161,8 +166,7 @@ TEST_F(VaultImport, OnlyExternalSymmetricKeysAndRsaWrappingKeys) {
   auto r3 = vault_->GetParametersForImport(ext.ref(), KeySpec::kSm2, kNow);
   EXPECT_EQ(r3.status().code(), Code::kInvalidArgument);
   EXPECT_NE(r3.status().message().find("EH_SM2"), std::string::npos);
-  auto r4 = vault_->ImportKeyMaterial(ext.ref(), "token", PaddingMode::kRsaPkcs1, Bytes(256),
-                                      kNow);
+  auto r4 = vault_->ImportKeyMaterial(ext.ref(), "token", PaddingMode::kRsaPkcs1, Bytes(256), kNow);
   EXPECT_EQ(r4.status().code(), Code::kInvalidArgument);
   EXPECT_NE(r4.status().message().find("GetParametersForImport first"), std::string::npos);
 }

@@ -31,8 +31,8 @@ class VaultTest : public ::testing::Test {
            ("kms_vault_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
-    platform_ = std::move(tee::SimPlatform::Open({.secret_path = (dir_ / "secret").string(),
-                                                  .identity = {}}))
+    platform_ = std::move(tee::SimPlatform::Open(
+                              {.secret_path = (dir_ / "secret").string(), .identity = {}}))
                     .value();
     vault_ = std::make_unique<KeyVault>(*platform_, TestDomainKey());
   }
@@ -42,7 +42,10 @@ class VaultTest : public ::testing::Test {
                    Origin origin = Origin::kInternal, const std::string& creator = "app") {
     StoredKey s{{"kid-" + std::to_string(n_++), creator, std::string(Name(spec)),
                  std::string(Name(origin)), std::string(Name(usage))},
-                spec, origin, usage, {}};
+                spec,
+                origin,
+                usage,
+                {}};
     auto blob = vault_->CreateKey(s.binding, spec, origin, usage);
     EXPECT_TRUE(blob.ok()) << blob.status().ToString();
     if (blob.ok()) s.blob = *blob;

@@ -17,7 +17,16 @@ std::string NowMs() {
                             .count());
 }
 
-EhsmClient::EhsmClient(uint16_t port) : http_(port) {}
+// RSA-4096 key generation (CreateKey, GetParametersForImport) can take several seconds on a
+// loaded test machine, longer than the transport's default timeout.
+net::testing::TestHttpsClientOptions EhsmClient::Options(uint16_t port) {
+  net::testing::TestHttpsClientOptions o;
+  o.port = port;
+  o.timeout_ms = 60000;
+  return o;
+}
+
+EhsmClient::EhsmClient(uint16_t port) : http_(Options(port)) {}
 
 boost::json::value EhsmClient::Get(const std::string& action, const std::string& path) {
   auto r = http_.Send("GET", path + "?Action=" + action);

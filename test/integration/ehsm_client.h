@@ -50,6 +50,7 @@ class EhsmClient {
   Credentials& credentials() { return creds_; }
 
  private:
+  static net::testing::TestHttpsClientOptions Options(uint16_t port);
   net::testing::TestHttpsClient http_;
   Credentials creds_;
   uint64_t nonce_counter_ = 0;

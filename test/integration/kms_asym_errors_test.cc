@@ -53,8 +53,9 @@ TEST_F(KmsAsymErrors, UnsupportedParameters) {
   EXPECT_NE(MessageOf(nopad).find("EH_RSA_PKCS1_PSS"), std::string::npos);
 
   std::string rsa_enc = CreateKey("EH_RSA_2048");  // no keyusage: encrypt/decrypt
-  auto pss = Call("AsymmetricEncrypt",
-                  {{"keyid", rsa_enc}, {"plaintext", B64("x")}, {"padding_mode", "EH_RSA_PKCS1_PSS"}});
+  auto pss =
+      Call("AsymmetricEncrypt",
+           {{"keyid", rsa_enc}, {"plaintext", B64("x")}, {"padding_mode", "EH_RSA_PKCS1_PSS"}});
   EXPECT_EQ(CodeOf(pss), 400);
   EXPECT_NE(MessageOf(pss).find("EH_RSA_PKCS1_OAEP"), std::string::npos);
   // OAEP-SHA-256 carries at most k - 66 = 190 bytes for RSA-2048.
@@ -82,12 +83,11 @@ TEST_F(KmsAsymErrors, DigestSizeAndSignatureShape) {
   EXPECT_EQ(Verify(ec, B64("m"), "EH_RAW", "EH_SHA_256", "EH_PAD_NONE", B64("junk")), 0);
 
   std::string rsa = CreateKey("EH_RSA_2048", "EH_INTERNAL_KEY", "EH_KEYUSAGE_SIGN_VERIFY");
-  auto wrong_len = SignCall("Verify", rsa, B64("m"), "EH_RAW", "EH_SHA_256", "EH_RSA_PKCS1",
-                            B64(Bytes(100, 1)));
+  auto wrong_len =
+      SignCall("Verify", rsa, B64("m"), "EH_RAW", "EH_SHA_256", "EH_RSA_PKCS1", B64(Bytes(100, 1)));
   EXPECT_EQ(CodeOf(wrong_len), 400);
   EXPECT_NE(MessageOf(wrong_len).find("must be 256 bytes"), std::string::npos);
-  EXPECT_EQ(Verify(rsa, B64("m"), "EH_RAW", "EH_SHA_256", "EH_RSA_PKCS1", B64(Bytes(256, 1))),
-            0);
+  EXPECT_EQ(Verify(rsa, B64("m"), "EH_RAW", "EH_SHA_256", "EH_RSA_PKCS1", B64(Bytes(256, 1))), 0);
 }
 
 TEST_F(KmsAsymErrors, DecryptionFailuresReadTheSame) {
@@ -97,8 +97,8 @@ TEST_F(KmsAsymErrors, DecryptionFailuresReadTheSame) {
   Bytes ct = Unb64(ResultString(enc, "ciphertext"));
   Bytes flipped = ct;
   flipped[10] ^= 1;
-  for (auto [cipher, padding] : {std::pair{ct, "EH_RSA_PKCS1_OAEP"},   // wrong padding
-                                 std::pair{flipped, "EH_RSA_PKCS1"},   // tampered
+  for (auto [cipher, padding] : {std::pair{ct, "EH_RSA_PKCS1_OAEP"},          // wrong padding
+                                 std::pair{flipped, "EH_RSA_PKCS1"},          // tampered
                                  std::pair{Bytes(17, 1), "EH_RSA_PKCS1"}}) {  // wrong size
     auto dec = Call("AsymmetricDecrypt",
                     {{"keyid", rsa}, {"ciphertext", B64(cipher)}, {"padding_mode", padding}});
@@ -106,8 +106,9 @@ TEST_F(KmsAsymErrors, DecryptionFailuresReadTheSame) {
     EXPECT_EQ(MessageOf(dec), kDecryptFailed);
   }
   std::string sm2 = CreateKey("EH_SM2");
-  auto dec = Call("AsymmetricDecrypt",
-                  {{"keyid", sm2}, {"ciphertext", B64("not sm2")}, {"padding_mode", "EH_PAD_NONE"}});
+  auto dec =
+      Call("AsymmetricDecrypt",
+           {{"keyid", sm2}, {"ciphertext", B64("not sm2")}, {"padding_mode", "EH_PAD_NONE"}});
   EXPECT_EQ(MessageOf(dec), kDecryptFailed);
 }
 
@@ -118,8 +119,10 @@ TEST_F(KmsAsymErrors, ValidatorMessages) {
   auto bad_enum = Call("AsymmetricEncrypt",
                        {{"keyid", rsa}, {"plaintext", B64("x")}, {"padding_mode", "OAEP"}});
   EXPECT_EQ(MessageOf(bad_enum), "Parameter invalid, The padding_mode type is incorrect.");
-  auto no_digest = Call("Sign", {{"keyid", rsa}, {"message", B64("m")},
-                                 {"message_type", "EH_RAW"}, {"padding_mode", "EH_RSA_PKCS1"}});
+  auto no_digest = Call("Sign", {{"keyid", rsa},
+                                 {"message", B64("m")},
+                                 {"message_type", "EH_RAW"},
+                                 {"padding_mode", "EH_RSA_PKCS1"}});
   EXPECT_EQ(MessageOf(no_digest), "Missing required parameters, The digest_mode cannot be empty.");
   auto unknown = Call("GetPublicKey", {{"keyid", "00000000-0000-4000-8000-000000000000"}});
   EXPECT_EQ(MessageOf(unknown), "keyid error");
@@ -132,22 +135,27 @@ TEST_F(KmsAsymErrors, ExportDataKeyMistakes) {
   std::string rsa = CreateKey("EH_RSA_2048");
   auto none = Call("ExportDataKey", {{"keyid", aes}, {"ukeyid", rsa}});
   EXPECT_EQ(MessageOf(none), "Missing required parameters, The olddatakey_base cannot be empty.");
-  auto bad_aad = Call("ExportDataKey", {{"keyid", aes}, {"ukeyid", rsa},
-                                        {"aad", B64("other")}, {"olddatakey_base", wrapped}});
+  auto bad_aad =
+      Call("ExportDataKey",
+           {{"keyid", aes}, {"ukeyid", rsa}, {"aad", B64("other")}, {"olddatakey_base", wrapped}});
   EXPECT_EQ(CodeOf(bad_aad), 400);
   EXPECT_EQ(MessageOf(bad_aad), kDecryptFailed);
-  auto unknown = Call("ExportDataKey", {{"keyid", aes}, {"ukeyid", "no-such-key"},
-                                        {"aad", B64("ctx")}, {"olddatakey_base", wrapped}});
+  auto unknown = Call("ExportDataKey", {{"keyid", aes},
+                                        {"ukeyid", "no-such-key"},
+                                        {"aad", B64("ctx")},
+                                        {"olddatakey_base", wrapped}});
   EXPECT_EQ(MessageOf(unknown), "keyid error");
   std::string signer = CreateKey("EH_RSA_2048", "EH_INTERNAL_KEY", "EH_KEYUSAGE_SIGN_VERIFY");
-  auto bad_target = Call("ExportDataKey", {{"keyid", aes}, {"ukeyid", signer},
-                                           {"aad", B64("ctx")}, {"olddatakey_base", wrapped}});
+  auto bad_target =
+      Call("ExportDataKey",
+           {{"keyid", aes}, {"ukeyid", signer}, {"aad", B64("ctx")}, {"olddatakey_base", wrapped}});
   EXPECT_EQ(CodeOf(bad_target), 400);
   EXPECT_EQ(MessageOf(bad_target).rfind("ukeyid: ExportDataKey needs an RSA or SM2 key", 0), 0u)
       << MessageOf(bad_target);
-  auto not_b64 = Call("ExportDataKey", {{"keyid", aes}, {"ukeyid", rsa},
-                                        {"olddatakey_base", "%%%"}});
-  EXPECT_EQ(MessageOf(not_b64), "Parameter invalid, The olddatakey_base not a vailed base64 string.");
+  auto not_b64 =
+      Call("ExportDataKey", {{"keyid", aes}, {"ukeyid", rsa}, {"olddatakey_base", "%%%"}});
+  EXPECT_EQ(MessageOf(not_b64),
+            "Parameter invalid, The olddatakey_base not a vailed base64 string.");
 }
 
 TEST_F(KmsAsymErrors, ExternalAsymmetricKeyHasNoMaterial) {

@@ -22,8 +22,8 @@ constexpr size_t kDigestSizes[] = {28, 32, 48, 64, 32};
 TEST_F(KmsAsym, PublicKeysInTheUpstreamPemFormsLoadInOpenssl) {
   TempDir dir;
   int n = 0;
-  for (std::string spec : {"EH_RSA_2048", "EH_EC_P224", "EH_EC_P256", "EH_EC_P256K",
-                           "EH_EC_P384", "EH_EC_P521", "EH_SM2"}) {
+  for (std::string spec : {"EH_RSA_2048", "EH_EC_P224", "EH_EC_P256", "EH_EC_P256K", "EH_EC_P384",
+                           "EH_EC_P521", "EH_SM2"}) {
     for (std::string usage : {"EH_KEYUSAGE_SIGN_VERIFY", "EH_KEYUSAGE_ENCRYPT_DECRYPT"}) {
       std::string id = CreateKey(spec, "EH_INTERNAL_KEY", usage);
       std::string pem = PublicKey(id);
@@ -105,11 +105,10 @@ TEST_F(KmsAsym, SignaturesVerifyWithOpenssl) {
        }) {
     std::string id = CreateKey(c.spec, "EH_INTERNAL_KEY", "EH_KEYUSAGE_SIGN_VERIFY");
     std::string pub = dir.Write(c.spec + ".pem", AsBytes(PublicKey(id)));
-    std::string sig = dir.Write(c.spec + ".sig", Unb64(Sign(id, msg, "EH_RAW", c.digest,
-                                                            c.padding)));
-    EXPECT_EQ(RunOpenssl(c.openssl_args + " -verify " + pub + " -signature " + sig + " " +
-                         msg_path),
-              0)
+    std::string sig =
+        dir.Write(c.spec + ".sig", Unb64(Sign(id, msg, "EH_RAW", c.digest, c.padding)));
+    EXPECT_EQ(
+        RunOpenssl(c.openssl_args + " -verify " + pub + " -signature " + sig + " " + msg_path), 0)
         << c.spec;
     // And openssl's signature over a tampered message does not pass our Verify.
     EXPECT_EQ(Verify(id, B64("checked by openssL"), "EH_RAW", c.digest, c.padding,
@@ -129,16 +128,17 @@ TEST_F(KmsAsym, EncryptDecryptRsaAndSm2) {
   for (std::string spec : {"EH_RSA_2048", "EH_RSA_3072", "EH_RSA_4096", "EH_SM2"}) {
     std::string id = CreateKey(spec, "EH_INTERNAL_KEY", "EH_KEYUSAGE_ENCRYPT_DECRYPT");
     for (std::string padding : {"EH_RSA_PKCS1", "EH_RSA_PKCS1_OAEP"}) {
-      auto enc = Call("AsymmetricEncrypt",
-                      {{"keyid", id}, {"plaintext", B64("asym secret")}, {"padding_mode", padding}});
+      auto enc =
+          Call("AsymmetricEncrypt",
+               {{"keyid", id}, {"plaintext", B64("asym secret")}, {"padding_mode", padding}});
       ASSERT_EQ(CodeOf(enc), 200) << spec << " " << MessageOf(enc);
       std::string ct = ResultString(enc, "ciphertext");
       if (spec != "EH_SM2") {
         size_t k = spec == "EH_RSA_2048" ? 256 : spec == "EH_RSA_3072" ? 384 : 512;
         EXPECT_EQ(Unb64(ct).size(), k);
       }
-      auto dec = Call("AsymmetricDecrypt",
-                      {{"keyid", id}, {"ciphertext", ct}, {"padding_mode", padding}});
+      auto dec =
+          Call("AsymmetricDecrypt", {{"keyid", id}, {"ciphertext", ct}, {"padding_mode", padding}});
       ASSERT_EQ(CodeOf(dec), 200) << spec << " " << MessageOf(dec);
       EXPECT_EQ(ResultString(dec, "plaintext"), B64("asym secret"));
     }
@@ -153,27 +153,27 @@ TEST_F(KmsAsym, OpensslCiphertextsDecrypt) {
   struct Case {
     std::string padding, opts;
   };
-  for (const Case& c :
-       {Case{"EH_RSA_PKCS1", "-pkeyopt rsa_padding_mode:pkcs1"},
-        Case{"EH_RSA_PKCS1_OAEP", "-pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 "
-                                  "-pkeyopt rsa_mgf1_md:sha256"}}) {
+  for (const Case& c : {Case{"EH_RSA_PKCS1", "-pkeyopt rsa_padding_mode:pkcs1"},
+                        Case{"EH_RSA_PKCS1_OAEP",
+                             "-pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 "
+                             "-pkeyopt rsa_mgf1_md:sha256"}}) {
     ASSERT_EQ(RunOpenssl("pkeyutl -encrypt -pubin -inkey " + rsa_pub + " " + c.opts + " -in " +
                          msg_path + " -out " + dir.path("ct")),
               0);
-    auto dec = Call("AsymmetricDecrypt", {{"keyid", rsa},
-                                          {"ciphertext", B64(dir.Read("ct"))},
-                                          {"padding_mode", c.padding}});
+    auto dec =
+        Call("AsymmetricDecrypt",
+             {{"keyid", rsa}, {"ciphertext", B64(dir.Read("ct"))}, {"padding_mode", c.padding}});
     ASSERT_EQ(CodeOf(dec), 200) << c.padding << " " << MessageOf(dec);
     EXPECT_EQ(ResultString(dec, "plaintext"), B64("from openssl"));
   }
   std::string sm2 = CreateKey("EH_SM2", "EH_INTERNAL_KEY", "EH_KEYUSAGE_ENCRYPT_DECRYPT");
   std::string sm2_pub = dir.Write("sm2.pem", AsBytes(PublicKey(sm2)));
-  ASSERT_EQ(RunOpenssl("pkeyutl -encrypt -pubin -inkey " + sm2_pub + " -in " + msg_path +
-                       " -out " + dir.path("sm2ct")),
+  ASSERT_EQ(RunOpenssl("pkeyutl -encrypt -pubin -inkey " + sm2_pub + " -in " + msg_path + " -out " +
+                       dir.path("sm2ct")),
             0);
-  auto dec = Call("AsymmetricDecrypt", {{"keyid", sm2},
-                                        {"ciphertext", B64(dir.Read("sm2ct"))},
-                                        {"padding_mode", "EH_PAD_NONE"}});
+  auto dec = Call(
+      "AsymmetricDecrypt",
+      {{"keyid", sm2}, {"ciphertext", B64(dir.Read("sm2ct"))}, {"padding_mode", "EH_PAD_NONE"}});
   ASSERT_EQ(CodeOf(dec), 200) << MessageOf(dec);
   EXPECT_EQ(ResultString(dec, "plaintext"), B64("from openssl"));
 }

@@ -155,9 +155,9 @@ TEST_F(KmsByok, ForgedAndSupersededTokensAreRefused) {
   Params p2 = GetParameters(id2);
   EXPECT_EQ(MessageOf(Import(id, {second.pubkey, p2.token}, wrapped, "EH_RSA_PKCS1")),
             "importToken invalid");
-  auto missing = Call("ImportKeyMaterial", {{"keyid", id},
-                                            {"padding_mode", "EH_RSA_PKCS1"},
-                                            {"key_material", B64(wrapped)}});
+  auto missing =
+      Call("ImportKeyMaterial",
+           {{"keyid", id}, {"padding_mode", "EH_RSA_PKCS1"}, {"key_material", B64(wrapped)}});
   EXPECT_EQ(MessageOf(missing), "Missing required parameters, The importToken cannot be empty.");
   // After all that, the right token still works.
   EXPECT_EQ(CodeOf(Import(id, second, wrapped, "EH_RSA_PKCS1")), 200);

@@ -10,11 +10,6 @@
 namespace kms::api {
 namespace {
 
-// Every decryption failure gets this one message (the symmetric Decrypt's), so a caller cannot
-// tell a padding error from any other: no padding oracle.
-constexpr std::string_view kDecryptFailed =
-    "Decryption failed, Please confirm that your parameters are correct.";
-
 const std::array kAsymEncryptFields = {
     UuidField("keyid", Presence::kRequired),
     Base64Field("plaintext", Presence::kRequired, 1, 8192),
@@ -82,7 +77,8 @@ Reply AsymmetricDecrypt(KmsContext& ctx, const ActionRequest& r) {
   auto pt = ctx.vault().AsymmetricDecrypt(key.ref, Padding(r.payload),
                                           DecodeField(r.payload, "ciphertext"));
   if (!pt.ok()) {
-    if (pt.status().code() == Code::kDataLoss) return Reply::BadRequest(std::string(kDecryptFailed));
+    if (pt.status().code() == Code::kDataLoss)
+      return Reply::BadRequest(std::string(kDecryptFailedMessage));
     return FromStatus(pt.status());
   }
   return Reply::Ok("success!", {{"plaintext", EncodeSecret(*pt)}});
@@ -131,7 +127,7 @@ Reply ExportDataKey(KmsContext& ctx, const ActionRequest& r) {
   auto out = ctx.vault().ExportDataKey(key.ref, DecodeField(r.payload, "aad"), *old, target.ref);
   if (!out.ok()) {
     if (out.status().code() == Code::kDataLoss) {
-      return Reply::BadRequest(std::string(kDecryptFailed));
+      return Reply::BadRequest(std::string(kDecryptFailedMessage));
     }
     return FromStatus(out.status());
   }

@@ -44,8 +44,8 @@ StatusOr<ResolvedKey> ResolveFresh(KmsContext& ctx, const ActionRequest& r) {
 }
 
 // Stores `blob` as the key's new blob if nobody changed the key since it was read.
-Reply StoreBlob(KmsContext& ctx, const ActionRequest& r, const store::KeyRecord& read,
-                Bytes blob, std::string_view action, boost::json::object result) {
+Reply StoreBlob(KmsContext& ctx, const ActionRequest& r, const store::KeyRecord& read, Bytes blob,
+                std::string_view action, boost::json::object result) {
   store::KeyRecord updated = read;
   updated.key_blob = std::move(blob);
   auto rev = ctx.store().UpdateKey(updated);
@@ -82,13 +82,12 @@ Reply GetParametersForImport(KmsContext& ctx, const ActionRequest& r) {
 Reply ImportKeyMaterial(KmsContext& ctx, const ActionRequest& r) {
   KMS_VALIDATE_OR_REPLY(r.payload, kImportFields);
   KMS_ASSIGN_OR_REPLY(ResolvedKey key, ResolveFresh(ctx, r));
-  auto blob = ctx.vault().ImportKeyMaterial(
-      key.ref, GetString(r.payload, "importToken"),
-      *keys::ParsePaddingMode(GetString(r.payload, "padding_mode")),
-      DecodeField(r.payload, "key_material"), ctx.clock().NowMs());
+  auto blob =
+      ctx.vault().ImportKeyMaterial(key.ref, GetString(r.payload, "importToken"),
+                                    *keys::ParsePaddingMode(GetString(r.payload, "padding_mode")),
+                                    DecodeField(r.payload, "key_material"), ctx.clock().NowMs());
   if (!blob.ok()) {
-    log::Audit("ImportKeyMaterial", r.appid, key.record->keyid, "refused",
-               {{"rid", r.request_id}});
+    log::Audit("ImportKeyMaterial", r.appid, key.record->keyid, "refused", {{"rid", r.request_id}});
     if (blob.status().code() == Code::kDataLoss) {
       return Reply::BadRequest(std::string(kImportFailed));
     }

@@ -10,9 +10,6 @@
 namespace kms::api {
 namespace {
 
-constexpr std::string_view kDecryptFailed =
-    "Decryption failed, Please confirm that your parameters are correct.";
-
 const std::array kEncryptFields = {
     UuidField("keyid", Presence::kRequired),
     Base64Field("plaintext", Presence::kRequired, 1, 8192),
@@ -64,7 +61,9 @@ Reply Decrypt(KmsContext& ctx, const ActionRequest& r) {
   auto pt = ctx.vault().Decrypt(key.ref, DecodeField(r.payload, "ciphertext"),
                                 DecodeField(r.payload, "aad"));
   if (!pt.ok()) {
-    if (pt.status().code() == Code::kDataLoss) return Reply::BadRequest(std::string(kDecryptFailed));
+    if (pt.status().code() == Code::kDataLoss) {
+      return Reply::BadRequest(std::string(kDecryptFailedMessage));
+    }
     return FromStatus(pt.status());
   }
   return Reply::Ok("success!", {{"plaintext", EncodeSecret(*pt)}});
