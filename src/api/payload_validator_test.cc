@@ -75,7 +75,9 @@ TEST(Validate, UuidChecks) {
   EXPECT_EQ(Check(R"({"keyid":"0b9a6f3e2c1d-4b5a-8e7f-6a5b4c3d2e1f-"})", spec),
             "Parameter invalid, The keyid format wrong.");
   // 36 UTF-16 units but not ASCII: a length match, then a format failure.
-  EXPECT_EQ(Check("{\"keyid\":\"\xC3\xA9" "b9a6f3e-2c1d-4b5a-8e7f-6a5b4c3d2e1f\"}", spec),
+  EXPECT_EQ(Check("{\"keyid\":\"\xC3\xA9"
+                  "b9a6f3e-2c1d-4b5a-8e7f-6a5b4c3d2e1f\"}",
+                  spec),
             "Parameter invalid, The keyid format wrong.");
   EXPECT_TRUE(MatchesUuid("0b9a6f3e-2c1d-4b5a-8e7f-6a5b4c3d2e1f"));
   EXPECT_FALSE(MatchesUuid("0b9a6f3e-2c1d-4b5a-8e7f-6a5b4c3d2e1f0"));
@@ -166,8 +168,7 @@ TEST(Validate, ConstChecks) {
   EXPECT_EQ(Check(R"({"origin":"eh_external_key"})", spec),
             "Parameter invalid, The origin type is incorrect.");
   EXPECT_EQ(Check(R"({"origin":0})", spec), "Parameter invalid, The origin type is incorrect.");
-  EXPECT_EQ(Check(R"({"origin":false})", spec),
-            "Parameter invalid, The origin type is incorrect.");
+  EXPECT_EQ(Check(R"({"origin":false})", spec), "Parameter invalid, The origin type is incorrect.");
   EXPECT_EQ(Check(R"({"origin":["EH_EXTERNAL_KEY"]})", spec),
             "Parameter invalid, The origin type is incorrect.");
 }

@@ -3,9 +3,9 @@
 // must end in a well-formed outcome: "Invalid JSON", a known 400 auth failure, a validator
 // message, or success. Run under the sanitizer build to catch memory errors.
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <random>
 #include <set>
@@ -55,32 +55,66 @@ class Generator {
   uint64_t Next(uint64_t n) { return rng_() % n; }
 
   std::string String() {
-    static const char* kPieces[] = {"",  "a", "0", " ", "=", "&", "\\\"", "\\u0000", "\xC3\xA9",
-                                    "\xF0\x9F\x98\x80", "\xEF\xBF\xBF", "AAAA", "aGk=", "==",
-                                    "7a3c2b1e-0f4d-4e8a-9b6c-5d2e1f0a3b4c", "EH_AES_GCM_256",
-                                    "1700000000000", "\\n", "length"};
+    static const char* kPieces[] = {"",
+                                    "a",
+                                    "0",
+                                    " ",
+                                    "=",
+                                    "&",
+                                    "\\\"",
+                                    "\\u0000",
+                                    "\xC3\xA9",
+                                    "\xF0\x9F\x98\x80",
+                                    "\xEF\xBF\xBF",
+                                    "AAAA",
+                                    "aGk=",
+                                    "==",
+                                    "7a3c2b1e-0f4d-4e8a-9b6c-5d2e1f0a3b4c",
+                                    "EH_AES_GCM_256",
+                                    "1700000000000",
+                                    "\\n",
+                                    "length"};
     std::string s;
     for (uint64_t i = Next(5); i > 0; --i) s += kPieces[Next(std::size(kPieces))];
     return s;
   }
 
   std::string Number() {
-    static const char* kNumbers[] = {"0", "-0", "1", "-1", "32", "32.0", "1.5", "1e21", "1e400",
-                                     "-1e-7", "1024", "1025", "18446744073709551615",
-                                     "18446744073709551616", "-9223372036854775809",
-                                     "4.963728e-18", "65", "1700000000000"};
+    static const char* kNumbers[] = {"0",
+                                     "-0",
+                                     "1",
+                                     "-1",
+                                     "32",
+                                     "32.0",
+                                     "1.5",
+                                     "1e21",
+                                     "1e400",
+                                     "-1e-7",
+                                     "1024",
+                                     "1025",
+                                     "18446744073709551615",
+                                     "18446744073709551616",
+                                     "-9223372036854775809",
+                                     "4.963728e-18",
+                                     "65",
+                                     "1700000000000"};
     return kNumbers[Next(std::size(kNumbers))];
   }
 
   std::string Value(int depth) {
     switch (Next(depth > 0 ? 8 : 5)) {
-      case 0: return "null";
-      case 1: return Next(2) ? "true" : "false";
-      case 2: return Number();
+      case 0:
+        return "null";
+      case 1:
+        return Next(2) ? "true" : "false";
+      case 2:
+        return Number();
       case 3:
-      case 4: return "\"" + String() + "\"";
+      case 4:
+        return "\"" + String() + "\"";
       case 5:
-      case 6: return Object(depth - 1);
+      case 6:
+        return Object(depth - 1);
       default: {
         std::string a = "[";
         for (uint64_t i = Next(4); i > 0; --i) a += Value(depth - 1) + (i > 1 ? "," : "");
@@ -90,9 +124,10 @@ class Generator {
   }
 
   std::string Object(int depth) {
-    static const char* kKeys[] = {"appid", "timestamp", "sign", "nonce", "payload", "keyid",
-                                  "keyspec", "origin", "plaintext", "aad", "keylen",
-                                  "secretName", "length", "", "0", "\xF0\x9F\x98\x80"};
+    static const char* kKeys[] = {"appid",     "timestamp", "sign",    "nonce",
+                                  "payload",   "keyid",     "keyspec", "origin",
+                                  "plaintext", "aad",       "keylen",  "secretName",
+                                  "length",    "",          "0",       "\xF0\x9F\x98\x80"};
     std::string o = "{";
     for (uint64_t i = Next(6); i > 0; --i) {
       o += "\"" + std::string(kKeys[Next(std::size(kKeys))]) + "\":" + Value(depth);
@@ -107,9 +142,8 @@ class Generator {
     json::object body;
     if (Next(10)) body["appid"] = Next(8) ? kAppid : String();
     if (Next(10)) {
-      body["timestamp"] = Next(6) ? std::to_string(kNow + static_cast<int64_t>(Next(1400000)) -
-                                                   700000)
-                                  : String();
+      body["timestamp"] =
+          Next(6) ? std::to_string(kNow + static_cast<int64_t>(Next(1400000)) - 700000) : String();
     }
     if (Next(2)) body["nonce"] = ParseJson(Value(2)).value();
     if (Next(6)) {
@@ -137,10 +171,18 @@ class Generator {
       if (s.empty()) break;
       size_t pos = Next(s.size());
       switch (Next(4)) {
-        case 0: s[pos] = static_cast<char>(Next(256)); break;
-        case 1: s.erase(pos, 1); break;
-        case 2: s.insert(pos, 1, "{}[]\",:\\0e-"[Next(11)]); break;
-        default: s.resize(pos); break;
+        case 0:
+          s[pos] = static_cast<char>(Next(256));
+          break;
+        case 1:
+          s.erase(pos, 1);
+          break;
+        case 2:
+          s.insert(pos, 1, "{}[]\",:\\0e-"[Next(11)]);
+          break;
+        default:
+          s.resize(pos);
+          break;
       }
     }
     return s;
@@ -178,10 +220,18 @@ TEST(RequestFuzz, EveryInputEndsInAWellFormedOutcome) {
   for (int i = 0; i < kIterations; ++i) {
     std::string text;
     switch (i % 5) {
-      case 0: text = gen.RandomBytes(); break;
-      case 1: text = gen.Mutate(gen.Request()); break;
-      case 2: text = gen.Object(3); break;
-      default: text = gen.Request(); break;
+      case 0:
+        text = gen.RandomBytes();
+        break;
+      case 1:
+        text = gen.Mutate(gen.Request());
+        break;
+      case 2:
+        text = gen.Object(3);
+        break;
+      default:
+        text = gen.Request();
+        break;
     }
     StatusOr<json::value> body = ParseJson(text);
     if (!body.ok()) {
