@@ -13,7 +13,6 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <string>
 
 namespace kms::api {

@@ -1,8 +1,8 @@
 #include "api/canonical.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -61,8 +61,8 @@ const SignVector kSignVectors[] = {
 TEST(SigningString, ProtocolVectors) {
   for (const SignVector& v : kSignVectors) {
     json::object body = Obj(v.body);
-    body["sign"] = v.sign;       // never signed
-    body["extra"] = "ignored";   // never signed
+    body["sign"] = v.sign;      // never signed
+    body["extra"] = "ignored";  // never signed
     std::string canonical = SigningString(body, EmptyValues::kDrop);
     EXPECT_EQ(canonical, v.canonical);
     auto sign = ComputeRequestSign(kApikey, canonical);
@@ -94,8 +94,7 @@ TEST(SigningString, WrongSignsDoNotMatch) {
 
 TEST(SigningString, AbsentAndEmptyFields) {
   EXPECT_EQ(SigningString(json::object(), EmptyValues::kDrop), "");
-  EXPECT_EQ(SigningString(Obj(R"({"appid":"a","timestamp":"1","payload":{}})"),
-                          EmptyValues::kDrop),
+  EXPECT_EQ(SigningString(Obj(R"({"appid":"a","timestamp":"1","payload":{}})"), EmptyValues::kDrop),
             "appid=a&payload=&timestamp=1");
   EXPECT_EQ(SigningString(Obj(R"({"appid":"a","timestamp":"1","nonce":"","payload":null})"),
                           EmptyValues::kDrop),
@@ -105,8 +104,7 @@ TEST(SigningString, AbsentAndEmptyFields) {
             "appid=a&nonce=&timestamp=1");
   EXPECT_EQ(SigningString(Obj(R"({"appid":"a","timestamp":"1","nonce":0})"), EmptyValues::kDrop),
             "appid=a&timestamp=1");
-  EXPECT_EQ(SigningString(Obj(R"({"appid":"a","timestamp":"1","nonce":123})"),
-                          EmptyValues::kDrop),
+  EXPECT_EQ(SigningString(Obj(R"({"appid":"a","timestamp":"1","nonce":123})"), EmptyValues::kDrop),
             "appid=a&nonce=123&timestamp=1");
 }
 
@@ -115,8 +113,7 @@ TEST(Canonicalize, SpecEdgeCase) {
       R"({"a":"","b":0,"c":false,"d":null,"e":[],"f":[0],"g":{},"h":true,"i":1.5,"j":"0",
           "k":" ","l":[null],"m":["x","y"],"n":{"z":1,"y":{"q":""}},"o":-0,"p":1e21,
           "q":[[]],"r":"a&b=c","s":10,"t":2})";
-  EXPECT_EQ(Canon(input),
-            "f=&g=&h=true&i=1.5&j=0&k= &m=0=x&1=y&n=y=&z=1&p=1e+21&r=a&b=c&s=10&t=2");
+  EXPECT_EQ(Canon(input), "f=&g=&h=true&i=1.5&j=0&k= &m=0=x&1=y&n=y=&z=1&p=1e+21&r=a&b=c&s=10&t=2");
   EXPECT_EQ(Canon(input, EmptyValues::kKeep),
             "a=&f=&g=&h=true&i=1.5&j=0&k= &m=0=x&1=y&n=y=q=&z=1&p=1e+21&r=a&b=c&s=10&t=2");
 }
@@ -168,6 +165,23 @@ TEST(Canonicalize, UnicodeKeysSortByUtf16CodeUnits) {
 TEST(Canonicalize, NoEscapingAndNestedFlattening) {
   EXPECT_EQ(Canon(R"({"a":"1&b=2"})"), Canon(R"({"a":"1","b":"2"})"));
   EXPECT_EQ(Canon(R"({"p":{"x":{"y":{"z":"deep"}},"k":"v=&"}})"), "p=k=v=&&x=y=z=deep");
+}
+
+TEST(CanonicalText, IsWhatFollowsTheKey) {
+  auto text = [](std::string_view v, EmptyValues mode = EmptyValues::kDrop) {
+    return CanonicalText(*ParseJson(v), mode);
+  };
+  EXPECT_EQ(text(R"("n-1")"), "n-1");
+  EXPECT_EQ(text("123"), "123");
+  EXPECT_EQ(text("1.5e300"), "1.5e+300");
+  EXPECT_EQ(text("true"), "true");
+  EXPECT_EQ(text(R"({"b":1,"a":""})"), "b=1");
+  EXPECT_EQ(text(R"({"b":1,"a":""})", EmptyValues::kKeep), "a=&b=1");
+  EXPECT_EQ(text("[\"x\",\"y\"]"), "0=x&1=y");
+  for (const char* skipped : {"null", "\"\"", "0", "-0", "false", "[]", "[null]"}) {
+    EXPECT_EQ(text(skipped), "") << skipped;
+  }
+  EXPECT_EQ(text("{}"), "");
 }
 
 // Differential vectors: random JSON texts canonicalised by the reference JavaScript function

@@ -150,10 +150,20 @@ double JsStringToNumber(std::string_view s) {
   if (s.size() > 2 && s[0] == '0') {
     int base = 0;
     switch (s[1]) {
-      case 'x': case 'X': base = 16; break;
-      case 'o': case 'O': base = 8; break;
-      case 'b': case 'B': base = 2; break;
-      default: break;
+      case 'x':
+      case 'X':
+        base = 16;
+        break;
+      case 'o':
+      case 'O':
+        base = 8;
+        break;
+      case 'b':
+      case 'B':
+        base = 2;
+        break;
+      default:
+        break;
     }
     if (base != 0) {
       double value = 0;

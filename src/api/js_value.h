@@ -5,7 +5,6 @@
 // reproducible when these match it exactly. All functions are pure and thread-safe.
 
 #include <boost/json/value.hpp>
-
 #include <cstddef>
 #include <string>
 #include <string_view>

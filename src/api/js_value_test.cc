@@ -1,8 +1,8 @@
 #include "api/js_value.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <cmath>
 #include <limits>
 
@@ -84,9 +84,9 @@ TEST(IsTruthy, FollowsJavaScript) {
 TEST(Utf16Length, CountsSurrogatePairsTwice) {
   EXPECT_EQ(Utf16Length(""), 0u);
   EXPECT_EQ(Utf16Length("abc"), 3u);
-  EXPECT_EQ(Utf16Length("\xC3\xA9"), 1u);           // U+00E9
-  EXPECT_EQ(Utf16Length("\xE4\xB8\xAD"), 1u);       // U+4E2D
-  EXPECT_EQ(Utf16Length("\xF0\x9F\x98\x80"), 2u);   // U+1F600
+  EXPECT_EQ(Utf16Length("\xC3\xA9"), 1u);          // U+00E9
+  EXPECT_EQ(Utf16Length("\xE4\xB8\xAD"), 1u);      // U+4E2D
+  EXPECT_EQ(Utf16Length("\xF0\x9F\x98\x80"), 2u);  // U+1F600
   EXPECT_EQ(Utf16Length("a\xF0\x9F\x98\x80z"), 4u);
 }
 
@@ -101,18 +101,18 @@ TEST(Utf16Less, AsciiOrder) {
 }
 
 TEST(Utf16Less, SupplementaryPlaneSortsBeforePrivateUseAndSpecials) {
-  const std::string bmp_low = "\xE4\xB8\xAD";       // U+4E2D
-  const std::string private_use = "\xEE\x80\x80";   // U+E000
-  const std::string bmp_max = "\xEF\xBF\xBF";       // U+FFFF
-  const std::string emoji = "\xF0\x9F\x98\x80";     // U+1F600 = D83D DE00
-  const std::string clef = "\xF0\x9D\x84\x9E";      // U+1D11E = D834 DD1E
+  const std::string bmp_low = "\xE4\xB8\xAD";      // U+4E2D
+  const std::string private_use = "\xEE\x80\x80";  // U+E000
+  const std::string bmp_max = "\xEF\xBF\xBF";      // U+FFFF
+  const std::string emoji = "\xF0\x9F\x98\x80";    // U+1F600 = D83D DE00
+  const std::string clef = "\xF0\x9D\x84\x9E";     // U+1D11E = D834 DD1E
   EXPECT_TRUE(Utf16Less(bmp_low, emoji));
   EXPECT_TRUE(Utf16Less(emoji, private_use));
   EXPECT_TRUE(Utf16Less(emoji, bmp_max));
   EXPECT_TRUE(Utf16Less(clef, emoji));
   EXPECT_FALSE(Utf16Less(private_use, emoji));
   EXPECT_TRUE(Utf16Less("x" + emoji, "x" + bmp_max));
-  EXPECT_TRUE(Utf16Less("\xC4\x80", emoji));        // U+0100
+  EXPECT_TRUE(Utf16Less("\xC4\x80", emoji));  // U+0100
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
-
 #include <charconv>
 #include <cstdlib>
 #include <string>

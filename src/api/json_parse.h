@@ -9,7 +9,6 @@
 
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
-
 #include <cstddef>
 #include <string_view>
 

@@ -102,9 +102,8 @@ Status CheckField(const FieldSpec& spec, const json::value& v) {
       return Status::Ok();
     }
     case FieldType::kConst: {
-      if (!v.is_string() ||
-          std::find(spec.allowed.begin(), spec.allowed.end(),
-                    std::string_view(v.get_string())) == spec.allowed.end()) {
+      if (!v.is_string() || std::find(spec.allowed.begin(), spec.allowed.end(),
+                                      std::string_view(v.get_string())) == spec.allowed.end()) {
         return Invalid(spec.name, "type is incorrect.");
       }
       return Status::Ok();

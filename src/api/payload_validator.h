@@ -18,7 +18,6 @@
 // Undeclared fields are allowed. All functions are thread-safe.
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -42,8 +41,8 @@ struct FieldSpec {
   // kString/kBase64: length bounds in UTF-16 code units; kInt: value bounds. Unset = none.
   std::optional<int64_t> min;
   std::optional<int64_t> max;
-  FormatCheck format = nullptr;                 // kString only
-  std::span<const std::string_view> allowed;    // kConst only
+  FormatCheck format = nullptr;               // kString only
+  std::span<const std::string_view> allowed;  // kConst only
 };
 
 constexpr FieldSpec StringField(std::string_view name, Presence presence, int64_t min_len,

@@ -79,8 +79,7 @@ TEST(ReplayCache, EntriesExpireWithTheirTimestamp) {
   clock.Set(kNow + kWindow + kWindow / 32);
   EXPECT_EQ(cache.CheckAndRecord("app", "old", kNow).code(), Code::kInvalidArgument);
   EXPECT_EQ(cache.size(), 1u);
-  EXPECT_EQ(cache.CheckAndRecord("app", "new", kNow + 5 * 60 * 1000).code(),
-            Code::kAlreadyExists);
+  EXPECT_EQ(cache.CheckAndRecord("app", "new", kNow + 5 * 60 * 1000).code(), Code::kAlreadyExists);
   clock.Advance(kWindow);
   EXPECT_TRUE(cache.CheckAndRecord("app", "fresh", clock.NowMs()).ok());
   EXPECT_EQ(cache.size(), 1u);

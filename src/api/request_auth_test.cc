@@ -107,14 +107,12 @@ TEST_F(RequestAuthTest, MissingRequiredParameters) {
   EXPECT_EQ(Message(R"({})"), "Missing required parameters");
   EXPECT_EQ(Message(R"([])"), "Missing required parameters");
   EXPECT_EQ(Message(R"("text")"), "Missing required parameters");
-  EXPECT_EQ(Message(R"({"timestamp":"1700000000000","sign":"x"})"),
-            "Missing required parameters");
+  EXPECT_EQ(Message(R"({"timestamp":"1700000000000","sign":"x"})"), "Missing required parameters");
   EXPECT_EQ(Message(R"({"appid":"","timestamp":"1700000000000","sign":"x"})"),
             "Missing required parameters");
   EXPECT_EQ(Message(R"({"appid":"a","timestamp":"1700000000000","sign":0})"),
             "Missing required parameters");
-  EXPECT_EQ(Message(R"({"appid":"a","timestamp":null,"sign":"x"})"),
-            "Missing required parameters");
+  EXPECT_EQ(Message(R"({"appid":"a","timestamp":null,"sign":"x"})"), "Missing required parameters");
   EXPECT_EQ(Message(R"({"appid":"a","timestamp":"1700000000000","sign":false})"),
             "Missing required parameters");
   // Payload required: absent or falsy payloads are missing; {} is truthy.
@@ -129,19 +127,20 @@ TEST_F(RequestAuthTest, MissingRequiredParameters) {
 }
 
 TEST_F(RequestAuthTest, ParamTypeError) {
-  for (const char* body : {
-           R"({"appid":5,"timestamp":"1700000000000","sign":"x"})",
-           R"({"appid":"a","timestamp":1700000000000,"sign":"x"})",
-           R"({"appid":"a","timestamp":"1700000000000","sign":true})",
-           R"({"appid":["a"],"timestamp":"1700000000000","sign":"x"})",
-           R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":"p"})",
-           R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":7})",
-           R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":true})",
-           R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":[1]})",
-           R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":[]})",
-           // Type errors win over a long nonce.
-           R"({"appid":5,"timestamp":"1700000000000","sign":"x","nonce":"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"})",
-       }) {
+  for (
+      const char* body : {
+          R"({"appid":5,"timestamp":"1700000000000","sign":"x"})",
+          R"({"appid":"a","timestamp":1700000000000,"sign":"x"})",
+          R"({"appid":"a","timestamp":"1700000000000","sign":true})",
+          R"({"appid":["a"],"timestamp":"1700000000000","sign":"x"})",
+          R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":"p"})",
+          R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":7})",
+          R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":true})",
+          R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":[1]})",
+          R"({"appid":"a","timestamp":"1700000000000","sign":"x","payload":[]})",
+          // Type errors win over a long nonce.
+          R"({"appid":5,"timestamp":"1700000000000","sign":"x","nonce":"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"})",
+      }) {
     EXPECT_EQ(Message(body), "param type error") << body;
   }
 }
@@ -175,7 +174,8 @@ TEST_F(RequestAuthTest, TimestampLengthError) {
         << ts;
   }
   // 13 UTF-16 units although 14 bytes: the length passes, the value does not.
-  EXPECT_EQ(Message("{\"appid\":\"a\",\"sign\":\"x\",\"timestamp\":\"\xC3\xA9" "170000000000\"}"),
+  EXPECT_EQ(Message("{\"appid\":\"a\",\"sign\":\"x\",\"timestamp\":\"\xC3\xA9"
+                    "170000000000\"}"),
             "Timestamp error");
 }
 
@@ -188,8 +188,8 @@ TEST_F(RequestAuthTest, TimestampError) {
   EXPECT_EQ(msg_at(kNow + 22 * 60 * 1000), "Timestamp error");
   EXPECT_EQ(msg_at(kNow - 599999), "Unknown appid");
   EXPECT_EQ(msg_at(kNow + 599999), "Unknown appid");
-  for (const char* ts : {"abcdefghijklm", "17000000000 0", "Infinity12345", "-170000000000",
-                         "0000000000000"}) {
+  for (const char* ts :
+       {"abcdefghijklm", "17000000000 0", "Infinity12345", "-170000000000", "0000000000000"}) {
     EXPECT_EQ(Message(std::string(R"({"appid":"a","sign":"x","timestamp":")") + ts + "\"}"),
               "Timestamp error")
         << ts;
@@ -201,7 +201,8 @@ TEST_F(RequestAuthTest, TimestampError) {
 
 TEST_F(RequestAuthTest, SignatureFailures) {
   json::value body = Signed(kCreateKey);
-  json::value wrong_key = Signed(kCreateKey, EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  json::value wrong_key =
+      Signed(kCreateKey, EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   AuthOutcome out = Auth(wrong_key, true);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.failure().error, AuthError::kSignMismatch);
@@ -298,14 +299,15 @@ TEST_F(RequestAuthTest, LooselyEmptyPayloadIsReportedAbsent) {
   int n = 0;
   for (const char* p : {"null", "\"\"", "0", "false"}) {
     clock_.Set(kNow + ++n);  // the timestamp stays acceptable; a fresh clock is irrelevant
-    json::object body = ParseJson(base + p + "," + R"("nonce":")" + std::to_string(n) + "\"}")
-                            ->as_object();
+    json::object body =
+        ParseJson(base + p + "," + R"("nonce":")" + std::to_string(n) + "\"}")->as_object();
     body["sign"] = *ComputeRequestSign(kApikey, SigningString(body, EmptyValues::kDrop));
     AuthOutcome out = Auth(body);
     ASSERT_TRUE(out.ok()) << p << ": " << out.failure().message;
     EXPECT_EQ(out.result().payload, nullptr) << p;
   }
-  AuthOutcome with_empty = Auth(Signed(base + "{}}"));
+  json::value empty_payload = Signed(base + "{}}");  // the result borrows the body
+  AuthOutcome with_empty = Auth(empty_payload);
   ASSERT_TRUE(with_empty.ok());
   ASSERT_NE(with_empty.result().payload, nullptr);
   EXPECT_TRUE(with_empty.result().payload->empty());

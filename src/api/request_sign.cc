@@ -6,8 +6,7 @@
 
 namespace kms::api {
 
-StatusOr<std::string> ComputeRequestSign(std::string_view apikey,
-                                         std::string_view signing_string) {
+StatusOr<std::string> ComputeRequestSign(std::string_view apikey, std::string_view signing_string) {
   KMS_ASSIGN_OR_RETURN(crypto::Sha256Digest mac,
                        crypto::HmacSha256(AsBytes(apikey), AsBytes(signing_string)));
   return crypto::Base64Encode(ByteView(mac.data(), mac.size()));
