@@ -9,7 +9,8 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libmimalloc-dev
+  wrk
 )
 
 missing=()

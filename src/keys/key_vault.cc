@@ -64,7 +64,8 @@ KeyVault::KeyVault(tee::TeePlatform& platform, std::unique_ptr<DomainKey> dk,
     : platform_(platform),
       dk_(std::move(dk)),
       ciphers_(open_key_capacity),
-      macs_(open_key_capacity) {}
+      macs_(open_key_capacity),
+      asymmetric_(open_key_capacity == 0 ? 0 : std::max<size_t>(1, open_key_capacity / 4)) {}
 
 StatusOr<std::shared_ptr<const SymmetricCipher>> KeyVault::OpenSymmetric(const KeyRef& key) {
   if (key.blob.empty() || IsImportSessionBlob(key.blob)) {
@@ -78,6 +79,18 @@ StatusOr<std::shared_ptr<const SymmetricCipher>> KeyVault::OpenSymmetric(const K
                        SymmetricCipher::New(key.spec, std::move(material)));
   std::shared_ptr<const SymmetricCipher> shared = std::move(opened);
   ciphers_.Put(b.keyid, std::move(fp), shared);
+  return shared;
+}
+
+StatusOr<std::shared_ptr<const AsymmetricKey>> KeyVault::OpenAsymmetric(const KeyRef& key) {
+  const BlobBinding& b = key.binding;
+  std::string fp = Fingerprint({b.creator, b.keyspec, b.origin, b.usage, AsChars(key.blob)});
+  if (auto hit = asymmetric_.Get(b.keyid, fp)) return hit;
+  KMS_ASSIGN_OR_RETURN(SecretBytes pem, UnwrapKeyMaterial(*dk_, b, key.blob));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<AsymmetricKey> opened,
+                       AsymmetricKey::FromMaterial(key.spec, pem));
+  std::shared_ptr<const AsymmetricKey> shared = std::move(opened);
+  asymmetric_.Put(b.keyid, std::move(fp), shared);
   return shared;
 }
 

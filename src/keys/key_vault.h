@@ -63,7 +63,7 @@ inline constexpr size_t kMaxDataKeyLength = 1024;
 class KeyVault {
  public:
   // `open_key_capacity` bounds how many opened symmetric CMKs and tenant request-MAC keys are
-  // kept (each cache); 0 opens every key per call.
+  // kept (each cache; a quarter of it for asymmetric key pairs); 0 opens every key per call.
   KeyVault(tee::TeePlatform& platform, std::unique_ptr<DomainKey> dk,
            size_t open_key_capacity = kDefaultOpenKeyCapacity);
   static constexpr size_t kDefaultOpenKeyCapacity = 16384;
@@ -71,8 +71,14 @@ class KeyVault {
   // Drops what is cached for `keyid` (call when the key is deleted or disabled, so its opened
   // material does not linger) or for every key. Correctness does not depend on it: a cache hit
   // needs the very same blob and binding.
-  void ForgetKey(std::string_view keyid) { ciphers_.Erase(keyid); }
-  void ForgetAllKeys() { ciphers_.Clear(); }
+  void ForgetKey(std::string_view keyid) {
+    ciphers_.Erase(keyid);
+    asymmetric_.Erase(keyid);
+  }
+  void ForgetAllKeys() {
+    ciphers_.Clear();
+    asymmetric_.Clear();
+  }
 
   const DomainKey& domain_key() const { return *dk_; }
 
@@ -138,11 +144,15 @@ class KeyVault {
 
  private:
   StatusOr<std::shared_ptr<const SymmetricCipher>> OpenSymmetric(const KeyRef& key);
+  // Parsing a key pair costs more than an EC signature (OpenSSL's decoders), so opened pairs
+  // are kept like symmetric ones, in a smaller cache (an RSA-4096 pair holds a few KiB).
+  StatusOr<std::shared_ptr<const AsymmetricKey>> OpenAsymmetric(const KeyRef& key);
 
   tee::TeePlatform& platform_;
   std::unique_ptr<DomainKey> dk_;
   OpenedKeyCache<SymmetricCipher> ciphers_;      // by keyid
   OpenedKeyCache<crypto::HmacSha256Key> macs_;   // tenant request-MAC keys, by appid
+  OpenedKeyCache<AsymmetricKey> asymmetric_;     // by keyid
 };
 
 // Bindings of a tenant's internal keys.

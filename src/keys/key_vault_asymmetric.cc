@@ -30,43 +30,38 @@ Status CheckAsymmetricUse(const KeyRef& key, std::string_view action, Need need)
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<AsymmetricKey>> Open(const DomainKey& dk, const KeyRef& key) {
-  KMS_ASSIGN_OR_RETURN(SecretBytes pem, UnwrapKeyMaterial(dk, key.binding, key.blob));
-  return AsymmetricKey::FromMaterial(key.spec, pem);
-}
-
 }  // namespace
 
 StatusOr<Bytes> KeyVault::AsymmetricEncrypt(const KeyRef& key, PaddingMode padding,
                                             ByteView plaintext) {
   KMS_RETURN_IF_ERROR(CheckAsymmetricUse(key, "AsymmetricEncrypt", Need::kEncrypt));
-  KMS_ASSIGN_OR_RETURN(auto k, Open(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto k, OpenAsymmetric(key));
   return k->Encrypt(padding, plaintext);
 }
 
 StatusOr<SecretBytes> KeyVault::AsymmetricDecrypt(const KeyRef& key, PaddingMode padding,
                                                   ByteView ciphertext) {
   KMS_RETURN_IF_ERROR(CheckAsymmetricUse(key, "AsymmetricDecrypt", Need::kEncrypt));
-  KMS_ASSIGN_OR_RETURN(auto k, Open(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto k, OpenAsymmetric(key));
   return k->Decrypt(padding, ciphertext);
 }
 
 StatusOr<Bytes> KeyVault::Sign(const KeyRef& key, const SignParams& params, ByteView input) {
   KMS_RETURN_IF_ERROR(CheckAsymmetricUse(key, "Sign", Need::kSign));
-  KMS_ASSIGN_OR_RETURN(auto k, Open(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto k, OpenAsymmetric(key));
   return k->Sign(params, input);
 }
 
 StatusOr<bool> KeyVault::Verify(const KeyRef& key, const SignParams& params, ByteView input,
                                 ByteView signature) {
   KMS_RETURN_IF_ERROR(CheckAsymmetricUse(key, "Verify", Need::kSign));
-  KMS_ASSIGN_OR_RETURN(auto k, Open(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto k, OpenAsymmetric(key));
   return k->Verify(params, input, signature);
 }
 
 StatusOr<std::string> KeyVault::GetPublicKey(const KeyRef& key) {
   KMS_RETURN_IF_ERROR(CheckAsymmetricUse(key, "GetPublicKey", Need::kAny));
-  KMS_ASSIGN_OR_RETURN(auto k, Open(*dk_, key));
+  KMS_ASSIGN_OR_RETURN(auto k, OpenAsymmetric(key));
   return k->PublicPem();
 }
 
@@ -84,7 +79,7 @@ StatusOr<Bytes> KeyVault::ExportDataKey(const KeyRef& key, ByteView aad, ByteVie
   if (!target_ok.ok()) {
     return Status(target_ok.code(), "ukeyid: " + target_ok.message());
   }
-  KMS_ASSIGN_OR_RETURN(auto k, Open(*dk_, target));
+  KMS_ASSIGN_OR_RETURN(auto k, OpenAsymmetric(target));
   KMS_ASSIGN_OR_RETURN(SecretBytes data_key, Decrypt(key, wrapped_data_key, aad));
   // RSA always uses OAEP-SHA-256 here (as upstream); SM2 ignores the padding.
   return k->Encrypt(PaddingMode::kRsaPkcs1Oaep, data_key.view());

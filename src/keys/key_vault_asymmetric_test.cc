@@ -91,6 +91,31 @@ TEST_F(VaultAsym, BlobOfAnotherUsageDoesNotUnwrap) {
       Code::kDataLoss);
 }
 
+TEST_F(VaultAsym, CachedKeyPairIsNotUsedForAnotherBlobOrBindingOfTheSameKeyid) {
+  StoredKey k = Create(KeySpec::kEcP256, KeyUsage::kSignVerify);
+  auto sig = vault_->Sign(k.ref(), kPlain, AsBytes("m"));  // opens and caches the pair
+  ASSERT_TRUE(sig.ok()) << sig.status().ToString();
+
+  StoredKey other = Create(KeySpec::kEcP256, KeyUsage::kSignVerify);
+  StoredKey swapped = k;
+  swapped.blob = other.blob;  // same keyid, another key's blob (bound to another keyid)
+  EXPECT_EQ(vault_->Sign(swapped.ref(), kPlain, AsBytes("m")).status().code(), Code::kDataLoss);
+
+  StoredKey rebound = k;
+  rebound.binding.creator = "someone-else";
+  EXPECT_EQ(vault_->Verify(rebound.ref(), kPlain, AsBytes("m"), *sig).status().code(),
+            Code::kDataLoss);
+
+  // The original still signs with its own pair, cached or reopened after ForgetKey.
+  for (int round = 0; round < 2; ++round) {
+    auto again = vault_->Sign(k.ref(), kPlain, AsBytes("m2"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(*vault_->Verify(k.ref(), kPlain, AsBytes("m2"), *again));
+    EXPECT_FALSE(*vault_->Verify(other.ref(), kPlain, AsBytes("m2"), *again));
+    vault_->ForgetKey(k.binding.keyid);
+  }
+}
+
 TEST_F(VaultAsym, ExportDataKeyToRsaAndSm2) {
   StoredKey aes = Create(KeySpec::kAesGcm256);
   auto dk = vault_->GenerateDataKey(aes.ref(), 32, AsBytes("ctx"));
