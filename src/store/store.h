@@ -28,6 +28,11 @@ class Store {
   // A short name for logs: "sqlite:/path/kms.db", "couchdb:http://host:5984/db".
   virtual std::string Describe() const = 0;
 
+  // True when a point read (GetTenant, GetKey) is served from local files in microseconds, so
+  // the server may run it on an event loop instead of handing the request to a worker thread
+  // (the handoff cost more than the read). False for stores behind a network.
+  virtual bool ReadsAreLocal() const { return false; }
+
   // --- tenants
   virtual Status CreateTenant(const TenantRecord& tenant) = 0;
   virtual StatusOr<TenantRecord> GetTenant(const std::string& appid) = 0;
