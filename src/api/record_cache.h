@@ -3,12 +3,20 @@
 // Used for tenant and key records on the request path. Entries older than the TTL are
 // re-read, which bounds how long a change made by another KMS process on a shared store (a key
 // disabled elsewhere) can go unnoticed; local changes invalidate explicitly.
+//
+// Large caches are split into 16 shards, each with its own lock and LRU order, because every
+// request looks up its tenant and key here from every event-loop thread; a single lock was
+// contended. Eviction is then least-recently-used within a shard. Caches below 1024 entries
+// keep one shard and exact LRU order.
 
+#include <algorithm>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -19,53 +27,64 @@ class RecordCache {
  public:
   // `capacity` >= 1 entries; `ttl_ms` <= 0 means entries never go stale.
   RecordCache(const Clock& clock, size_t capacity, int64_t ttl_ms)
-      : clock_(clock), capacity_(capacity), ttl_ms_(ttl_ms) {}
+      : clock_(clock), ttl_ms_(ttl_ms), shards_(capacity >= 1024 ? 16 : 1) {
+    for (Shard& s : shards_) s.capacity = std::max<size_t>(1, capacity / shards_.size());
+  }
 
   std::shared_ptr<const T> Get(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find(id);
-    if (it == map_.end()) return nullptr;
+    Shard& s = ShardFor(id);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.map.find(id);
+    if (it == s.map.end()) return nullptr;
     if (ttl_ms_ > 0 && clock_.NowMs() - it->second.loaded_ms >= ttl_ms_) {
-      lru_.erase(it->second.lru);
-      map_.erase(it);
+      s.lru.erase(it->second.lru);
+      s.map.erase(it);
       return nullptr;
     }
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
     return it->second.value;
   }
 
   void Put(const std::string& id, std::shared_ptr<const T> value) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find(id);
-    if (it != map_.end()) {
-      lru_.erase(it->second.lru);
-      map_.erase(it);
+    Shard& s = ShardFor(id);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.map.find(id);
+    if (it != s.map.end()) {
+      s.lru.erase(it->second.lru);
+      s.map.erase(it);
     }
-    while (map_.size() >= capacity_ && !lru_.empty()) {
-      map_.erase(lru_.back());
-      lru_.pop_back();
+    while (s.map.size() >= s.capacity && !s.lru.empty()) {
+      s.map.erase(s.lru.back());
+      s.lru.pop_back();
     }
-    lru_.push_front(id);
-    map_.emplace(id, Entry{std::move(value), clock_.NowMs(), lru_.begin()});
+    s.lru.push_front(id);
+    s.map.emplace(id, Entry{std::move(value), clock_.NowMs(), s.lru.begin()});
   }
 
   void Erase(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find(id);
-    if (it == map_.end()) return;
-    lru_.erase(it->second.lru);
-    map_.erase(it);
+    Shard& s = ShardFor(id);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.map.find(id);
+    if (it == s.map.end()) return;
+    s.lru.erase(it->second.lru);
+    s.map.erase(it);
   }
 
   void Clear() {
-    std::lock_guard<std::mutex> lock(mu_);
-    map_.clear();
-    lru_.clear();
+    for (Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      s.map.clear();
+      s.lru.clear();
+    }
   }
 
   size_t size() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return map_.size();
+    size_t n = 0;
+    for (const Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      n += s.map.size();
+    }
+    return n;
   }
 
  private:
@@ -74,12 +93,20 @@ class RecordCache {
     int64_t loaded_ms;
     std::list<std::string>::iterator lru;
   };
+  struct Shard {
+    mutable std::mutex mu;
+    size_t capacity = 1;
+    std::list<std::string> lru;  // most recent first
+    std::unordered_map<std::string, Entry> map;
+  };
+
+  Shard& ShardFor(const std::string& id) {
+    return shards_[std::hash<std::string>{}(id) % shards_.size()];
+  }
+
   const Clock& clock_;
-  const size_t capacity_;
   const int64_t ttl_ms_;
-  mutable std::mutex mu_;
-  std::list<std::string> lru_;  // most recent first
-  std::unordered_map<std::string, Entry> map_;
+  std::vector<Shard> shards_;
 };
 
 }  // namespace kms::api

@@ -81,6 +81,31 @@ TEST(Base64, RejectsMalformedInput) {
   EXPECT_FALSE(Base64Decode("Zm\xc3\xa9").ok());
 }
 
+// Decoding checks the input in the same pass as it decodes; it must refuse exactly what
+// IsStrictBase64 refuses. Every 4- and 8-character string over a small alphabet that mixes
+// valid characters, padding and invalid ones, in every position.
+TEST(Base64, DecodeRefusesExactlyWhatTheCheckRefuses) {
+  const std::string chars = "AZ/=-\0";
+  auto check = [](const std::string& s) {
+    bool strict = IsStrictBase64(s);
+    EXPECT_EQ(Base64Decode(s).ok(), strict) << s;
+    EXPECT_EQ(Base64DecodeSecret(s).ok(), strict) << s;
+  };
+  std::string s(4, 'A');
+  for (char a : chars) {
+    for (char b : chars) {
+      for (char c : chars) {
+        for (char d : chars) {
+          s = {a, b, c, d};
+          check(s);
+          check("Zm9v" + s);
+          check(s + "Zm9v");
+        }
+      }
+    }
+  }
+}
+
 // The upstream validator is a regex plus a length check, so unused low bits in the last group are
 // not checked; "Zh==" therefore decodes like "Zg==".
 TEST(Base64, NonCanonicalTrailingBitsFollowUpstreamRule) {
