@@ -51,7 +51,8 @@ class RequestSigner {
   std::string appid_;
   std::string nonce_prefix_;
   uint64_t counter_ = 0;
-  EVP_MAC_CTX* mac_template_ = nullptr;  // keyed once; duplicated per request
+  EVP_MAC_CTX* mac_template_ = nullptr;  // keyed once; duplicated into work_
+  EVP_MAC_CTX* work_ = nullptr;          // restarted per request
   std::string canonical_;
 };
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/ctx_pool.h"
 #include "crypto/ossl_ptr.h"
 
 namespace kms::crypto {
@@ -45,42 +46,7 @@ bool Update(EVP_CIPHER_CTX* ctx, bool encrypt, ByteView in, uint8_t* out) {
 
 }  // namespace
 
-struct AesGcm::CtxPool {
-  std::mutex mu;
-  std::vector<OsslPtr<EVP_CIPHER_CTX>> idle;  // guarded by mu
-};
-
-namespace {
-
-// Borrows a keyed context from the pool (or makes one) and gives it back on destruction,
-// unless Discard() was called because the context may be in a bad state.
-class PooledCtx {
- public:
-  PooledCtx(std::mutex& mu, std::vector<OsslPtr<EVP_CIPHER_CTX>>& idle) : mu_(mu), idle_(idle) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      ctx_ = std::move(idle_.back());
-      idle_.pop_back();
-    }
-  }
-  ~PooledCtx() {
-    if (ctx_ == nullptr) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    idle_.push_back(std::move(ctx_));
-  }
-  PooledCtx(const PooledCtx&) = delete;
-  PooledCtx& operator=(const PooledCtx&) = delete;
-
-  OsslPtr<EVP_CIPHER_CTX>& ctx() { return ctx_; }
-  void Discard() { ctx_.reset(); }
-
- private:
-  std::mutex& mu_;
-  std::vector<OsslPtr<EVP_CIPHER_CTX>>& idle_;
-  OsslPtr<EVP_CIPHER_CTX> ctx_;
-};
-
-}  // namespace
+struct AesGcm::CtxPool : crypto::CtxPool<EVP_CIPHER_CTX> {};
 
 StatusOr<std::unique_ptr<AesGcm>> AesGcm::New(ByteView key) {
   if (key.size() != 16 && key.size() != 24 && key.size() != 32) {
@@ -105,7 +71,7 @@ Status AesGcm::Encrypt(ByteView iv, ByteView plaintext, ByteView aad,
     return Status::InvalidArgument("ciphertext buffer is " + std::to_string(ciphertext.size()) +
                                    " bytes, expected " + std::to_string(plaintext.size()));
   }
-  PooledCtx pooled(pool_->mu, pool_->idle);
+  CtxPool::Lease pooled(*pool_);
   auto& ctx = pooled.ctx();
   if (ctx == nullptr) {
     ctx.reset(EVP_CIPHER_CTX_new());
@@ -146,7 +112,7 @@ Status AesGcm::Decrypt(ByteView iv, ByteView ciphertext, ByteView aad, ByteView 
     return Status::InvalidArgument("plaintext buffer is " + std::to_string(plaintext.size()) +
                                    " bytes, expected " + std::to_string(ciphertext.size()));
   }
-  PooledCtx pooled(pool_->mu, pool_->idle);
+  CtxPool::Lease pooled(*pool_);
   auto& ctx = pooled.ctx();
   if (ctx == nullptr) {
     ctx.reset(EVP_CIPHER_CTX_new());

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/test_util.h"
@@ -64,6 +66,29 @@ TEST(HmacSha256Key, EmptyKeyAndMessageAndDistinctMessages) {
   ASSERT_TRUE(a.ok());
   EXPECT_NE(*a, *mac);
   EXPECT_EQ(*a, *HmacSha256({}, AsBytes("a")));
+}
+
+// Compute reuses finished contexts of the key; from several threads at once, every MAC must
+// still be the one-shot HMAC of its own message.
+TEST(HmacSha256Key, ConcurrentComputeMatchesOneShot) {
+  const std::string key_text = "a request-signing key of 32 byte";
+  const ByteView k = AsBytes(key_text);
+  auto key = HmacSha256Key::New(k);
+  ASSERT_TRUE(key.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        std::string m = "message " + std::to_string(t) + "/" + std::to_string(i) +
+                        std::string(static_cast<size_t>(i % 70), 'x');
+        auto got = (*key)->Compute(AsBytes(m));
+        if (!got.ok() || *got != *HmacSha256(k, AsBytes(m))) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(HmacSha256, EmptyKeyAndMessage) {

@@ -20,8 +20,13 @@ const EVP_MAC* SipHashMac() {
 }  // namespace
 
 uint64_t SipHash24(const SipHashKey& key, ByteView message) {
-  const EVP_MAC* mac = SipHashMac();
-  OsslPtr<EVP_MAC_CTX> ctx(mac ? EVP_MAC_CTX_new(const_cast<EVP_MAC*>(mac)) : nullptr);
+  // One context per thread, re-keyed per call: SipHash's init only loads the key, while making
+  // and freeing a context per call cost more than hashing a request's replay tuple.
+  thread_local OsslPtr<EVP_MAC_CTX> ctx;
+  if (ctx == nullptr) {
+    const EVP_MAC* mac = SipHashMac();
+    ctx.reset(mac ? EVP_MAC_CTX_new(const_cast<EVP_MAC*>(mac)) : nullptr);
+  }
   size_t size = 8;
   unsigned int c_rounds = 2, d_rounds = 4;
   OSSL_PARAM params[] = {
