@@ -1,23 +1,14 @@
 #include "store/couch_doc.h"
 
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 
+#include "crypto/base64.h"
+
 namespace kms::store::couch {
 namespace json = boost::json;
 namespace {
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-constexpr std::array<int8_t, 256> MakeDecodeTable() {
-  std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
-  return t;
-}
-constexpr auto kDecode = MakeDecodeTable();
 
 Status Corrupt(std::string_view doc_kind, std::string_view field) {
   return Status::DataLoss("couchdb " + std::string(doc_kind) + " document: field '" +
@@ -236,52 +227,16 @@ StatusOr<KeyRecord> ParseKey(const json::object& doc) {
   return k;
 }
 
-std::string Base64Encode(ByteView data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t n = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
-  }
-  size_t rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t n = uint32_t{data[i]} << 16;
-    if (rest == 2) n |= uint32_t{data[i + 1]} << 8;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(rest == 2 ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
+std::string Base64Encode(ByteView data) { return crypto::Base64Encode(data); }
 
 StatusOr<Bytes> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return Status::DataLoss("base64 length not a multiple of 4");
-  Bytes out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    int pad = 0;
-    if (last && text[i + 3] == '=') pad = text[i + 2] == '=' ? 2 : 1;
-    uint32_t n = 0;
-    for (int j = 0; j < 4 - pad; ++j) {
-      int8_t v = kDecode[static_cast<unsigned char>(text[i + j])];
-      if (v < 0) return Status::DataLoss("base64 has an invalid character");
-      n |= static_cast<uint32_t>(v) << (18 - 6 * j);
-    }
-    // Unused low bits must be zero, so every byte string has exactly one encoding.
-    if ((pad == 1 && (n & 0xff) != 0) || (pad == 2 && (n & 0xffff) != 0)) {
-      return Status::DataLoss("base64 is not canonical");
-    }
-    out.push_back(static_cast<uint8_t>(n >> 16));
-    if (pad < 2) out.push_back(static_cast<uint8_t>(n >> 8));
-    if (pad < 1) out.push_back(static_cast<uint8_t>(n));
+  auto bytes = crypto::Base64Decode(text);
+  // Documents hold only what Base64Encode wrote: one encoding per byte string, so anything
+  // else (bad characters, or unused low bits set) means the stored document was altered.
+  if (!bytes.ok() || crypto::Base64Encode(*bytes) != text) {
+    return Status::DataLoss("base64 is malformed or not canonical");
   }
-  return out;
+  return std::move(*bytes);
 }
 
 }  // namespace kms::store::couch
