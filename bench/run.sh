@@ -38,7 +38,9 @@ wanted() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 if [ "$BUILD_IT" = 1 ]; then
   if [ ! -f "$BUILD/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    # -O3 makes g++ 12 report false -Wrestrict/-Warray-bounds in libstdc++ inlines; the
+    # warnings stay visible, and the -Werror build of scripts/build.sh keeps the tree clean.
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKMS_WERROR=OFF >/dev/null
   fi
   targets="ehsm-kms ehsm-bench populate_keys"
   [ "$MICRO" = 1 ] && targets="$targets kms_micro_bench"
