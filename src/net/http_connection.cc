@@ -229,7 +229,9 @@ asio::awaitable<After> Connection::ServeOne() {
   request.remote = remote_;
 
   HttpResponse response = co_await Dispatch(std::move(request));
-  const bool keep_alive = client_keep_alive && !response.close && !worker_.stopping;
+  const bool stop_requested = worker_.stop_requested != nullptr && worker_.stop_requested->load();
+  const bool keep_alive =
+      client_keep_alive && !response.close && !worker_.stopping && !stop_requested;
   if (!co_await Write(std::move(response), version, keep_alive, head_only)) {
     co_return After::kDrop;
   }

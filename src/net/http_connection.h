@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <atomic>
 #include <functional>
 #include <list>
 
@@ -25,6 +26,9 @@ struct WorkerShared {
   HttpHandler* handler = nullptr;
   const HttpsServerOptions* options = nullptr;
   bool stopping = false;             // finish the current request, reply with `Connection: close`
+  // Set by Stop() on the caller's thread before `stopping` reaches each worker through its
+  // queue: a reply that completes in between must already say `Connection: close`.
+  const std::atomic<bool>* stop_requested = nullptr;
   bool torn_down = false;            // the io_context is going away; connections only clean up
   std::function<void()> on_drained;  // called when stopping and the last connection is gone
   std::list<Connection*> connections;

@@ -128,6 +128,7 @@ class HttpsServerImpl final : public HttpsServer {
       w->shared.tls = tls_.get();
       w->shared.handler = &handler_;
       w->shared.options = &options_;
+      w->shared.stop_requested = &stop_requested_;
       KMS_RETURN_IF_ERROR(Listen(w->acceptor, ep, i == 0));
       if (i == 0) {
         port_ = w->acceptor.local_endpoint(ec).port();
@@ -183,9 +184,10 @@ class HttpsServerImpl final : public HttpsServer {
   HttpHandler& handler_;
   // Declared before the workers: every TLS stream must be gone before the context is freed.
   std::unique_ptr<asio::ssl::context> tls_;
+  // Before the workers: their connections read it.
+  std::atomic<bool> stop_requested_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
-  std::atomic<bool> stop_requested_{false};
 };
 
 }  // namespace
