@@ -16,6 +16,16 @@ constexpr std::array<uint8_t, 256> MakeDecodeTable() {
 }
 constexpr std::array<uint8_t, 256> kDecode = MakeDecodeTable();
 
+// '=' characters ending `s` (non-empty, length a multiple of 4) as DecodeChecked reads them:
+// the output size must come from the same rule, or a malformed input ("ab=c") would be sized
+// for fewer bytes than the decoder writes before it notices the misplaced '='.
+int Padding(std::string_view s) {
+  if (s[s.size() - 1] != '=') return 0;
+  return s[s.size() - 2] == '=' ? 2 : 1;
+}
+
+size_t DecodedSize(std::string_view s) { return s.size() / 4 * 3 - Padding(s); }
+
 // Decodes `s` (non-empty, length a multiple of 4) into `out`, sized by the caller with
 // DecodedSize, and checks it in the same pass: false if a character is outside the alphabet or
 // '=' appears anywhere but as one or two final characters (what IsStrictBase64 rejects). One
@@ -36,7 +46,7 @@ bool DecodeChecked(std::string_view s, uint8_t* out) {
     out += 3;
   }
   const uint8_t* g = in + last;
-  int pad = g[3] == '=' ? (g[2] == '=' ? 2 : 1) : 0;
+  const int pad = Padding(s);
   uint8_t a = kDecode[g[0]], b = kDecode[g[1]];
   uint8_t c = pad == 2 ? 0 : kDecode[g[2]];
   uint8_t d = pad >= 1 ? 0 : kDecode[g[3]];
@@ -47,13 +57,6 @@ bool DecodeChecked(std::string_view s, uint8_t* out) {
   if (pad < 2) out[1] = static_cast<uint8_t>(v >> 8);
   if (pad < 1) out[2] = static_cast<uint8_t>(v);
   return (bad & 0xC0) == 0;
-}
-
-size_t DecodedSize(std::string_view s) {
-  size_t pad = 0;
-  if (!s.empty() && s.back() == '=') ++pad;
-  if (s.size() > 1 && s[s.size() - 2] == '=') ++pad;
-  return s.size() / 4 * 3 - pad;
 }
 
 }  // namespace
