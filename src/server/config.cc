@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "store/couch_options.h"
 
@@ -285,5 +287,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   KMS_RETURN_IF_ERROR(Check(c));
   return c;
 }
+
+int Cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+int EventLoops(const KmsConfig& c) { return c.threads > 0 ? c.threads : Cores(); }
 
 }  // namespace kms::server

@@ -60,4 +60,9 @@ struct KmsConfig {
 // a message naming the setting.
 StatusOr<KmsConfig> LoadConfig(int argc, char** argv);
 
+// Cores of this machine (at least 1).
+int Cores();
+// Event loops the server runs: `threads` when set, else one per core.
+int EventLoops(const KmsConfig& c);
+
 }  // namespace kms::server

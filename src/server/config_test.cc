@@ -165,3 +165,18 @@ TEST_F(ConfigTest, SummaryHasNoPassword) {
 
 }  // namespace
 }  // namespace kms::server
+
+namespace kms::server {
+namespace {
+
+TEST(EventLoops, ThreadsWhenSetElseOnePerCore) {
+  KmsConfig c;
+  c.threads = 3;
+  EXPECT_EQ(EventLoops(c), 3);
+  c.threads = 0;
+  EXPECT_EQ(EventLoops(c), Cores());
+  EXPECT_GE(Cores(), 1);
+}
+
+}  // namespace
+}  // namespace kms::server

@@ -55,8 +55,6 @@ log::Level ParseLevel(const std::string& s) {
   return log::Level::kInfo;
 }
 
-int Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
-
 class KmsServerImpl final : public KmsServer {
  public:
   Status Init(const KmsConfig& c) {

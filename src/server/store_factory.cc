@@ -63,10 +63,8 @@ StatusOr<std::unique_ptr<store::Store>> OpenStore(const KmsConfig& c) {
     // Event loops read SQLite themselves (Store::ReadsAreLocal): one reader connection per loop
     // on top of the four the workers' reads used to have, so point reads on the loops seldom
     // wait for a connection.
-    int loops = c.threads > 0 ? c.threads
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     KMS_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(
-                                     c.sqlite_path, {.reader_connections = 4 + loops}));
+                                     c.sqlite_path, {.reader_connections = 4 + EventLoops(c)}));
     return std::unique_ptr<store::Store>(std::move(s));
   }
   if (c.store == "couchdb") {
