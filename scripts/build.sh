@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja "$@"
+  # ccache, when installed, makes rebuilds in several checkouts cheap; nothing needs it.
+  launcher=()
+  if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  cmake -S . -B "$BUILD_DIR" -G Ninja "${launcher[@]}" "$@"
 fi
 cmake --build "$BUILD_DIR" -j "$(nproc)"

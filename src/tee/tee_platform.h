@@ -42,6 +42,14 @@ class TeePlatform {
   virtual StatusOr<Bytes> Seal(ByteView plaintext, ByteView aad, SealPolicy policy) = 0;
   // kDataLoss when the blob is corrupt, was sealed elsewhere, or `aad` differs.
   virtual StatusOr<SecretBytes> Unseal(ByteView sealed, ByteView aad) = 0;
+
+  // Remote-attestation evidence: a DCAP-format quote over this platform's identity whose
+  // report data is `report_data` (exactly 64 bytes). Verified by attest::QuoteVerifier.
+  // kUnimplemented-style kFailedPrecondition where the backend cannot make quotes.
+  virtual StatusOr<Bytes> GenerateQuote(ByteView report_data) {
+    (void)report_data;
+    return Status::FailedPrecondition("this TEE backend cannot generate quotes");
+  }
 };
 
 }  // namespace kms::tee
