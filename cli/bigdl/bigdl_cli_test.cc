@@ -2,8 +2,12 @@
 // independent implementation of BigDL's formats (bigdl/testdata/bigdl_reference.py).
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "bigdl/bigdl_cli_test_util.h"
 
@@ -239,6 +243,70 @@ TEST_F(BigdlCliTest, SplitAndConcatFromTheCommandLine) {
                   DecKeys());
   ASSERT_EQ(c.rc, 0) << c.err;
   EXPECT_EQ(ReadFile(tmp_ / "all.csv"), Csv(20000));
+}
+
+// Streams `size` bytes of a fixed pattern (a counter in every 8-byte word) to `path`.
+std::string WritePattern(const std::string& path, uint64_t size, uint64_t seed) {
+  std::ofstream out(path, std::ios::binary);
+  kms::Bytes block(1 << 20);
+  EVP_MD_CTX* sha = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(sha, EVP_sha256(), nullptr);
+  for (uint64_t done = 0; done < size; done += block.size()) {
+    for (size_t i = 0; i < block.size(); i += 8) {
+      uint64_t v = seed ^ (done + i);
+      std::memcpy(block.data() + i, &v, 8);
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), size - done));
+    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
+    EVP_DigestUpdate(sha, block.data(), n);
+  }
+  uint8_t md[32];
+  EVP_DigestFinal_ex(sha, md, nullptr);
+  EVP_MD_CTX_free(sha);
+  return kms::HexEncode(kms::ByteView(md, 32));
+}
+
+std::string Sha256File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EVP_MD_CTX* sha = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(sha, EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 20);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+    EVP_DigestUpdate(sha, buf.data(), static_cast<size_t>(in.gcount()));
+  }
+  uint8_t md[32];
+  EVP_DigestFinal_ex(sha, md, nullptr);
+  EVP_MD_CTX_free(sha);
+  return kms::HexEncode(kms::ByteView(md, 32));
+}
+
+TEST_F(BigdlCliTest, OneGibFolderStreamsThroughTheBinary) {
+  if (std::getenv("EHSM_SLOW_TESTS") == nullptr) GTEST_SKIP() << "set EHSM_SLOW_TESTS=1";
+  // Eight 128 MiB parts (one odd-sized) and an empty one, through the real binary.
+  fs::create_directory(tmp_ / "in");
+  std::vector<std::string> sums;
+  for (int i = 0; i < 8; ++i) {
+    uint64_t size = (uint64_t{128} << 20) - (i == 7 ? 12345 : 0);
+    sums.push_back(WritePattern(tmp_ / ("in/part-" + std::to_string(i) + ".csv"), size, i));
+  }
+  WriteFile(tmp_ / "in/part-8.csv", "");
+  V keys = {"--data-key-plaintext", kKeyText, "--edk", kEdk};
+  V enc = {EhsmBinary(), "-q", "bigdl", "encrypt", tmp_ / "in", tmp_ / "enc"};
+  enc.insert(enc.end(), keys.begin(), keys.end());
+  Outcome e = Spawn(enc, tmp_.path());
+  ASSERT_EQ(e.rc, 0) << e.err;
+  fs::remove_all(tmp_ / "in");
+  V dec = {EhsmBinary(),           "-q",    "bigdl", "decrypt", tmp_ / "enc", tmp_ / "dec",
+           "--data-key-plaintext", kKeyText};
+  Outcome d = Spawn(dec, tmp_.path());
+  ASSERT_EQ(d.rc, 0) << d.err;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(Sha256File(tmp_ / ("dec/part-" + std::to_string(i) + ".csv")), sums[i]) << i;
+  }
+  EXPECT_EQ(fs::file_size(tmp_ / "dec/part-8.csv"), 0u);
+  // Two jobs with 1 MiB buffers each: far below one part, let alone the folder.
+  EXPECT_LT(e.max_rss_kib, 64 * 1024);
+  EXPECT_LT(d.max_rss_kib, 64 * 1024);
 }
 
 }  // namespace
