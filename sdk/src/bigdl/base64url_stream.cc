@@ -34,7 +34,10 @@ Result<void> Base64UrlDecodeSource::Refill() {
     if (!pending_.empty() && pending_.back() == '\n') pending_.pop_back();
     if (!pending_.empty() && pending_.back() == '\r') pending_.pop_back();
   }
-  size_t usable = eof_ ? pending_.size() : pending_.size() / 4 * 4;
+  // Before the end, the last two characters wait for the next read: they may be the line end
+  // that follows the token.
+  size_t usable = eof_ ? pending_.size()
+                       : (pending_.size() >= 2 ? (pending_.size() - 2) / 4 * 4 : 0);
   if (eof_ && usable % 4 != 0) {
     return Error::Local(text_.name() + ": Fernet token length is not a multiple of 4");
   }

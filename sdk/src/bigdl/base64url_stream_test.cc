@@ -31,6 +31,25 @@ TEST(BigdlBase64Url, EncodesInPiecesLikeInOneGoAndDecodesBack) {
   }
 }
 
+TEST(BigdlBase64Url, ALineEndNearAReadBoundaryIsStillTheTokensEnd) {
+  // Tokens of one read (256 KiB of text) and a group either side, then CRLF.
+  for (size_t groups : {65535, 65536, 65537, 131072}) {
+    Bytes data(groups * 3, 0x5a);
+    BytesSink text;
+    Base64UrlEncodeSink enc(text);
+    ASSERT_TRUE(enc.Write(data).ok());
+    ASSERT_TRUE(enc.Finish().ok());
+    text.bytes.push_back('\r');
+    text.bytes.push_back('\n');
+    MemorySource src(text.bytes);
+    Base64UrlDecodeSource dec(src);
+    Bytes back(data.size() + 100);
+    auto n = ReadFull(dec, back);
+    ASSERT_TRUE(n.ok()) << groups << ": " << n.error().ToString();
+    EXPECT_EQ(*n, data.size());
+  }
+}
+
 TEST(BigdlBase64Url, RejectsPaddingInTheMiddleAndForeignCharacters) {
   for (std::string bad : {std::string("QUJD=EFG"), std::string("QUJ*"), std::string("QUJDR"),
                           std::string("QU\nJD")}) {
