@@ -87,7 +87,7 @@ class MemorySource final : public ByteSource {
       : data_(std::move(data)), step_(step), seekable_(seekable) {}
   Result<size_t> Read(std::span<uint8_t> buf) override {
     size_t n = std::min({buf.size(), step_, data_.size() - pos_});
-    std::memcpy(buf.data(), data_.data() + pos_, n);
+    if (n > 0) std::memcpy(buf.data(), data_.data() + pos_, n);
     pos_ += n;
     return n;
   }
@@ -96,7 +96,7 @@ class MemorySource final : public ByteSource {
   }
   Result<void> ReadAt(uint64_t offset, std::span<uint8_t> buf) override {
     if (!seekable_ || offset + buf.size() > data_.size()) return ByteSource::ReadAt(offset, buf);
-    std::memcpy(buf.data(), data_.data() + offset, buf.size());
+    if (!buf.empty()) std::memcpy(buf.data(), data_.data() + offset, buf.size());
     return {};
   }
   const std::string& name() const override { return name_; }
