@@ -48,6 +48,12 @@ cluster_check_params() {
         "(a volume's source cannot change); uninstall first or use the same values")
     fi
   done
+  if [ "${P[tee]}" = sgx ]; then
+    local sgx
+    sgx="$("${KUBECTL[@]}" get nodes -o 'jsonpath={.items[*].status.allocatable.sgx\.intel\.com/enclave}')"
+    [ -n "${sgx// /}" ] ||
+      problems+=("tee: sgx, but no node offers sgx.intel.com/enclave (is the Intel SGX device plugin installed?)")
+  fi
   if [ "$(cluster_field namespace "$NAMESPACE" '{.status.phase}')" = Terminating ]; then
     problems+=("namespace $NAMESPACE is still being deleted; wait for it to go, then install")
   fi

@@ -187,6 +187,12 @@ unknown_node() {
   grep -q "dkeyserverNodeName: no node 'node-z' in the cluster (nodes: node-a node-b)" "$W/node.err"
 }
 check "install with a node that is not in the cluster applies nothing, naming the nodes" unknown_node
+no_sgx_nodes() {
+  applies_nothing "${SGX_ARGS[@]}" 2>"$W/sgx.err" || { cat "$W/sgx.err"; return 1; }
+  cat "$W/sgx.err"
+  grep -q "no node offers sgx.intel.com/enclave" "$W/sgx.err"
+}
+check "install with tee=sgx on nodes without the SGX device plugin applies nothing" no_sgx_nodes
 
 first_install() {
   bash "$INSTALL" --no-wait "${SIM_ARGS[@]}" || return 1
