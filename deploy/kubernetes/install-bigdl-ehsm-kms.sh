@@ -60,7 +60,10 @@ trap 'rm -rf "$WORK"' EXIT
 render_all >"$WORK/bigdl-ehsm-kms.yaml"
 say "$(params_summary)"
 say "applying $(grep -c '^kind:' "$WORK/bigdl-ehsm-kms.yaml") objects"
-"${KUBECTL[@]}" apply -f "$WORK/bigdl-ehsm-kms.yaml"
+if ! "${KUBECTL[@]}" apply -f "$WORK/bigdl-ehsm-kms.yaml"; then
+  say "the cluster refused some objects (above); fix the cause and run install again, or uninstall"
+  exit 1
+fi
 
 kms_url() {
   local ip="${P[kmsIP]}"
