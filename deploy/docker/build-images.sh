@@ -34,7 +34,8 @@ COMPONENTS=(kms dkeyserver dkeycache)
 die() { echo "build-images: $*" >&2; exit 1; }
 say() { echo "build-images: $*" >&2; }
 
-MODE=prebuilt PREBUILT="$REPO/build/bin" BASE=debootstrap SMOKE=0 REGISTRY=localhost OUT="$REPO/build/images"
+MODE=prebuilt PREBUILT="$REPO/build/bin" BASE=debootstrap SMOKE=0 REGISTRY=localhost
+OUT="$REPO/build/images"
 TAG="$(sed -n 's/^project(ehsm_kms VERSION \([0-9.]*\).*/\1/p' "$REPO/CMakeLists.txt")"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -103,7 +104,8 @@ build() {
 # and a slim flavour without documentation, man pages and translations (as Debian's own
 # bookworm-slim images). Cached as tarballs: debootstrap takes about 30 s.
 debootstrap_bases() {
-  local cache="$REPO/.cache/debian-bookworm" mirror="${EHSM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+  local cache="$REPO/.cache/debian-bookworm"
+  local mirror="${EHSM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
   local security="${EHSM_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
   if [ ! -f "$cache/minbase.tar" ] || [ ! -f "$cache/slim.tar" ]; then
     say "making Debian 12 base images with debootstrap ($mirror)"
@@ -178,24 +180,25 @@ for c in "${BUILT[@]}"; do
     -f "$HERE/Dockerfile.$c" -t "$image" "$HERE"
   rm -f "$OUT/ehsm-$c-$TAG.tar"
   podman save -q --format docker-archive -o "$OUT/ehsm-$c-$TAG.tar" "$image"
-  say "built $image ($(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1 / 1e6}')), saved $OUT/ehsm-$c-$TAG.tar"
+  size="$(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1 / 1e6}')"
+  say "built $image ($size), saved $OUT/ehsm-$c-$TAG.tar"
 done
 
 # --- smoke test: each image runs as it will in the cluster (non-root, read-only root, no
 # capabilities, no privilege escalation) ------------------------------------------------------
 RUN=(podman run --rm --read-only --cap-drop ALL --security-opt no-new-privileges)
 smoke_kms() {
-  local image="$1" body="" i
+  local image="$1" body="" i url='https://127.0.0.1:9000/ehsm?Action=GetVersion'
   ip netns add "$NETNS"
   ip -n "$NETNS" link set lo up
-  # The data folder as an emptyDir gives it in the cluster: writable by the image's user only.
+  # The data folder as the cluster's emptyDir makes it: writable by the image's user only.
   install -d -o 10001 -g 10001 -m 0700 "$W/kms-data"
   podman run -d --name ehsm-smoke-kms --network "ns:/run/netns/$NETNS" --read-only --cap-drop ALL \
     --security-opt no-new-privileges -v "$W/kms-data:/var/lib/ehsm-kms" \
     "$image" --port 9000 >/dev/null
   # Only inside the namespace: the container's address exists nowhere else.
   for i in $(seq 1 100); do
-    body="$(ip netns exec "$NETNS" curl -sk --max-time 2 'https://127.0.0.1:9000/ehsm?Action=GetVersion' || true)"
+    body="$(ip netns exec "$NETNS" curl -sk --max-time 2 "$url" || true)"
     [ -n "$body" ] && break
     sleep 0.2
   done
@@ -224,7 +227,12 @@ if ((SMOKE)); then
       failed=1
     fi
     if [ "$c" = kms ]; then
-      if smoke_kms "$image"; then say "ok - $image answers GetVersion"; else say "not ok - $image GetVersion"; failed=1; fi
+      if smoke_kms "$image"; then
+        say "ok - $image answers GetVersion"
+      else
+        say "not ok - $image does not answer GetVersion"
+        failed=1
+      fi
     fi
   done
   ((failed == 0)) || die "smoke test failed"

@@ -81,7 +81,8 @@ explain_not_ready() {
   echo "--- pods" >&2
   "${KUBECTL[@]}" get pods -n "$NAMESPACE" -o wide >&2 || true
   echo "--- latest events" >&2
-  "${KUBECTL[@]}" get events -n "$NAMESPACE" --sort-by=.lastTimestamp 2>/dev/null | tail -n 15 >&2 || true
+  "${KUBECTL[@]}" get events -n "$NAMESPACE" --sort-by=.lastTimestamp 2>/dev/null |
+    tail -n 15 >&2 || true
   case "$1" in
     statefulset/couchdb | statefulset/dkeyserver)
       say "hint: a pod that cannot mount its volume needs the folders ${P[nfsPath]}/couchdb" \

@@ -65,14 +65,17 @@ if [ -z "$nfs_folders" ]; then  # the volumes were gone already: say what the pa
   nfs="${P[nfsServerIP]:-<nfsServerIP>}:${P[nfsPath]%/}"
   nfs_folders="$nfs/couchdb"$'\n'"$nfs/dkeyserver"
 fi
-say "left on purpose:"
-echo "  - the data on NFS (the CouchDB database and the sealed domain key; the volumes were Retain):" >&2
-sed 's/^/      /' <<<"$nfs_folders" >&2
-echo "    a new install with the same nfsServerIP and nfsPath uses them again; delete the folders on" >&2
-echo "    the NFS server to destroy the keys for good (every key stored in the KMS with them)." >&2
-echo "  - $SOCKET_DIR on each node that ran a dkeycache (tmpfs: the socket and the node's platform" >&2
-echo "    secret of tee=sim; gone at the node's next reboot)." >&2
-if [ -e "${P[kmsTlsDir]}/tls.crt" ]; then
-  echo "  - the KMS TLS pair in ${P[kmsTlsDir]} (a new install reuses it)." >&2
-fi
-echo "  - the images on the nodes." >&2
+{
+  say "left on purpose:"
+  echo "  - the data on NFS (the CouchDB database and the sealed domain key; the volumes were"
+  echo "    Retain):"
+  sed 's/^/      /' <<<"$nfs_folders"
+  echo "    a new install with the same nfsServerIP and nfsPath uses them again; delete the"
+  echo "    folders on the NFS server to destroy the keys for good (and every key stored with them)."
+  echo "  - $SOCKET_DIR on each node that ran a dkeycache (tmpfs: the socket and the node's"
+  echo "    platform secret of tee=sim; gone at the node's next reboot)."
+  if [ -e "${P[kmsTlsDir]}/tls.crt" ]; then
+    echo "  - the KMS TLS pair in ${P[kmsTlsDir]} (a new install reuses it)."
+  fi
+  echo "  - the images on the nodes."
+} >&2

@@ -3,7 +3,10 @@
 
 # Seconds that install waits for all workloads to be ready, and uninstall for deletions.
 WAIT_SECONDS="${EHSM_WAIT_TIMEOUT:-600}"
-[[ $WAIT_SECONDS =~ ^[0-9]+$ ]] || { echo "$SCRIPT_NAME: EHSM_WAIT_TIMEOUT must be seconds" >&2; exit 2; }
+if ! [[ $WAIT_SECONDS =~ ^[0-9]+$ ]]; then
+  echo "$SCRIPT_NAME: EHSM_WAIT_TIMEOUT must be a number of seconds" >&2
+  exit 2
+fi
 
 # Without a request timeout kubectl retries an unreachable server for minutes.
 KUBECTL=(kubectl --request-timeout="${EHSM_KUBECTL_REQUEST_TIMEOUT:-30s}")
@@ -49,10 +52,10 @@ cluster_check_params() {
     fi
   done
   if [ "${P[tee]}" = sgx ]; then
-    local sgx
-    sgx="$("${KUBECTL[@]}" get nodes -o 'jsonpath={.items[*].status.allocatable.sgx\.intel\.com/enclave}')"
-    [ -n "${sgx// /}" ] ||
-      problems+=("tee: sgx, but no node offers sgx.intel.com/enclave (is the Intel SGX device plugin installed?)")
+    local sgx path='{.items[*].status.allocatable.sgx\.intel\.com/enclave}'
+    sgx="$("${KUBECTL[@]}" get nodes -o "jsonpath=$path")"
+    [ -n "${sgx// /}" ] || problems+=("tee: sgx, but no node offers sgx.intel.com/enclave" \
+      "(is the Intel SGX device plugin installed?)")
   fi
   if [ "$(cluster_field namespace "$NAMESPACE" '{.status.phase}')" = Terminating ]; then
     problems+=("namespace $NAMESPACE is still being deleted; wait for it to go, then install")

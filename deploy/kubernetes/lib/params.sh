@@ -132,7 +132,8 @@ is_image_repo() {  # registry host[:port] with an optional path, as in <repo>/eh
 }
 
 is_image_ref() {
-  local re='^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$'
+  local name='[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?' tag='(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?'
+  local re="^$name$tag(@sha256:[0-9a-f]{64})?\$"
   [[ $1 =~ $re ]]
 }
 
@@ -161,7 +162,8 @@ check_policy_file() {
     grep -Eq "^[[:space:]]*\[\[$role\]\]" "$f" ||
       param_error policyFile "'$f' has no [[$role]] section"
   done
-  if [ "${P[tee]}" = sgx ] && grep -Eq '^[[:space:]]*allow_simulation[[:space:]]*=[[:space:]]*true' "$f"; then
+  local sim='^[[:space:]]*allow_simulation[[:space:]]*=[[:space:]]*true'
+  if [ "${P[tee]}" = sgx ] && grep -Eq "$sim" "$f"; then
     param_error policyFile "'$f' sets allow_simulation = true, which tee=sgx must not accept"
   fi
 }
@@ -268,7 +270,8 @@ params_check() {
   elif [ -z "$v" ] && [ "${P[tee]}" = sgx ]; then
     # The place where install will deploy ehsm-pccs in the namespace once it exists; until
     # then an SGX deployment needs an existing PCCS.
-    param_error pccsURL "missing: tee=sgx needs a PCCS (deploying one with this install is not available yet)"
+    param_error pccsURL \
+      "missing: tee=sgx needs a PCCS (deploying one with this install is not available yet)"
   fi
 
   if [ -n "${P[policyFile]}" ]; then

@@ -28,8 +28,9 @@ tls_prepare() {
   elif [ -f "$d/$TLS_MARK" ] && [ "$(cat "$d/$TLS_MARK")" != "${P[kmsIP]}" ]; then
     echo "$SCRIPT_NAME: kmsIP changed; replacing the self-signed pair in $d" >&2
     tls_make "$d"
-  elif [ ! -f "$d/$TLS_MARK" ] &&
-    ! openssl x509 -in "$d/tls.crt" -noout -checkip "${P[kmsIP]}" 2>/dev/null | grep -q 'does match'; then
-    echo "$SCRIPT_NAME: warning: $d/tls.crt is not valid for ${P[kmsIP]}; clients checking it will refuse" >&2
+  elif [ ! -f "$d/$TLS_MARK" ] && ! openssl x509 -in "$d/tls.crt" -noout -checkip "${P[kmsIP]}" \
+    2>/dev/null | grep -q 'does match'; then
+    echo "$SCRIPT_NAME: warning: $d/tls.crt is not valid for ${P[kmsIP]};" \
+      "clients that check it will refuse it" >&2
   fi
 }

@@ -1,12 +1,16 @@
 # The workloads of the deployment (sourced by render.sh): CouchDB, dkeyserver, the dkeycache
 # DaemonSet and the KMS, each with the objects only it uses (its volume, its Service).
+
 # Environment entries (at indent 12) that read the CouchDB credentials from their Secret.
 couchdb_credentials() {  # USER_VARIABLE PASSWORD_VARIABLE
-  local var key
-  for var in "$1:username" "$2:password"; do
-    key="${var#*:}"
-    printf '            - name: %s\n              valueFrom:\n                secretKeyRef: {name: couchdb-auth, key: %s}\n' \
-      "${var%%:*}" "$key"
+  local name key=username
+  for name in "$1" "$2"; do
+    cat <<EOF
+            - name: $name
+              valueFrom:
+                secretKeyRef: {name: couchdb-auth, key: $key}
+EOF
+    key=password
   done
 }
 
@@ -271,7 +275,10 @@ $(labels $kms 20)
         - name: wait-for-dkeycache
           image: "$(image ehsm-kms)"
           imagePullPolicy: IfNotPresent
-          command: ["/bin/sh", "-c", "until [ -S $SOCKET ]; do echo waiting for $SOCKET of this node; sleep 2; done"]
+          command:
+            - /bin/sh
+            - -c
+            - until [ -S $SOCKET ]; do echo waiting for $SOCKET of this node; sleep 2; done
 $(container_security)
 $(resources 10m 16Mi 100m 32Mi)
           volumeMounts:
