@@ -38,7 +38,8 @@ export function loadSchemas(nodeModules) {
         const f = lines[i].match(/^ {4}"([^"]+)"\??: (.*)$/);
         if (!f) continue;
         let type = f[2];
-        if (type === "{") {  // a map: `{ [key: string]: T; }` over three lines
+        if (type === "{") {
+          // a map: `{ [key: string]: T; }` over three lines
           const v = lines[++i].match(/^\s+\[key: string\]: (.*);$/);
           type = `{map:${v ? v[1] : "any"}}`;
           i++;
@@ -66,18 +67,20 @@ export function loadSchemas(nodeModules) {
     const decl = parseFile(target);
     const local = decl.aliases.get(type) ?? type;
     const fields = decl.interfaces.get(local);
-    return fields ? { fields, file: target } : null;  // type aliases (Quantity, ...) are scalars
+    return fields ? { fields, file: target } : null; // type aliases (Quantity, ...) are scalars
   }
 
   function unknownFields(value, type, at, out) {
     if (!type || value === null || typeof value !== "object") return;
     if (type.items) {
-      if (Array.isArray(value)) value.forEach((v, i) => unknownFields(v, type.items(), `${at}[${i}]`, out));
+      if (Array.isArray(value))
+        value.forEach((v, i) => unknownFields(v, type.items(), `${at}[${i}]`, out));
       return;
     }
-    if (Array.isArray(value)) return;  // a type error, which the model validator reports
+    if (Array.isArray(value)) return; // a type error, which the model validator reports
     if (type.values) {
-      for (const [k, v] of Object.entries(value)) unknownFields(v, type.values(), `${at}.${k}`, out);
+      for (const [k, v] of Object.entries(value))
+        unknownFields(v, type.values(), `${at}.${k}`, out);
       return;
     }
     for (const [k, v] of Object.entries(value)) {
@@ -91,8 +94,12 @@ export function loadSchemas(nodeModules) {
   function validate(obj) {
     if (!obj || typeof obj !== "object" || Array.isArray(obj)) return ["not an object"];
     const { apiVersion, kind } = obj;
-    if (typeof apiVersion !== "string" || !/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion) ||
-        typeof kind !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+    if (
+      typeof apiVersion !== "string" ||
+      !/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion) ||
+      typeof kind !== "string" ||
+      !/^[A-Z][A-Za-z0-9]*$/.test(kind)
+    ) {
       return [`no valid apiVersion/kind`];
     }
     const dts = path.join(nodeModules, "kubernetes-models", apiVersion, `${kind}.d.ts`);
@@ -102,7 +109,11 @@ export function loadSchemas(nodeModules) {
     try {
       new Model(obj).validate();
     } catch (e) {
-      problems.push(...String(e.message).split(/,\s*(?=data)/).map((s) => s.replace(/^data\/?/, "")));
+      problems.push(
+        ...String(e.message)
+          .split(/,\s*(?=data)/)
+          .map((s) => s.replace(/^data\/?/, "")),
+      );
     }
     const top = parseFile(dts).interfaces.get(`I${kind}`);
     unknownFields(obj, { fields: top, file: dts }, "", problems);

@@ -28,9 +28,17 @@ import { createHash, randomUUID } from "node:crypto";
 import { loadSchemas } from "./k8s-schema.mjs";
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+  process.argv
+    .slice(2)
+    .reduce(
+      (acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc),
+      [],
+    ),
+);
 if (!args["node-modules"]) {
-  console.error("usage: stand-in-apiserver.mjs --node-modules DIR [--port N] [--nodes a,b] [--log FILE]");
+  console.error(
+    "usage: stand-in-apiserver.mjs --node-modules DIR [--port N] [--nodes a,b] [--log FILE]",
+  );
   process.exit(2);
 }
 const schemas = loadSchemas(args["node-modules"]);
@@ -56,10 +64,19 @@ const RESOURCES = [
   ["apps", "v1", "replicasets", "ReplicaSet", true, ["rs"], ["all"]],
   ["networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, ["netpol"]],
   ["policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"]],
-].map(([group, version, plural, kind, namespaced, shortNames, categories = []]) =>
-  ({ group, version, plural, kind, namespaced, shortNames, categories }));
+].map(([group, version, plural, kind, namespaced, shortNames, categories = []]) => ({
+  group,
+  version,
+  plural,
+  kind,
+  namespaced,
+  shortNames,
+  categories,
+}));
 const byPath = new Map(RESOURCES.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
-const byKind = new Map(RESOURCES.map((r) => [`${r.group ? r.group + "/" : ""}${r.version}/${r.kind}`, r]));
+const byKind = new Map(
+  RESOURCES.map((r) => [`${r.group ? r.group + "/" : ""}${r.version}/${r.kind}`, r]),
+);
 const apiVersionOf = (r) => (r.group ? `${r.group}/${r.version}` : r.version);
 
 const store = new Map(); // "plural/namespace/name" -> object
@@ -73,7 +90,10 @@ function log(line) {
 
 function labelMatcher(selector) {
   if (!selector) return () => true;
-  const terms = selector.match(/([^,(]+(\([^)]*\))?)/g).map((t) => t.trim()).filter(Boolean);
+  const terms = selector
+    .match(/([^,(]+(\([^)]*\))?)/g)
+    .map((t) => t.trim())
+    .filter(Boolean);
   const tests = terms.map((t) => {
     let m;
     if ((m = t.match(/^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
@@ -81,7 +101,8 @@ function labelMatcher(selector) {
       return (l) => (m[2] === "in") === (m[1] in l && set.includes(l[m[1]]));
     }
     if ((m = t.match(/^([^!=]+)(==|=|!=)(.*)$/))) {
-      return (l) => (m[2] === "!=" ? l[m[1].trim()] !== m[3].trim() : l[m[1].trim()] === m[3].trim());
+      return (l) =>
+        m[2] === "!=" ? l[m[1].trim()] !== m[3].trim() : l[m[1].trim()] === m[3].trim();
     }
     if (t.startsWith("!")) return (l) => !(t.slice(1) in l);
     return (l) => t in l;
@@ -130,7 +151,11 @@ function newObject(r, body, ns) {
   const obj = structuredClone(body);
   obj.apiVersion = apiVersionOf(r);
   obj.kind = r.kind;
-  obj.metadata = { ...obj.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
+  obj.metadata = {
+    ...obj.metadata,
+    uid: randomUUID(),
+    creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  };
   if (r.namespaced) obj.metadata.namespace = ns;
   if (WORKLOADS.includes(r.kind)) obj.metadata.generation = 1;
   return obj;
@@ -143,10 +168,21 @@ const shortHash = (s) => createHash("sha256").update(s).digest("hex").slice(0, 5
 function child(r, owner, name, body) {
   const key = keyOf(r, owner.metadata.namespace, name);
   if (store.has(key)) return store.get(key);
-  const obj = newObject(r, { metadata: { name, labels: { ...body.labels } }, ...body.rest }, owner.metadata.namespace);
+  const obj = newObject(
+    r,
+    { metadata: { name, labels: { ...body.labels } }, ...body.rest },
+    owner.metadata.namespace,
+  );
   if (body.owned !== false) {
-    obj.metadata.ownerReferences = [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name,
-      uid: owner.metadata.uid, controller: true }];
+    obj.metadata.ownerReferences = [
+      {
+        apiVersion: owner.apiVersion,
+        kind: owner.kind,
+        name: owner.metadata.name,
+        uid: owner.metadata.uid,
+        controller: true,
+      },
+    ];
   }
   put(r, obj, "CREATE");
   return obj;
@@ -157,12 +193,22 @@ function makePods(owner, names, ready, nodeOf = () => undefined) {
   const labels = owner.spec.template?.metadata?.labels ?? {};
   const want = new Set(names);
   for (const o of [...store.values()]) {
-    if (o.kind === "Pod" && o.metadata.ownerReferences?.[0]?.uid === owner.metadata.uid && !want.has(o.metadata.name)) remove(pods, o);
+    if (
+      o.kind === "Pod" &&
+      o.metadata.ownerReferences?.[0]?.uid === owner.metadata.uid &&
+      !want.has(o.metadata.name)
+    )
+      remove(pods, o);
   }
   names.forEach((name, i) => {
-    const pod = child(pods, owner, name, { labels, rest: { spec: { ...owner.spec.template.spec, nodeName: nodeOf(i) } } });
-    pod.status = { phase: ready ? "Running" : "Pending",
-      conditions: [{ type: "Ready", status: ready ? "True" : "False" }] };
+    const pod = child(pods, owner, name, {
+      labels,
+      rest: { spec: { ...owner.spec.template.spec, nodeName: nodeOf(i) } },
+    });
+    pod.status = {
+      phase: ready ? "Running" : "Pending",
+      conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
+    };
   });
 }
 
@@ -176,27 +222,72 @@ function reconcile(r, obj) {
   const up = ready ? n : 0;
   if (r.kind === "Deployment") {
     const rsName = `${name}-${shortHash(JSON.stringify(obj.spec.template))}`;
-    const rs = child(byKind.get("apps/v1/ReplicaSet"), obj, rsName, { labels: obj.spec.template.metadata?.labels,
-      rest: { spec: { replicas: n, selector: obj.spec.selector, template: obj.spec.template } } });
+    const rs = child(byKind.get("apps/v1/ReplicaSet"), obj, rsName, {
+      labels: obj.spec.template.metadata?.labels,
+      rest: { spec: { replicas: n, selector: obj.spec.selector, template: obj.spec.template } },
+    });
     rs.status = { replicas: n, readyReplicas: up, availableReplicas: up };
-    makePods(rs, Array.from({ length: n }, (_, i) => `${rsName}-${shortHash(rsName + i)}`), ready);
-    obj.status = { observedGeneration: gen, replicas: n, updatedReplicas: n, readyReplicas: up, availableReplicas: up,
-      conditions: [{ type: "Available", status: ready ? "True" : "False" },
-        { type: "Progressing", status: "True", reason: ready ? "NewReplicaSetAvailable" : "ReplicaSetUpdated" }] };
+    makePods(
+      rs,
+      Array.from({ length: n }, (_, i) => `${rsName}-${shortHash(rsName + i)}`),
+      ready,
+    );
+    obj.status = {
+      observedGeneration: gen,
+      replicas: n,
+      updatedReplicas: n,
+      readyReplicas: up,
+      availableReplicas: up,
+      conditions: [
+        { type: "Available", status: ready ? "True" : "False" },
+        {
+          type: "Progressing",
+          status: "True",
+          reason: ready ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+        },
+      ],
+    };
   } else if (r.kind === "StatefulSet") {
     for (let i = 0; i < n; i++) {
       for (const t of obj.spec.volumeClaimTemplates ?? []) {
-        child(byKind.get("v1/PersistentVolumeClaim"), obj, `${t.metadata.name}-${name}-${i}`,
-          { labels: { ...t.metadata.labels, ...obj.spec.selector.matchLabels }, rest: { spec: t.spec }, owned: false });
+        child(byKind.get("v1/PersistentVolumeClaim"), obj, `${t.metadata.name}-${name}-${i}`, {
+          labels: { ...t.metadata.labels, ...obj.spec.selector.matchLabels },
+          rest: { spec: t.spec },
+          owned: false,
+        });
       }
     }
-    makePods(obj, Array.from({ length: n }, (_, i) => `${name}-${i}`), ready);
-    obj.status = { observedGeneration: gen, replicas: n, readyReplicas: up, currentReplicas: n, updatedReplicas: n,
-      availableReplicas: up, currentRevision: `${name}-1`, updateRevision: `${name}-1` };
+    makePods(
+      obj,
+      Array.from({ length: n }, (_, i) => `${name}-${i}`),
+      ready,
+    );
+    obj.status = {
+      observedGeneration: gen,
+      replicas: n,
+      readyReplicas: up,
+      currentReplicas: n,
+      updatedReplicas: n,
+      availableReplicas: up,
+      currentRevision: `${name}-1`,
+      updateRevision: `${name}-1`,
+    };
   } else if (r.kind === "DaemonSet") {
-    makePods(obj, nodes.map((node) => `${name}-${shortHash(name + node)}`), ready, (i) => nodes[i]);
-    obj.status = { observedGeneration: gen, desiredNumberScheduled: n, currentNumberScheduled: n, numberReady: up,
-      updatedNumberScheduled: n, numberAvailable: up, numberMisscheduled: 0 };
+    makePods(
+      obj,
+      nodes.map((node) => `${name}-${shortHash(name + node)}`),
+      ready,
+      (i) => nodes[i],
+    );
+    obj.status = {
+      observedGeneration: gen,
+      desiredNumberScheduled: n,
+      currentNumberScheduled: n,
+      numberReady: up,
+      updatedNumberScheduled: n,
+      numberAvailable: up,
+      numberMisscheduled: 0,
+    };
   }
   notify("MODIFIED", r, obj);
 }
@@ -205,50 +296,110 @@ function reconcile(r, obj) {
 
 function send(res, code, obj, headers = {}) {
   const body = JSON.stringify(obj);
-  res.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), ...headers });
+  res.writeHead(code, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
 
 function status(res, code, reason, message) {
-  send(res, code, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
+  send(res, code, {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  });
 }
 
 function discovery(path) {
-  if (path === "/version") return { major: "1", minor: "32", gitVersion: "v1.32.0-stand-in", platform: "linux/amd64" };
-  if (path === "/api") return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }] };
+  if (path === "/version")
+    return { major: "1", minor: "32", gitVersion: "v1.32.0-stand-in", platform: "linux/amd64" };
+  if (path === "/api")
+    return {
+      kind: "APIVersions",
+      versions: ["v1"],
+      serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }],
+    };
   if (path === "/apis") {
-    const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => `${r.group}/${r.version}`))];
-    return { kind: "APIGroupList", apiVersion: "v1", groups: groups.map((gv) => {
-      const [name, version] = gv.split("/");
-      return { name, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
-    }) };
+    const groups = [
+      ...new Set(RESOURCES.filter((r) => r.group).map((r) => `${r.group}/${r.version}`)),
+    ];
+    return {
+      kind: "APIGroupList",
+      apiVersion: "v1",
+      groups: groups.map((gv) => {
+        const [name, version] = gv.split("/");
+        return {
+          name,
+          versions: [{ groupVersion: gv, version }],
+          preferredVersion: { groupVersion: gv, version },
+        };
+      }),
+    };
   }
   const m = path.match(/^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/);
   if (!m) return null;
   const [group, version] = m[1] ? ["", m[1]] : [m[2], m[3]];
   const list = RESOURCES.filter((r) => r.group === group && r.version === version);
   if (!list.length) return null;
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group ? `${group}/${version}` : version,
-    resources: list.map((r) => ({ name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind,
-      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], shortNames: r.shortNames, categories: r.categories })) };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group ? `${group}/${version}` : version,
+    resources: list.map((r) => ({
+      name: r.plural,
+      singularName: r.kind.toLowerCase(),
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+      shortNames: r.shortNames,
+      categories: r.categories,
+    })),
+  };
 }
 
 // OpenAPI v3: only what kubectl looks for to hand validation to the server.
 function openapi(path) {
-  const gvs = [...new Set(RESOURCES.map((r) => (r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`)))];
+  const gvs = [
+    ...new Set(
+      RESOURCES.map((r) => (r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`)),
+    ),
+  ];
   if (path === "/openapi/v3") {
-    return { paths: Object.fromEntries(gvs.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=stand-in` }])) };
+    return {
+      paths: Object.fromEntries(
+        gvs.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=stand-in` }]),
+      ),
+    };
   }
   const gv = path.replace(/^\/openapi\/v3\//, "");
   if (!gvs.includes(gv)) return null;
   const paths = {};
-  for (const r of RESOURCES.filter((x) => (x.group ? `apis/${x.group}/${x.version}` : `api/${x.version}`) === gv)) {
+  for (const r of RESOURCES.filter(
+    (x) => (x.group ? `apis/${x.group}/${x.version}` : `api/${x.version}`) === gv,
+  )) {
     const p = `/${gv}${r.namespaced ? "/namespaces/{namespace}" : ""}/${r.plural}/{name}`;
-    paths[p] = { patch: { "x-kubernetes-group-version-kind": { group: r.group, version: r.version, kind: r.kind },
-      parameters: [{ name: "fieldValidation", in: "query", schema: { type: "string", uniqueItems: true } }],
-      responses: { 200: { description: "OK" } } } };
+    paths[p] = {
+      patch: {
+        "x-kubernetes-group-version-kind": { group: r.group, version: r.version, kind: r.kind },
+        parameters: [
+          { name: "fieldValidation", in: "query", schema: { type: "string", uniqueItems: true } },
+        ],
+        responses: { 200: { description: "OK" } },
+      },
+    };
   }
-  return { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.32.0" }, paths, components: { schemas: {} } };
+  return {
+    openapi: "3.0.0",
+    info: { title: "Kubernetes", version: "v1.32.0" },
+    paths,
+    components: { schemas: {} },
+  };
 }
 
 function mergePatch(target, patch) {
@@ -268,7 +419,10 @@ function patched(live, patch, contentType) {
   const applied = patch?.metadata?.annotations?.[LAST_APPLIED];
   if (contentType.startsWith("application/strategic-merge-patch+json") && applied) {
     const config = JSON.parse(applied);
-    const meta = { ...config.metadata, annotations: { ...config.metadata?.annotations, [LAST_APPLIED]: applied } };
+    const meta = {
+      ...config.metadata,
+      annotations: { ...config.metadata?.annotations, [LAST_APPLIED]: applied },
+    };
     for (const k of ["uid", "creationTimestamp", "generation", "namespace", "ownerReferences"]) {
       if (live.metadata[k] !== undefined) meta[k] = live.metadata[k];
     }
@@ -282,12 +436,21 @@ function invalid(res, r, obj, q) {
   const unknown = problems.filter((p) => p.startsWith("unknown field"));
   const other = problems.filter((p) => !p.startsWith("unknown field"));
   if (other.length) {
-    status(res, 422, "Invalid", `${r.kind} "${obj.metadata?.name}" is invalid: ${other.join("; ")}`);
+    status(
+      res,
+      422,
+      "Invalid",
+      `${r.kind} "${obj.metadata?.name}" is invalid: ${other.join("; ")}`,
+    );
     return true;
   }
   if (unknown.length && q.get("fieldValidation") === "Strict") {
-    status(res, 400, "BadRequest",
-      `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${unknown.join(", ")}`);
+    status(
+      res,
+      400,
+      "BadRequest",
+      `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${unknown.join(", ")}`,
+    );
     return true;
   }
   return false;
@@ -298,8 +461,17 @@ function handle(req, res, body) {
   const path = url.pathname.replace(/\/$/, "");
   const q = url.searchParams;
   if (path === "/stand-in/objects") {
-    return send(res, 200, [...store.values()].map((o) => ({ apiVersion: o.apiVersion, kind: o.kind,
-      namespace: o.metadata.namespace ?? null, name: o.metadata.name, labels: o.metadata.labels ?? {} })));
+    return send(
+      res,
+      200,
+      [...store.values()].map((o) => ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        namespace: o.metadata.namespace ?? null,
+        name: o.metadata.name,
+        labels: o.metadata.labels ?? {},
+      })),
+    );
   }
   const d = req.method === "GET" && discovery(path);
   if (d) return send(res, 200, d);
@@ -307,19 +479,34 @@ function handle(req, res, body) {
     const doc = openapi(path);
     return doc ? send(res, 200, doc) : status(res, 404, "NotFound", "not served by the stand-in");
   }
-  const m = path.match(/^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(\/.+)?$/);
+  const m = path.match(
+    /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(\/.+)?$/,
+  );
   if (!m) return status(res, 404, "NotFound", "the server could not find the requested resource");
   const [group, version] = m[1] ? ["", m[1]] : [m[2], m[3]];
   const [ns, plural, name, sub] = [m[4], m[5], m[6], m[7]];
   const r = byPath.get(`${group}/${version}/${plural}`);
-  if (!r || sub) return status(res, 404, "NotFound", `the server could not find the requested resource (${plural})`);
+  if (!r || sub)
+    return status(
+      res,
+      404,
+      "NotFound",
+      `the server could not find the requested resource (${plural})`,
+    );
   const dryRun = q.has("dryRun");
-  const nsMissing = () => r.namespaced && ns && !store.has(keyOf(byKind.get("v1/Namespace"), undefined, ns));
+  const nsMissing = () =>
+    r.namespaced && ns && !store.has(keyOf(byKind.get("v1/Namespace"), undefined, ns));
 
   if (req.method === "GET" && !name) {
-    const match = (o) => labelMatcher(q.get("labelSelector"))(o) && fieldMatcher(q.get("fieldSelector"))(o);
-    const items = [...store.values()].filter((o) => o.kind === r.kind && apiVersionOf(r) === o.apiVersion &&
-      (!ns || o.metadata.namespace === ns) && match(o));
+    const match = (o) =>
+      labelMatcher(q.get("labelSelector"))(o) && fieldMatcher(q.get("fieldSelector"))(o);
+    const items = [...store.values()].filter(
+      (o) =>
+        o.kind === r.kind &&
+        apiVersionOf(r) === o.apiVersion &&
+        (!ns || o.metadata.namespace === ns) &&
+        match(o),
+    );
     if (q.get("watch") === "true" || q.get("watch") === "1") {
       res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
       res.flushHeaders(); // the client waits for the headers before it reads any event
@@ -328,14 +515,24 @@ function handle(req, res, body) {
       const done = () => watchers.delete(w);
       res.on("close", done);
       const limit = Math.min(Number(q.get("timeoutSeconds") || 60), 300);
-      setTimeout(() => { done(); res.end(); }, limit * 1000).unref();
+      setTimeout(() => {
+        done();
+        res.end();
+      }, limit * 1000).unref();
       return;
     }
-    return send(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(revision) }, items });
+    return send(res, 200, {
+      kind: `${r.kind}List`,
+      apiVersion: apiVersionOf(r),
+      metadata: { resourceVersion: String(revision) },
+      items,
+    });
   }
   const key = keyOf(r, ns, name);
   if (req.method === "GET") {
-    return store.has(key) ? send(res, 200, store.get(key)) : status(res, 404, "NotFound", `${plural} "${name}" not found`);
+    return store.has(key)
+      ? send(res, 200, store.get(key))
+      : status(res, 404, "NotFound", `${plural} "${name}" not found`);
   }
   let input;
   try {
@@ -346,7 +543,8 @@ function handle(req, res, body) {
   if (req.method === "POST" && !name) {
     const objName = input.metadata?.name;
     if (nsMissing()) return status(res, 404, "NotFound", `namespaces "${ns}" not found`);
-    if (store.has(keyOf(r, ns, objName))) return status(res, 409, "AlreadyExists", `${plural} "${objName}" already exists`);
+    if (store.has(keyOf(r, ns, objName)))
+      return status(res, 409, "AlreadyExists", `${plural} "${objName}" already exists`);
     const obj = newObject(r, input, ns);
     if (invalid(res, r, obj, q)) return;
     if (!dryRun) {
@@ -358,8 +556,10 @@ function handle(req, res, body) {
   if (!store.has(key)) return status(res, 404, "NotFound", `${plural} "${name}" not found`);
   const live = store.get(key);
   if (req.method === "PATCH" || req.method === "PUT") {
-    const next = req.method === "PUT" ? { ...input, metadata: { ...input.metadata, uid: live.metadata.uid } }
-      : patched(live, input, req.headers["content-type"] ?? "");
+    const next =
+      req.method === "PUT"
+        ? { ...input, metadata: { ...input.metadata, uid: live.metadata.uid } }
+        : patched(live, input, req.headers["content-type"] ?? "");
     next.apiVersion = apiVersionOf(r);
     next.kind = r.kind;
     if (invalid(res, r, next, q)) return;
@@ -368,7 +568,8 @@ function handle(req, res, body) {
     }
     // A real server leaves an object whose update changes nothing as it is (same
     // resourceVersion); kubectl may still send such patches (see below).
-    const same = JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: 0 } }) ===
+    const same =
+      JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: 0 } }) ===
       JSON.stringify({ ...live, metadata: { ...live.metadata, resourceVersion: 0 } });
     if (same) return send(res, 200, live);
     if (!dryRun) {
@@ -386,8 +587,13 @@ function handle(req, res, body) {
 
 for (const n of (args.nodes ?? "").split(",").filter(Boolean)) {
   const node = byKind.get("v1/Node");
-  store.set(keyOf(node, undefined, n), newObject(node,
-    { metadata: { name: n, labels: { "kubernetes.io/hostname": n } }, status: { conditions: [{ type: "Ready", status: "True" }] } }));
+  store.set(
+    keyOf(node, undefined, n),
+    newObject(node, {
+      metadata: { name: n, labels: { "kubernetes.io/hostname": n } },
+      status: { conditions: [{ type: "Ready", status: "True" }] },
+    }),
+  );
 }
 
 const server = http.createServer((req, res) => {
@@ -395,7 +601,8 @@ const server = http.createServer((req, res) => {
   let size = 0;
   req.on("data", (c) => {
     size += c.length;
-    if (size > 4 << 20) req.destroy(); // bounded: manifests are small
+    if (size > 4 << 20)
+      req.destroy(); // bounded: manifests are small
     else chunks.push(c);
   });
   req.on("end", () => {
