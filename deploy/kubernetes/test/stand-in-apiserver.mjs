@@ -23,9 +23,24 @@
 // PodDisruptionBudget that gives a no-op patch on every apply ("configured"), which changes
 // nothing here.
 import http from "node:http";
-import { appendFileSync } from "node:fs";
-import { createHash, randomUUID } from "node:crypto";
 import { loadSchemas } from "./k8s-schema.mjs";
+import { reconcile } from "./stand-in/controller.mjs";
+import {
+  RESOURCES,
+  apiVersionOf,
+  byKind,
+  byPath,
+  currentRevision,
+  fieldMatcher,
+  keyOf,
+  labelMatcher,
+  logTo,
+  newObject,
+  put,
+  remove,
+  store,
+  watchers,
+} from "./stand-in/objects.mjs";
 
 const args = Object.fromEntries(
   process.argv
@@ -44,253 +59,7 @@ if (!args["node-modules"]) {
 const schemas = loadSchemas(args["node-modules"]);
 const neverReady = new Set((args["never-ready"] ?? "").split(",").filter(Boolean));
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-const WORKLOADS = ["Deployment", "StatefulSet", "DaemonSet"];
-
-// group, version, plural, kind, namespaced, short names, categories
-const RESOURCES = [
-  ["", "v1", "namespaces", "Namespace", false, ["ns"]],
-  ["", "v1", "nodes", "Node", false, ["no"]],
-  ["", "v1", "persistentvolumes", "PersistentVolume", false, ["pv"]],
-  ["", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, ["pvc"]],
-  ["", "v1", "configmaps", "ConfigMap", true, ["cm"]],
-  ["", "v1", "secrets", "Secret", true, []],
-  ["", "v1", "services", "Service", true, ["svc"], ["all"]],
-  ["", "v1", "pods", "Pod", true, ["po"], ["all"]],
-  ["", "v1", "serviceaccounts", "ServiceAccount", true, ["sa"]],
-  ["", "v1", "events", "Event", true, ["ev"]],
-  ["apps", "v1", "deployments", "Deployment", true, ["deploy"], ["all"]],
-  ["apps", "v1", "statefulsets", "StatefulSet", true, ["sts"], ["all"]],
-  ["apps", "v1", "daemonsets", "DaemonSet", true, ["ds"], ["all"]],
-  ["apps", "v1", "replicasets", "ReplicaSet", true, ["rs"], ["all"]],
-  ["networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, ["netpol"]],
-  ["policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"]],
-].map(([group, version, plural, kind, namespaced, shortNames, categories = []]) => ({
-  group,
-  version,
-  plural,
-  kind,
-  namespaced,
-  shortNames,
-  categories,
-}));
-const byPath = new Map(RESOURCES.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
-const byKind = new Map(
-  RESOURCES.map((r) => [`${r.group ? r.group + "/" : ""}${r.version}/${r.kind}`, r]),
-);
-const apiVersionOf = (r) => (r.group ? `${r.group}/${r.version}` : r.version);
-
-const store = new Map(); // "plural/namespace/name" -> object
-let revision = 1;
-const watchers = new Set();
-const keyOf = (r, ns, name) => `${r.group}/${r.plural}/${r.namespaced ? ns : ""}/${name}`;
-
-function log(line) {
-  if (args.log) appendFileSync(args.log, line + "\n");
-}
-
-function labelMatcher(selector) {
-  if (!selector) return () => true;
-  const terms = selector
-    .match(/([^,(]+(\([^)]*\))?)/g)
-    .map((t) => t.trim())
-    .filter(Boolean);
-  const tests = terms.map((t) => {
-    let m;
-    if ((m = t.match(/^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      const set = m[3].split(",").map((s) => s.trim());
-      return (l) => (m[2] === "in") === (m[1] in l && set.includes(l[m[1]]));
-    }
-    if ((m = t.match(/^([^!=]+)(==|=|!=)(.*)$/))) {
-      return (l) =>
-        m[2] === "!=" ? l[m[1].trim()] !== m[3].trim() : l[m[1].trim()] === m[3].trim();
-    }
-    if (t.startsWith("!")) return (l) => !(t.slice(1) in l);
-    return (l) => t in l;
-  });
-  return (obj) => tests.every((test) => test(obj.metadata.labels ?? {}));
-}
-
-function fieldMatcher(selector) {
-  if (!selector) return () => true;
-  const tests = selector.split(",").map((t) => {
-    const m = t.match(/^([^!=]+)(==|=|!=)(.*)$/);
-    if (!m) return () => true;
-    const get = (o) => m[1].split(".").reduce((v, k) => v?.[k], o);
-    return (o) => (m[2] === "!=" ? get(o) !== m[3] : get(o) === m[3]);
-  });
-  return (obj) => tests.every((t) => t(obj));
-}
-
-function notify(type, r, obj) {
-  for (const w of watchers) {
-    if (w.r !== r || (w.ns && obj.metadata.namespace !== w.ns) || !w.match(obj)) continue;
-    w.res.write(JSON.stringify({ type, object: obj }) + "\n");
-  }
-}
-
-function put(r, obj, verb) {
-  obj.metadata.resourceVersion = String(++revision);
-  store.set(keyOf(r, obj.metadata.namespace, obj.metadata.name), obj);
-  log(`${verb} ${apiVersionOf(r)} ${r.kind} ${obj.metadata.namespace ?? "-"} ${obj.metadata.name}`);
-  notify(verb === "CREATE" ? "ADDED" : "MODIFIED", r, obj);
-}
-
-function remove(r, obj) {
-  store.delete(keyOf(r, obj.metadata.namespace, obj.metadata.name));
-  log(`DELETE ${apiVersionOf(r)} ${r.kind} ${obj.metadata.namespace ?? "-"} ${obj.metadata.name}`);
-  notify("DELETED", r, obj);
-  // Garbage collection: dependents of a deleted owner, everything in a deleted namespace.
-  for (const [key, o] of [...store]) {
-    const owned = (o.metadata.ownerReferences ?? []).some((ref) => ref.uid === obj.metadata.uid);
-    const inside = r.kind === "Namespace" && o.metadata.namespace === obj.metadata.name;
-    if ((owned || inside) && store.has(key)) remove(byKind.get(`${o.apiVersion}/${o.kind}`), o);
-  }
-}
-
-function newObject(r, body, ns) {
-  const obj = structuredClone(body);
-  obj.apiVersion = apiVersionOf(r);
-  obj.kind = r.kind;
-  obj.metadata = {
-    ...obj.metadata,
-    uid: randomUUID(),
-    creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-  };
-  if (r.namespaced) obj.metadata.namespace = ns;
-  if (WORKLOADS.includes(r.kind)) obj.metadata.generation = 1;
-  return obj;
-}
-
-// --- the toy controller ---------------------------------------------------------------------
-
-const shortHash = (s) => createHash("sha256").update(s).digest("hex").slice(0, 5);
-
-function child(r, owner, name, body) {
-  const key = keyOf(r, owner.metadata.namespace, name);
-  if (store.has(key)) return store.get(key);
-  const obj = newObject(
-    r,
-    { metadata: { name, labels: { ...body.labels } }, ...body.rest },
-    owner.metadata.namespace,
-  );
-  if (body.owned !== false) {
-    obj.metadata.ownerReferences = [
-      {
-        apiVersion: owner.apiVersion,
-        kind: owner.kind,
-        name: owner.metadata.name,
-        uid: owner.metadata.uid,
-        controller: true,
-      },
-    ];
-  }
-  put(r, obj, "CREATE");
-  return obj;
-}
-
-function makePods(owner, names, ready, nodeOf = () => undefined) {
-  const pods = byKind.get("v1/Pod");
-  const labels = owner.spec.template?.metadata?.labels ?? {};
-  const want = new Set(names);
-  for (const o of [...store.values()]) {
-    if (
-      o.kind === "Pod" &&
-      o.metadata.ownerReferences?.[0]?.uid === owner.metadata.uid &&
-      !want.has(o.metadata.name)
-    )
-      remove(pods, o);
-  }
-  names.forEach((name, i) => {
-    const pod = child(pods, owner, name, {
-      labels,
-      rest: { spec: { ...owner.spec.template.spec, nodeName: nodeOf(i) } },
-    });
-    pod.status = {
-      phase: ready ? "Running" : "Pending",
-      conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
-    };
-  });
-}
-
-function reconcile(r, obj) {
-  if (!WORKLOADS.includes(r.kind)) return;
-  const name = obj.metadata.name;
-  const ready = !neverReady.has(`${r.kind.toLowerCase()}/${name}`);
-  const gen = obj.metadata.generation;
-  const nodes = [...store.values()].filter((o) => o.kind === "Node").map((o) => o.metadata.name);
-  const n = r.kind === "DaemonSet" ? nodes.length : (obj.spec.replicas ?? 1);
-  const up = ready ? n : 0;
-  if (r.kind === "Deployment") {
-    const rsName = `${name}-${shortHash(JSON.stringify(obj.spec.template))}`;
-    const rs = child(byKind.get("apps/v1/ReplicaSet"), obj, rsName, {
-      labels: obj.spec.template.metadata?.labels,
-      rest: { spec: { replicas: n, selector: obj.spec.selector, template: obj.spec.template } },
-    });
-    rs.status = { replicas: n, readyReplicas: up, availableReplicas: up };
-    makePods(
-      rs,
-      Array.from({ length: n }, (_, i) => `${rsName}-${shortHash(rsName + i)}`),
-      ready,
-    );
-    obj.status = {
-      observedGeneration: gen,
-      replicas: n,
-      updatedReplicas: n,
-      readyReplicas: up,
-      availableReplicas: up,
-      conditions: [
-        { type: "Available", status: ready ? "True" : "False" },
-        {
-          type: "Progressing",
-          status: "True",
-          reason: ready ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
-        },
-      ],
-    };
-  } else if (r.kind === "StatefulSet") {
-    for (let i = 0; i < n; i++) {
-      for (const t of obj.spec.volumeClaimTemplates ?? []) {
-        child(byKind.get("v1/PersistentVolumeClaim"), obj, `${t.metadata.name}-${name}-${i}`, {
-          labels: { ...t.metadata.labels, ...obj.spec.selector.matchLabels },
-          rest: { spec: t.spec },
-          owned: false,
-        });
-      }
-    }
-    makePods(
-      obj,
-      Array.from({ length: n }, (_, i) => `${name}-${i}`),
-      ready,
-    );
-    obj.status = {
-      observedGeneration: gen,
-      replicas: n,
-      readyReplicas: up,
-      currentReplicas: n,
-      updatedReplicas: n,
-      availableReplicas: up,
-      currentRevision: `${name}-1`,
-      updateRevision: `${name}-1`,
-    };
-  } else if (r.kind === "DaemonSet") {
-    makePods(
-      obj,
-      nodes.map((node) => `${name}-${shortHash(name + node)}`),
-      ready,
-      (i) => nodes[i],
-    );
-    obj.status = {
-      observedGeneration: gen,
-      desiredNumberScheduled: n,
-      currentNumberScheduled: n,
-      numberReady: up,
-      updatedNumberScheduled: n,
-      numberAvailable: up,
-      numberMisscheduled: 0,
-    };
-  }
-  notify("MODIFIED", r, obj);
-}
+logTo(args.log);
 
 // --- HTTP -------------------------------------------------------------------------------------
 
@@ -524,7 +293,7 @@ function handle(req, res, body) {
     return send(res, 200, {
       kind: `${r.kind}List`,
       apiVersion: apiVersionOf(r),
-      metadata: { resourceVersion: String(revision) },
+      metadata: { resourceVersion: String(currentRevision()) },
       items,
     });
   }
@@ -549,7 +318,7 @@ function handle(req, res, body) {
     if (invalid(res, r, obj, q)) return;
     if (!dryRun) {
       put(r, obj, "CREATE");
-      reconcile(r, obj);
+      reconcile(r, obj, neverReady);
     }
     return send(res, 201, obj);
   }
@@ -574,7 +343,7 @@ function handle(req, res, body) {
     if (same) return send(res, 200, live);
     if (!dryRun) {
       put(r, next, "UPDATE");
-      reconcile(r, next);
+      reconcile(r, next, neverReady);
     }
     return send(res, 200, next);
   }
