@@ -9,7 +9,6 @@ export function checkComponents(ctx) {
     id,
     expect,
     podSpecs,
-    containersOf,
     argsOf,
     matches,
     kms,
@@ -18,8 +17,6 @@ export function checkComponents(ctx) {
     dks,
     cache,
     params,
-    schemas,
-    docs,
     objects,
   } = ctx;
   // --- volumes ------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ export function checkPods(ctx) {
     podSpecs,
     containersOf,
     argsOf,
-    matches,
     kms,
     kmsService,
     couch,
