@@ -8,7 +8,8 @@
 # Two ways to get the binaries, one runtime image:
 #   --prebuilt DIR  (default DIR: build/bin) packages binaries already built on this machine
 #                   (scripts/build.sh); a daemon whose binary is not there is skipped, and said
-#                   so. Seconds, so CI uses it. The binaries must come from a Debian 12 build.
+#                   so. A minute or two (most of it apt in the runtime stage), so CI uses it.
+#                   The binaries must come from a Debian 12 build.
 #   --from-source   compiles inside a Debian 12 build image (Dockerfile.build): about 20
 #                   minutes on 2 cores.
 # Both put the binaries into the same runtime stage (Dockerfile.runtime: slim Debian 12, the
