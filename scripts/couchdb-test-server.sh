@@ -21,12 +21,7 @@ die() { echo "couchdb-test-server: $*" >&2; exit 1; }
 
 install() {
   if [ -x "$BIN" ]; then return 0; fi
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "couchdb-test-server: npm missing, installing nodejs and npm from Debian" >&2
-    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
-  fi
+  bash "$REPO/scripts/ensure-npm.sh"
   echo "couchdb-test-server: installing pouchdb-server@$VERSION into $PREFIX" >&2
   mkdir -p "$PREFIX"
   # --ignore-scripts: the only install script that matters is sqlite3's (for pouchdb-server's

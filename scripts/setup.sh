@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package the build, the server and the tests need. Idempotent: when
-# everything is present it only checks. Needs root (or sudo) the first time.
+# Installs every Debian 12 package the build, the server and the tests need (with --images: the
+# ones the image build needs instead). Idempotent: when everything is present it only checks.
+# Needs root (or sudo) the first time.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +15,12 @@ PACKAGES=(
   # cli/bigdl's tests exchange files with an independent Python implementation of BigDL's formats.
   python3 python3-cryptography
 )
+
+# deploy/docker/build-images.sh: buildah and podman build and run the images without a Docker
+# engine, with runc (crun refuses some cgroup layouts); debootstrap makes the Debian base
+# images without a registry.
+IMAGE_PACKAGES=(buildah podman runc debootstrap)
+if [ "${1:-}" = --images ]; then PACKAGES=("${IMAGE_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
