@@ -126,6 +126,7 @@ int RunCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   AddCryptoCommands(app, ctx);
   AddSecretCommands(app, ctx);
   AddFileCommands(app, ctx);
+  AddBigdlCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -53,6 +53,7 @@ void AddKeyCommands(CLI::App& app, Context& ctx);
 void AddCryptoCommands(CLI::App& app, Context& ctx);
 void AddSecretCommands(CLI::App& app, Context& ctx);
 void AddFileCommands(CLI::App& app, Context& ctx);
+void AddBigdlCommands(CLI::App& app, Context& ctx);
 
 // Parses and runs; the whole CLI, with injectable streams for tests.
 int RunCli(int argc, const char* const* argv, std::istream& in, std::ostream& out,

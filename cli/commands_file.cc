@@ -1,7 +1,5 @@
 // file encrypt|decrypt|info: envelope encryption of files (docs/file-format.md).
 
-#include <chrono>
-#include <cstdio>
 #include <fstream>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +8,7 @@
 #include "app.h"
 #include "kms/encoding.h"
 #include "kms/file_envelope.h"
+#include "progress_bar.h"
 
 namespace ehsm_cli {
 namespace json = boost::json;
@@ -21,25 +20,6 @@ struct FileArgs {
   std::string keyid, in, out;
   uint32_t chunk_kib = kms::client::kDefaultChunkSize / 1024;
 };
-
-// A one-line progress bar on stderr, redrawn at most when the percentage changes.
-kms::client::ProgressFn ProgressBar(Context& ctx) {
-  if (!ctx.stderr_is_tty || ctx.quiet || ctx.json) return {};
-  auto last = std::make_shared<int>(-1);
-  return [&ctx, last](uint64_t done, uint64_t total) {
-    if (total == 0) return;
-    int pct = static_cast<int>(done * 100 / total);
-    if (pct == *last) return;
-    *last = pct;
-    constexpr int kWidth = 30;
-    int filled = pct * kWidth / 100;
-    char line[128];
-    std::snprintf(line, sizeof(line), "\r[%-*s] %3d%% %8.1f MiB", kWidth,
-                  std::string(static_cast<size_t>(filled), '#').c_str(), pct,
-                  static_cast<double>(done) / (1 << 20));
-    ctx.err << line << (pct >= 100 ? "\n" : "") << std::flush;
-  };
-}
 
 }  // namespace
 
@@ -64,7 +44,7 @@ void AddFileCommands(CLI::App& app, Context& ctx) {
       kms::client::KmsDataKeySource keys(**client);
       kms::client::EnvelopeOptions o;
       o.chunk_size = a->chunk_kib * 1024;
-      o.progress = ProgressBar(ctx);
+      o.progress = FileProgressBar(ctx);
       auto r = kms::client::EncryptFile(keys, a->keyid, a->in, a->out, o);
       if (!r.ok()) return ctx.Fail(r.error());
       return ctx.Emit({{"in", a->in}, {"out", a->out}, {"keyid", a->keyid}},
@@ -85,7 +65,7 @@ void AddFileCommands(CLI::App& app, Context& ctx) {
       if (!client.ok()) return ctx.Fail(client.error());
       kms::client::KmsDataKeySource keys(**client);
       kms::client::EnvelopeOptions o;
-      o.progress = ProgressBar(ctx);
+      o.progress = FileProgressBar(ctx);
       auto r = kms::client::DecryptFile(keys, a->in, a->out, o);
       if (!r.ok()) return ctx.Fail(r.error());
       return ctx.Emit({{"in", a->in}, {"out", a->out}}, [&](std::ostream& out) {

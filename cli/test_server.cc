@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 extern char** environ;
@@ -29,6 +31,15 @@ int FindPort(const std::string& text) {
   }
   return 0;
 }
+
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
 
 std::string TestServer::BinaryPath() { return std::string(KMS_BINARY_DIR) + "/bin/ehsm-kms"; }
 
@@ -57,6 +68,8 @@ std::unique_ptr<TestServer> TestServer::Start(std::string* error) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  std::string log = s->data_dir_ + "/server.log";
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   std::vector<std::string> args = {bin, "--port", "0", "--data-dir", s->data_dir_};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -79,7 +92,7 @@ std::unique_ptr<TestServer> TestServer::Start(std::string* error) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      *error = "server did not print its port within 60 s; output: " + seen;
+      *error = "server did not print its port within 60 s; output: " + seen + Slurp(log);
       return nullptr;
     }
     pollfd p{s->stdout_fd_, POLLIN, 0};
@@ -87,7 +100,7 @@ std::unique_ptr<TestServer> TestServer::Start(std::string* error) {
     char buf[4096];
     ssize_t n = ::read(s->stdout_fd_, buf, sizeof(buf));
     if (n <= 0) {
-      *error = "server exited before printing its port; output: " + seen;
+      *error = "server exited before printing its port; output: " + seen + Slurp(log);
       return nullptr;
     }
     seen.append(buf, static_cast<size_t>(n));
@@ -101,6 +114,16 @@ std::unique_ptr<TestServer> TestServer::Start(std::string* error) {
     }
   });
   return s;
+}
+
+int TestServer::CountRequests(const std::string& action) const {
+  std::ifstream in(data_dir_ + "/server.log");
+  const std::string needle = " action=" + action + " ";
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(" request ") != std::string::npos && line.find(needle) != std::string::npos) ++n;
+  }
+  return n;
 }
 
 TestServer::~TestServer() {

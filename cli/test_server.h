@@ -20,6 +20,9 @@ class TestServer {
   ~TestServer();  // SIGTERM, then SIGKILL after 5 s; removes the data directory
 
   int port() const { return port_; }
+  // How many requests for `action` the server has logged so far (its one `request` line per
+  // request, on stderr, which goes to server.log in the data directory).
+  int CountRequests(const std::string& action) const;
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   const std::string& data_dir() const { return data_dir_; }
 

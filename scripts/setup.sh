@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libmimalloc-dev
   wrk
+  # cli/bigdl's tests exchange files with an independent Python implementation of BigDL's formats.
+  python3 python3-cryptography
 )
 
 # deploy/docker/build-images.sh: buildah and podman build and run the images without a Docker

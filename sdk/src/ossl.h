@@ -21,10 +21,14 @@ struct PkeyCtxFree {
 struct BioFree {
   void operator()(BIO* p) const { BIO_free_all(p); }
 };
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
+};
 
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
+using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
 
 }  // namespace kms::client::internal
