@@ -1,19 +1,28 @@
 #pragma once
-// ReplayCache: refuses a second request with the same (appid, nonce, timestamp) tuple.
+// ReplayCache: accepts each signed request once. A request is identified by what its MAC covers
+// (the verified signing string, per appid), not by fields picked out of the body: the canonical
+// string does not delimit values and does not cover the Action, so two bodies of different
+// shapes (or Actions) can carry the same MAC, and must count as the same request.
 //
-// A request is only acceptable while |now - timestamp| < window, so a tuple needs to be
+// A request is only acceptable while |now - timestamp| < window, so an entry needs to be
 // remembered only until timestamp + window; after that the timestamp check refuses it anyway.
 // Memory is therefore bounded by (accepted request rate) x (2 x window), and a hard `capacity`
-// caps it: when full, new tuples are refused (fail closed) instead of forgetting live ones,
-// which would re-open replay.
+// caps it: when full, new entries are refused (fail closed) instead of forgetting live ones,
+// which would re-open replay. Each tenant may hold at most `tenant_capacity` live entries, so
+// one tenant filling its share is refused alone; the others keep their own shares.
 //
-// Entries are 64-bit SipHash values of the tuple under a random per-process key, so nobody can
-// engineer collisions; an accidental collision (probability ~ entries / 2^64) could only
-// refuse a fresh request, never accept a replay. Entries sit in time buckets of window/32 by
-// timestamp and are dropped a bucket at a time, at most window/32 after they became useless.
+// Entries are 64-bit SipHash values under a random per-process key, so nobody can engineer
+// collisions; an accidental collision (probability ~ entries / 2^64) could only refuse a fresh
+// request, never accept a replay. Entries sit in time buckets of window/32 by timestamp and are
+// dropped a bucket at a time, at most window/32 after they became useless.
 //
-// Callers record a tuple only after the request's signature verified, so forged requests cannot
-// consume (and thereby block) a victim's tuples.
+// Restarts: Serialize() returns the live entries with the hash key (the server seals it on a
+// graceful stop) and Load() takes them back before serving. Without a saved window the server
+// calls RefuseTimestampsBefore(start), so requests accepted by the previous process cannot be
+// replayed. Load can only add entries and is bounded by `capacity`.
+//
+// Callers record a request only after its signature verified, so forged requests cannot
+// consume (and thereby block) a victim's entries.
 //
 // Thread-safe: one mutex guards the table; each call does O(1) expected work plus dropping
 // expired buckets.
@@ -22,12 +31,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
-#include "crypto/siphash.h"
+#include "common/bytes.h"
 #include "common/clock.h"
+#include "common/secret_bytes.h"
 #include "common/status.h"
+#include "crypto/siphash.h"
 
 namespace kms::api {
 
@@ -37,22 +50,40 @@ class ReplayCache {
 
   // A cache keyed with fresh random bytes. Fails only if the CSPRNG fails.
   // `clock` must outlive the cache. REQUIRES: capacity > 0, window_ms > 0.
+  // tenant_capacity 0 means `capacity` (no per-tenant share).
   static StatusOr<std::unique_ptr<ReplayCache>> Create(const Clock& clock, size_t capacity,
-                                                       int64_t window_ms = kDefaultWindowMs);
+                                                       int64_t window_ms = kDefaultWindowMs,
+                                                       size_t tenant_capacity = 0);
 
   // As Create, with a caller-chosen hash key (tests, or a key from elsewhere).
-  ReplayCache(const Clock& clock, size_t capacity, int64_t window_ms, const crypto::SipHashKey& key);
+  ReplayCache(const Clock& clock, size_t capacity, int64_t window_ms, const crypto::SipHashKey& key,
+              size_t tenant_capacity = 0);
   ReplayCache(const ReplayCache&) = delete;
   ReplayCache& operator=(const ReplayCache&) = delete;
 
-  // Records the tuple and returns OK if it was not seen before. An absent nonce must be passed
-  // as "". Errors:
-  //   kAlreadyExists      the tuple was recorded before (a replay);
+  // Records the request whose MAC covers `signed_text` and returns OK if it was not seen
+  // before. Errors:
+  //   kAlreadyExists      the request was recorded before (a replay);
   //   kInvalidArgument    |now - timestamp_ms| >= window (could not be remembered long enough);
-  //   kUnavailable        the cache holds `capacity` live tuples; retry later.
-  Status CheckAndRecord(std::string_view appid, std::string_view nonce, int64_t timestamp_ms);
+  //   kFailedPrecondition timestamp_ms is before RefuseTimestampsBefore's bound;
+  //   kUnavailable        the cache, or the appid's share of it, is full; retry later.
+  Status CheckAndRecord(std::string_view appid, std::string_view signed_text,
+                        int64_t timestamp_ms);
 
-  // Number of remembered tuples (including ones whose bucket has not been dropped yet).
+  // Refuses timestamps older than `floor_ms` (the process start, after a crash).
+  void RefuseTimestampsBefore(int64_t floor_ms);
+
+  // The live entries and the hash key, for Load in the next process. Holds the key: keep the
+  // result secret (the server seals it).
+  SecretBytes Serialize() const;
+  // Adopts the key and entries of Serialize(). REQUIRES: called before any CheckAndRecord.
+  // kInvalidArgument (nothing changed) for malformed data, a different bucket size, or more
+  // entries than `capacity`.
+  Status Load(ByteView data);
+
+  int64_t window_ms() const { return window_ms_; }
+  size_t tenant_capacity() const { return tenant_capacity_; }
+  // Number of remembered entries (including ones whose bucket has not been dropped yet).
   size_t size() const;
 
  private:
@@ -63,25 +94,39 @@ class ReplayCache {
     bool Insert(uint64_t h);
     bool Contains(uint64_t h) const;
     size_t size() const { return size_; }
+    template <typename F>
+    void ForEach(F f) const {
+      for (uint64_t h : slots_) {
+        if (h != 0) f(h);
+      }
+    }
 
    private:
     void Grow();
     std::vector<uint64_t> slots_;
     size_t size_ = 0;
   };
+  struct Bucket {
+    HashSet hashes;
+    std::unordered_map<uint64_t, uint64_t> per_tenant;  // tenant hash -> entries here
+  };
 
-  uint64_t Hash(std::string_view appid, std::string_view nonce, int64_t timestamp_ms) const;
+  uint64_t Hash(char domain, std::string_view appid, std::string_view text,
+                int64_t timestamp_ms) const;
   void DropExpiredLocked(int64_t now_ms);
 
   const Clock& clock_;
   const size_t capacity_;
+  const size_t tenant_capacity_;
   const int64_t window_ms_;
   const int64_t bucket_ms_;
-  const crypto::SipHashKey key_;
 
   mutable std::mutex mu_;
-  std::map<int64_t, HashSet> buckets_;  // GUARDED_BY(mu_); bucket index -> hashes
-  size_t size_ = 0;                     // GUARDED_BY(mu_)
+  crypto::SipHashKey key_;                          // GUARDED_BY(mu_); replaced only by Load
+  std::map<int64_t, Bucket> buckets_;               // GUARDED_BY(mu_); bucket index -> entries
+  std::unordered_map<uint64_t, uint64_t> tenants_;  // GUARDED_BY(mu_); tenant hash -> entries
+  size_t size_ = 0;                                 // GUARDED_BY(mu_)
+  int64_t floor_ms_ = INT64_MIN;                    // GUARDED_BY(mu_)
 };
 
 }  // namespace kms::api

@@ -160,5 +160,72 @@ TEST(ReplayCache, CreateDrawsARandomKey) {
   EXPECT_EQ((*cache)->CheckAndRecord("app", "n", kNow).code(), Code::kAlreadyExists);
 }
 
+TEST(ReplayCache, OneTenantFillingItsShareDoesNotRefuseOthers) {
+  FakeClock clock(kNow);
+  ReplayCache cache(clock, 1000, kWindow, TestKey(), /*tenant_capacity=*/100);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(cache.CheckAndRecord("tenant-b", std::to_string(i), kNow).ok()) << i;
+  }
+  Status b_full = cache.CheckAndRecord("tenant-b", "more", kNow);
+  EXPECT_EQ(b_full.code(), Code::kUnavailable);
+  EXPECT_EQ(b_full.message(), "Too many requests in the replay window, please retry later");
+  EXPECT_TRUE(cache.CheckAndRecord("tenant-a", "1", kNow).ok());
+  // The share frees up as entries expire.
+  clock.Set(kNow + kWindow + kWindow / 32);
+  EXPECT_TRUE(cache.CheckAndRecord("tenant-b", "more", clock.NowMs()).ok());
+}
+
+TEST(ReplayCache, TimestampsBeforeTheFloorAreRefused) {
+  FakeClock clock(kNow);
+  ReplayCache cache(clock, 100, kWindow, TestKey());
+  cache.RefuseTimestampsBefore(kNow);
+  EXPECT_EQ(cache.CheckAndRecord("app", "1", kNow - 1).code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(cache.CheckAndRecord("app", "1", kNow).ok());
+}
+
+TEST(ReplayCache, SerializedWindowRefusesReplaysInTheNextCache) {
+  FakeClock clock(kNow);
+  ReplayCache first(clock, 100, kWindow, TestKey(), 10);
+  ASSERT_TRUE(first.CheckAndRecord("a", "1", kNow).ok());
+  ASSERT_TRUE(first.CheckAndRecord("b", "2", kNow - kWindow / 2).ok());
+  SecretBytes saved = first.Serialize();
+
+  crypto::SipHashKey other{};
+  other[0] = 7;  // the next process draws another key; Load adopts the saved one
+  ReplayCache next(clock, 100, kWindow, other, 10);
+  ASSERT_TRUE(next.Load(saved.view()).ok());
+  EXPECT_EQ(next.size(), 2u);
+  EXPECT_EQ(next.CheckAndRecord("a", "1", kNow).code(), Code::kAlreadyExists);
+  EXPECT_EQ(next.CheckAndRecord("b", "2", kNow - kWindow / 2).code(), Code::kAlreadyExists);
+  EXPECT_TRUE(next.CheckAndRecord("a", "3", kNow).ok());
+  // The tenant counts came along: "a" now holds 2 of its 10.
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(next.CheckAndRecord("a", "x" + std::to_string(i), kNow).ok());
+  EXPECT_EQ(next.CheckAndRecord("a", "y", kNow).code(), Code::kUnavailable);
+}
+
+TEST(ReplayCache, LoadRefusesMalformedOrOversizedData) {
+  FakeClock clock(kNow);
+  ReplayCache big(clock, 100, kWindow, TestKey());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(big.CheckAndRecord("a", std::to_string(i), kNow).ok());
+  SecretBytes saved = big.Serialize();
+
+  ReplayCache small(clock, 4, kWindow, TestKey());
+  EXPECT_EQ(small.Load(saved.view()).code(), Code::kInvalidArgument);  // more than capacity
+  ReplayCache other_window(clock, 100, kWindow / 2, TestKey());
+  EXPECT_EQ(other_window.Load(saved.view()).code(), Code::kInvalidArgument);
+  ReplayCache target(clock, 100, kWindow, TestKey());
+  Bytes bytes(saved.view().begin(), saved.view().end());
+  for (size_t cut : {size_t{0}, size_t{7}, size_t{30}, bytes.size() - 1}) {
+    EXPECT_EQ(target.Load(ByteView(bytes.data(), cut)).code(), Code::kInvalidArgument) << cut;
+  }
+  bytes.push_back(0);
+  EXPECT_EQ(target.Load(bytes).code(), Code::kInvalidArgument);
+  // A huge bucket count in a short file is refused before anything is allocated.
+  Bytes header(bytes.begin(), bytes.begin() + 8 + 16 + 8);
+  for (int i = 0; i < 8; ++i) header.push_back(0xff);
+  EXPECT_EQ(target.Load(header).code(), Code::kInvalidArgument);
+  EXPECT_EQ(target.size(), 0u);
+}
+
 }  // namespace
 }  // namespace kms::api

@@ -62,6 +62,11 @@ AuthFailure MakeAuthFailure(AuthError error) {
       return {error, 400, "Timestamp can't be repeated in 20 minutes"};
     case AuthError::kReplayCacheFull:
       return {error, 400, "Too many requests in the replay window, please retry later"};
+    case AuthError::kNonceType:
+      return {error, 400, "nonce must be a string or a number"};
+    case AuthError::kTimestampBeforeStart:
+      return {error, 400,
+              "Timestamp error: older than the server's start, retry with a current timestamp"};
   }
   return {AuthError::kVerifierFailed, 400, "Unexpected Error"};
 }
@@ -83,6 +88,9 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
       (Truthy(payload) && !payload->is_object())) {
     return MakeAuthFailure(AuthError::kParamType);
   }
+  if (nonce != nullptr && !nonce->is_string() && !nonce->is_number()) {
+    return MakeAuthFailure(AuthError::kNonceType);
+  }
   if (nonce != nullptr && NonceTooLong(*nonce)) return MakeAuthFailure(AuthError::kNonceLength);
   const std::string_view ts_text = timestamp->get_string();
   if (Utf16Length(ts_text) != kTimestampLength) {
@@ -90,7 +98,7 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
   }
   const double ts = JsStringToNumber(ts_text);
   const double now = static_cast<double>(clock_.NowMs());
-  if (!(std::fabs(now - ts) < static_cast<double>(kTimestampWindowMs))) {
+  if (!(std::fabs(now - ts) < static_cast<double>(replay_.window_ms()))) {
     return MakeAuthFailure(AuthError::kTimestamp);
   }
 
@@ -103,8 +111,9 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
   const std::string dropped = SigningString(*body, EmptyValues::kDrop);
   const std::string_view sign_text = sign->get_string();
   bool verified = false;
+  std::string kept;
+  std::string_view verified_text;
   for (EmptyValues mode : {EmptyValues::kDrop, EmptyValues::kKeep}) {
-    std::string kept;
     std::string_view signing = dropped;
     if (mode == EmptyValues::kKeep) {
       kept = SigningString(*body, EmptyValues::kKeep);
@@ -124,22 +133,24 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
     }
     if (*match) {
       verified = true;
+      verified_text = signing;
       result.signed_with = mode;
       break;
     }
   }
   if (!verified) return MakeAuthFailure(AuthError::kSignMismatch);
 
-  // The nonce as signed, so two bodies with the same signed text are the same request.
-  const std::string nonce_text =
-      nonce == nullptr ? std::string() : CanonicalText(*nonce, EmptyValues::kDrop);
-  Status recorded = replay_.CheckAndRecord(result.appid, nonce_text, result.timestamp_ms);
+  // What the MAC covers identifies the request: any body that verifies with the same signing
+  // string is the same request, whatever its shape or Action.
+  Status recorded = replay_.CheckAndRecord(result.appid, verified_text, result.timestamp_ms);
   if (!recorded.ok()) {
     switch (recorded.code()) {
       case Code::kAlreadyExists:
         return MakeAuthFailure(AuthError::kReplay);
       case Code::kUnavailable:
         return MakeAuthFailure(AuthError::kReplayCacheFull);
+      case Code::kFailedPrecondition:
+        return MakeAuthFailure(AuthError::kTimestampBeforeStart);
       default:
         // The clock moved past the window between the checks.
         return MakeAuthFailure(AuthError::kTimestamp);

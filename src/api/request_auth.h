@@ -5,18 +5,25 @@
 //   1. appid, timestamp and sign truthy; payload truthy if the action needs one
 //        -> "Missing required parameters"
 //   2. appid, timestamp, sign strings; a truthy payload an object      -> "param type error"
-//   3. nonce longer than 64 (its JavaScript `length`, type not checked) -> "Nonce length error"
+//   3. nonce neither absent, a string nor a number                   -> "nonce must be a ..."
+//      nonce longer than 64 (its JavaScript `length`, type not checked) -> "Nonce length error"
 //   4. timestamp not 13 UTF-16 units long                              -> "Timestamp length error"
-//   5. |now - Number(timestamp)| >= 10 min, or not a number            -> "Timestamp error"
+//   5. |now - Number(timestamp)| >= window (default 10 min), or not a number
+//        -> "Timestamp error"
 //   6. signature: canon with "" dropped (the server's rule) and, only if that string differs,
 //      canon with "" kept (the Python SDK's rule); either may match
 //        -> "Unknown appid" / "sign error" / "database error" / "Unexpected Error"
-//   7. replay of (appid, nonce, timestamp)   -> "Timestamp can't be repeated in 20 minutes"
-//      or, when the replay cache is full,    -> "Too many requests in the replay window, ..."
-// Deliberate differences from the upstream: the replay tuple is recorded only after the
-// signature verified (a forged request cannot burn a victim's tuple) and it is the exact
-// tuple; an unknown appid gets a message; a truthy payload that is an array is a type error
-// (it can never be a valid payload). Payload validation is the caller's next step.
+//   7. replay of the signed text (per appid) -> "Timestamp can't be repeated in 20 minutes"
+//      or, when the cache or the tenant's share is full -> "Too many requests in the replay ..."
+//      or, after a restart without a saved window, a timestamp older than the server's start
+//        -> "Timestamp error: older than the server's start, ..."
+// Deliberate differences from the upstream: the replay entry is recorded only after the
+// signature verified (a forged request cannot burn a victim's entry) and it is the signing
+// string that verified, so a MAC is accepted once whatever body shape, nonce type or Action it
+// comes with; a nonce that is not a string or a number is refused (other types let one signing
+// string take many shapes); an unknown appid gets a message; a truthy payload that is an array
+// is a type error (it can never be a valid payload). Payload validation is the caller's next
+// step.
 //
 // Never logs the body, the apikey or the signature.
 
@@ -59,6 +66,8 @@ enum class AuthError {
   kVerifierFailed,
   kReplay,
   kReplayCacheFull,
+  kNonceType,
+  kTimestampBeforeStart,
 };
 
 // A failed authentication, ready for the reply envelope {code, message, result: {}}.
@@ -97,7 +106,7 @@ class [[nodiscard]] AuthOutcome {
 
 class RequestAuthenticator {
  public:
-  static constexpr int64_t kTimestampWindowMs = 10 * 60 * 1000;
+  // The timestamp window is the replay cache's (ReplayCache::kDefaultWindowMs by default).
   static constexpr size_t kMaxNonceLength = 64;
   static constexpr size_t kTimestampLength = 13;
 

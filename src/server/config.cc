@@ -190,6 +190,12 @@ Status Check(const KmsConfig& c) {
     return Status::InvalidArgument("secret_sweep_interval_ms must be 10..30000");
   }
   if (c.replay_capacity < 1000) return Status::InvalidArgument("replay_capacity must be >= 1000");
+  if (c.replay_tenant_capacity < 0 || c.replay_tenant_capacity > c.replay_capacity) {
+    return Status::InvalidArgument("replay_tenant_capacity must be 0..replay_capacity");
+  }
+  if (c.timestamp_window_ms < 1000 || c.timestamp_window_ms > 3600000) {
+    return Status::InvalidArgument("timestamp_window_ms must be 1000..3600000");
+  }
   if (c.key_cache_ttl_ms < 0) return Status::InvalidArgument("key_cache_ttl_ms must be >= 0");
   if (c.store_connect_timeout_ms < 0) {
     return Status::InvalidArgument("store_connect_timeout_ms must be >= 0");
@@ -221,6 +227,9 @@ std::string KmsConfig::Summary() const {
     << " log_level=" << log_level << " audit_log=" << audit_log
     << " key_lifetime_days=" << key_lifetime_days << " key_cache_ttl_ms=" << key_cache_ttl_ms
     << " store_connect_timeout_ms=" << store_connect_timeout_ms
+    << " replay_capacity=" << replay_capacity
+    << " replay_tenant_capacity=" << ReplayTenantCapacity(*this)
+    << " timestamp_window_ms=" << timestamp_window_ms
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
@@ -253,6 +262,10 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("audit_log", c.audit_log, "append-only audit log (default <data_dir>/audit.log)");
   b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
   b.Add("replay_capacity", c.replay_capacity, "replay-protection entries kept in memory");
+  b.Add("replay_tenant_capacity", c.replay_tenant_capacity,
+        "replay entries one tenant may hold (0 = replay_capacity / 16)");
+  b.Add("timestamp_window_ms", c.timestamp_window_ms,
+        "accepted |now - timestamp| of a request (1000..3600000)");
   b.Add("key_cache_ttl_ms", c.key_cache_ttl_ms,
         "how long cached key records are trusted (bounds cross-process staleness)");
   b.Add("enroll_rate", c.enroll_rate, "Enroll calls per second (bursts of 5x); 0 = unlimited");
@@ -286,6 +299,11 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   KMS_RETURN_IF_ERROR(NormalizeCouchUrl(c));
   KMS_RETURN_IF_ERROR(Check(c));
   return c;
+}
+
+int64_t ReplayTenantCapacity(const KmsConfig& c) {
+  return c.replay_tenant_capacity > 0 ? c.replay_tenant_capacity
+                                      : std::max<int64_t>(1, c.replay_capacity / 16);
 }
 
 int Cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }

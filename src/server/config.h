@@ -32,6 +32,11 @@ struct KmsConfig {
   // Tuples are kept for the 10-minute timestamp window, so this bounds the sustained request
   // rate to capacity / 600 s (8 M: about 13k requests/s; 8-16 bytes per entry).
   int64_t replay_capacity = 8000000;
+  // Entries one tenant may hold (its share of replay_capacity); 0 = replay_capacity / 16, so
+  // that one tenant, or a few, cannot lock out the others.
+  int64_t replay_tenant_capacity = 0;
+  // Requests are accepted while |now - timestamp| < this (the upstream's 10 minutes).
+  int64_t timestamp_window_ms = 600000;
   int64_t key_cache_ttl_ms = 2000;
   double enroll_rate = 20;  // enrollments per second (bursts of 5x); 0 = unlimited
   // How often secrets whose scheduled deletion is due are purged (at most 30 s, so a deletion
@@ -59,6 +64,9 @@ struct KmsConfig {
 // kAborted with an empty message (caller exits 0); on bad input returns kInvalidArgument with
 // a message naming the setting.
 StatusOr<KmsConfig> LoadConfig(int argc, char** argv);
+
+// The per-tenant share of the replay cache that `c` asks for.
+int64_t ReplayTenantCapacity(const KmsConfig& c);
 
 // Cores of this machine (at least 1).
 int Cores();

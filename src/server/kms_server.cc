@@ -1,5 +1,6 @@
 #include "server/kms_server.h"
 
+#include <filesystem>
 #include <thread>
 
 #include "api/kms_context.h"
@@ -48,6 +49,50 @@ StatusOr<net::PemPair> LoadTls(const KmsConfig& c) {
   return net::PemPair{std::string(AsChars(cert)), std::string(AsChars(key))};
 }
 
+// The replay window survives a graceful restart in this file, sealed by the platform so that a
+// changed file cannot drop entries; it is removed once read, so a later crash never reuses it.
+constexpr char kReplayFile[] = "/replay_window.sealed";
+constexpr char kReplaySealAad[] = "ehsm-kms replay window v1";
+
+// Takes the saved window into `replay`; without a valid one (first start, crash, tampering)
+// refuses timestamps older than `start_ms`, which the previous process may have accepted.
+void RestoreReplayWindow(tee::TeePlatform& platform, api::ReplayCache& replay,
+                         const std::string& data_dir, int64_t start_ms, int64_t capacity) {
+  const std::string path = data_dir + kReplayFile;
+  std::string why = "no saved window";
+  if (FileExists(path)) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    // 24 bytes per entry at most (hash, plus a tenant count per bucket), plus headers.
+    const uint64_t limit = static_cast<uint64_t>(capacity) * 24 + (1 << 20);
+    StatusOr<Bytes> sealed = Status::InvalidArgument("larger than replay_capacity allows");
+    if (!ec && size <= limit) sealed = ReadFileBytes(path);
+    Status loaded = sealed.status();
+    if (sealed.ok()) {
+      auto plain = platform.Unseal(*sealed, AsBytes(std::string_view(kReplaySealAad)));
+      loaded = plain.ok() ? replay.Load(plain->view()) : plain.status();
+    }
+    std::filesystem::remove(path, ec);
+    if (loaded.ok()) {
+      log::Info("replay.window_restored", {{"entries", static_cast<int64_t>(replay.size())}});
+      return;
+    }
+    why = loaded.message();
+  }
+  replay.RefuseTimestampsBefore(start_ms);
+  log::Warn("replay.window_not_restored",
+            {{"reason", why}, {"refusing_timestamps_before_ms", start_ms}});
+}
+
+Status SaveReplayWindow(tee::TeePlatform& platform, const api::ReplayCache& replay,
+                        const std::string& data_dir) {
+  SecretBytes plain = replay.Serialize();
+  KMS_ASSIGN_OR_RETURN(Bytes sealed,
+                       platform.Seal(plain.view(), AsBytes(std::string_view(kReplaySealAad)),
+                                     tee::SealPolicy::kMrSigner));
+  return WriteFileAtomic(data_dir + kReplayFile, sealed, 0600);
+}
+
 log::Level ParseLevel(const std::string& s) {
   if (s == "debug") return log::Level::kDebug;
   if (s == "warn") return log::Level::kWarn;
@@ -58,6 +103,8 @@ log::Level ParseLevel(const std::string& s) {
 class KmsServerImpl final : public KmsServer {
  public:
   Status Init(const KmsConfig& c) {
+    const int64_t start_ms = SystemClock::Instance().NowMs();
+    data_dir_ = c.data_dir;
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
     log::Init({.level = ParseLevel(c.log_level), .audit_path = c.audit_log});
     log::Info("kms.config", {{"summary", c.Summary()}});
@@ -98,8 +145,10 @@ class KmsServerImpl final : public KmsServer {
     sweeper_->Start();
     int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());
     pool_ = std::make_unique<ThreadPool>(workers, c.queue_limit);
-    KMS_ASSIGN_OR_RETURN(replay_, api::ReplayCache::Create(SystemClock::Instance(),
-                                                           c.replay_capacity));
+    KMS_ASSIGN_OR_RETURN(replay_, api::ReplayCache::Create(
+                                      SystemClock::Instance(), c.replay_capacity,
+                                      c.timestamp_window_ms, ReplayTenantCapacity(c)));
+    RestoreReplayWindow(*platform_, *replay_, c.data_dir, start_ms, c.replay_capacity);
     service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
     adapter_ = std::make_unique<HttpAdapter>(*service_);
     KMS_ASSIGN_OR_RETURN(net::PemPair tls, LoadTls(c));
@@ -126,6 +175,15 @@ class KmsServerImpl final : public KmsServer {
     }
     if (pool_) pool_->Shutdown();
     if (sweeper_) sweeper_->Stop();
+    // Only once no request can be accepted any more, so the file holds every entry.
+    if (replay_ && http_) {
+      Status saved = SaveReplayWindow(*platform_, *replay_, data_dir_);
+      if (saved.ok()) {
+        log::Info("replay.window_saved", {{"entries", static_cast<int64_t>(replay_->size())}});
+      } else {
+        log::Warn("replay.window_not_saved", {{"error", saved.message()}});
+      }
+    }
     log::Info("kms.stopped");
     log::Flush();
   }
@@ -144,6 +202,7 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<api::KmsService> service_;
   std::unique_ptr<HttpAdapter> adapter_;
   std::unique_ptr<net::HttpsServer> http_;
+  std::string data_dir_;
   bool stopped_ = false;
 };
 

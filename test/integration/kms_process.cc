@@ -78,9 +78,13 @@ KmsProcess::~KmsProcess() {
   unlink(log_path_.c_str());
 }
 
-int KmsProcess::Stop() {
+int KmsProcess::Stop() { return SignalAndWait(SIGTERM); }
+
+int KmsProcess::Kill() { return SignalAndWait(SIGKILL); }
+
+int KmsProcess::SignalAndWait(int sig) {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+  kill(pid_, sig);
   int rc = WaitFor(pid_, 30000);
   if (rc >= 0) pid_ = -1;
   return rc;

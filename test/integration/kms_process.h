@@ -25,12 +25,15 @@ class KmsProcess {
   bool running() const { return pid_ > 0; }
   // Sends SIGTERM and waits; returns the exit status (or -1).
   int Stop();
+  // Sends SIGKILL (a crash: nothing is saved) and waits; returns the exit status (or -1).
+  int Kill();
   // Waits for the process to exit by itself (up to 30 s); returns its exit status or -1.
   int WaitExit();
   // Everything the process wrote to stdout and stderr so far.
   std::string output() const;
 
  private:
+  int SignalAndWait(int sig);
   pid_t pid_ = -1;
   int exit_code_ = -1;  // set when the process exited before listening
   uint16_t port_ = 0;
