@@ -127,6 +127,8 @@ class KmsServerImpl final : public KmsServer {
       objects = *counted;
       return Status::Ok();
     }));
+    // A data dir without a domain key has never served a request: nothing there to replay.
+    const bool served_before = FileExists(c.data_dir + "/domain_key.sealed");
     KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
                                                             .identity = {}}));
     KMS_ASSIGN_OR_RETURN(auto dk, keys::LoadOrCreateSealedDomainKey(
@@ -148,7 +150,9 @@ class KmsServerImpl final : public KmsServer {
     KMS_ASSIGN_OR_RETURN(replay_, api::ReplayCache::Create(
                                       SystemClock::Instance(), c.replay_capacity,
                                       c.timestamp_window_ms, ReplayTenantCapacity(c)));
-    RestoreReplayWindow(*platform_, *replay_, c.data_dir, start_ms, c.replay_capacity);
+    if (served_before) {
+      RestoreReplayWindow(*platform_, *replay_, c.data_dir, start_ms, c.replay_capacity);
+    }
     service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
     adapter_ = std::make_unique<HttpAdapter>(*service_);
     KMS_ASSIGN_OR_RETURN(net::PemPair tls, LoadTls(c));
