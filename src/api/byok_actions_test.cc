@@ -97,5 +97,30 @@ TEST_F(ByokActions, TokenIsAcceptedAtExactly24Hours) {
   EXPECT_EQ(enc.code, 200) << enc.message;
 }
 
+// Cache invalidation is limited to the caller's keys (a tenant must not flush another's).
+class KeyCacheOwnership : public ByokActions {};
+
+TEST_F(KeyCacheOwnership, AnotherTenantCannotEvictCachedKeys) {
+  Reply created = Run(&CreateKey, {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+  ASSERT_EQ(created.code, 200) << created.message;
+  std::string keyid = Field(created, "keyid");
+  ASSERT_TRUE(ctx_->GetKey(keyid).ok());
+  ASSERT_TRUE(ctx_->KeyCached(keyid));
+  object p{{"keyid", keyid}};
+  object none;
+  EXPECT_EQ(DeleteAllKey(*ctx_, {"app-2", none, "rid"}).code, 200);
+  EXPECT_TRUE(ctx_->KeyCached(keyid));
+  (void)DisableKey(*ctx_, {"app-2", p, "rid"});
+  EXPECT_TRUE(ctx_->KeyCached(keyid));
+  (void)DeleteKey(*ctx_, {"app-2", p, "rid"});
+  EXPECT_TRUE(ctx_->KeyCached(keyid));
+  // The owner's own changes still invalidate.
+  EXPECT_EQ(Run(&DisableKey, p).code, 200);
+  EXPECT_FALSE(ctx_->KeyCached(keyid));
+  ASSERT_TRUE(ctx_->GetKey(keyid).ok());
+  EXPECT_EQ(Run(&DeleteAllKey, none).code, 200);
+  EXPECT_FALSE(ctx_->KeyCached(keyid));
+}
+
 }  // namespace
 }  // namespace kms::api

@@ -70,9 +70,19 @@ class KmsContext {
     keys_.Erase(keyid);
     vault_.ForgetKey(keyid);
   }
-  void InvalidateAllKeys() {
-    keys_.Clear();
-    vault_.ForgetAllKeys();
+  // Only the caller's: a cached record of another tenant is kept (a non-owner must not be able
+  // to flush it), an uncached keyid is forgotten (nothing of another tenant is cached for it).
+  void InvalidateOwnKey(const std::string& keyid, const std::string& appid) {
+    auto cached = keys_.Get(keyid);
+    if (cached != nullptr && cached->creator != appid) return;
+    InvalidateKey(keyid);
+  }
+  // Every cached key of `appid` (DeleteAllKey), and none of other tenants.
+  void InvalidateKeysOf(const std::string& appid) {
+    for (const std::string& keyid :
+         keys_.EraseIf([&](const store::KeyRecord& k) { return k.creator == appid; })) {
+      vault_.ForgetKey(keyid);
+    }
   }
   RateLimiter& enroll_limiter() { return enroll_limiter_; }
 

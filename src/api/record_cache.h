@@ -70,6 +70,25 @@ class RecordCache {
     s.map.erase(it);
   }
 
+  // Erases every entry whose value satisfies `pred`; returns their ids.
+  template <typename Pred>
+  std::vector<std::string> EraseIf(Pred pred) {
+    std::vector<std::string> erased;
+    for (Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      for (auto it = s.map.begin(); it != s.map.end();) {
+        if (!pred(*it->second.value)) {
+          ++it;
+          continue;
+        }
+        erased.push_back(it->first);
+        s.lru.erase(it->second.lru);
+        it = s.map.erase(it);
+      }
+    }
+    return erased;
+  }
+
   void Clear() {
     for (Shard& s : shards_) {
       std::lock_guard<std::mutex> lock(s.mu);

@@ -17,7 +17,8 @@ Reply FromStatus(const Status& status) {
     case Code::kAlreadyExists:
       return Reply::BadRequest(status.message());
     case Code::kUnavailable:
-      return Reply::ServerError("Service unavailable, please retry later: " + status.message());
+      log::Warn("request.store_unavailable", {{"status", status.ToString()}});
+      return Reply::ServerError(std::string(kUnavailableMessage));
     default:
       log::Error("request.internal_error", {{"status", status.ToString()}});
       return Reply::ServerError(std::string(kInternalErrorMessage));

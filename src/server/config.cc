@@ -185,7 +185,11 @@ Status Check(const KmsConfig& c) {
     return Status::InvalidArgument("threads and workers must be >= 0, queue_limit >= 1");
   }
   if (c.enroll_rate < 0) return Status::InvalidArgument("enroll_rate must be >= 0");
-  if (c.key_lifetime_days < 0) return Status::InvalidArgument("key_lifetime_days must be >= 0");
+  // Bounded so that the conversion to ms and creationDate + lifetime stay far from overflow.
+  if (c.key_lifetime_days < 0 || c.key_lifetime_days > kMaxKeyLifetimeDays) {
+    return Status::InvalidArgument("key_lifetime_days must be 0.." +
+                                   std::to_string(kMaxKeyLifetimeDays));
+  }
   if (c.secret_sweep_interval_ms < 10 || c.secret_sweep_interval_ms > 30000) {
     return Status::InvalidArgument("secret_sweep_interval_ms must be 10..30000");
   }

@@ -11,6 +11,9 @@
 
 namespace kms::server {
 
+// 1000 years: beyond any use, and far from overflowing the ms arithmetic of expireTime.
+inline constexpr int64_t kMaxKeyLifetimeDays = 365000;
+
 struct KmsConfig {
   std::string config_file;  // from --config / EHSM_CONFIG; empty = none
   std::string host = "0.0.0.0";
@@ -28,7 +31,7 @@ struct KmsConfig {
   int64_t max_body_bytes = 100 * 1024;
   std::string log_level = "info";
   std::string audit_log;  // default <data_dir>/audit.log
-  int64_t key_lifetime_days = 0;  // 0 = keys never expire
+  int64_t key_lifetime_days = 0;  // 0 = keys never expire; at most kMaxKeyLifetimeDays
   // Tuples are kept for the 10-minute timestamp window, so this bounds the sustained request
   // rate to capacity / 600 s (8 M: about 13k requests/s; 8-16 bytes per entry).
   int64_t replay_capacity = 8000000;

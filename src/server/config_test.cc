@@ -78,6 +78,12 @@ TEST_F(ConfigTest, BadValuesAreNamed) {
             std::string::npos);
   EXPECT_FALSE(Load({"--secret-sweep-interval-ms", "9"}).ok());
   EXPECT_EQ(Load({"--secret-sweep-interval-ms", "100"})->secret_sweep_interval_ms, 100);
+  // A lifetime whose ms value overflows is refused, not wrapped into a past expiry.
+  EXPECT_NE(Load({"--key-lifetime-days", "106751991167301"}).status().message().find(
+                "key_lifetime_days must be 0..365000"),
+            std::string::npos);
+  EXPECT_FALSE(Load({"--key-lifetime-days", "365001"}).ok());
+  EXPECT_EQ(Load({"--key-lifetime-days", "365000"})->key_lifetime_days, 365000);
   WriteFile("prot = 1\n");
   auto typo = Load({"--config", file_.string()});
   EXPECT_NE(typo.status().message().find("unknown key prot"), std::string::npos);

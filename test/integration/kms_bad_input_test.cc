@@ -140,6 +140,47 @@ TEST_F(KmsBadInput, PayloadValidation) {
             "Parameter invalid, The keyspec type is incorrect.");
 }
 
+// Service-layer errors answer `result: {}` (spec §1.3/§1.4), never null.
+TEST_F(KmsBadInput, ErrorRepliesCarryAnEmptyResultObject) {
+  auto& c = client_->credentials();
+  auto expect_empty_object = [](const std::string& body) {
+    auto v = boost::json::parse(body);
+    ASSERT_TRUE(v.as_object().at("result").is_object()) << body;
+    EXPECT_TRUE(v.as_object().at("result").as_object().empty()) << body;
+  };
+  expect_empty_object(Post("ListKey", "not json"));
+  expect_empty_object(Post("ListKey", "{}"));
+  expect_empty_object(Post("ListKey", "{\"appid\":\"" + c.appid + "\",\"timestamp\":\"" +
+                                          NowMs() + "\",\"sign\":\"x\"}"));
+  CallOptions wrong_sign;
+  wrong_sign.sign = "AAAA";
+  expect_empty_object(boost::json::serialize(client_->Call("ListKey", {}, wrong_sign)));
+  expect_empty_object(boost::json::serialize(client_->Call("Encrypt", {{"keyid", 5}})));
+}
+
+// SM4-CTR/CBC have no tag: an aad would be silently ignored, so it is refused (spec §7 Q8).
+TEST_F(KmsBadInput, Sm4KeysRefuseAad) {
+  const std::string refused =
+      "Parameter invalid, SM4 modes carry no integrity and no AAD: the aad must be empty.";
+  for (const char* spec : {"EH_SM4_CTR", "EH_SM4_CBC"}) {
+    std::string sm4 = CreateKey(spec);
+    auto enc = client_->Call("Encrypt", {{"keyid", sm4}, {"plaintext", B64("x")}, {"aad", B64("X")}});
+    EXPECT_EQ(CodeOf(enc), 400) << spec;
+    EXPECT_EQ(MessageOf(enc), refused) << spec;
+    auto plain = client_->Call("Encrypt", {{"keyid", sm4}, {"plaintext", B64("x")}, {"aad", ""}});
+    ASSERT_EQ(CodeOf(plain), 200) << spec << ": " << MessageOf(plain);
+    auto dec = client_->Call("Decrypt", {{"keyid", sm4},
+                                         {"ciphertext", ResultString(plain, "ciphertext")},
+                                         {"aad", B64("Y")}});
+    EXPECT_EQ(MessageOf(dec), refused) << spec;
+    auto dk = client_->Call("GenerateDataKey", {{"keyid", sm4}, {"keylen", 16}, {"aad", B64("X")}});
+    EXPECT_EQ(MessageOf(dk), refused) << spec;
+  }
+  // AES-GCM binds the aad as before.
+  auto gcm = client_->Call("Encrypt", {{"keyid", keyid_}, {"plaintext", B64("x")}, {"aad", B64("X")}});
+  EXPECT_EQ(CodeOf(gcm), 200) << MessageOf(gcm);
+}
+
 TEST_F(KmsBadInput, MissingPayloadOnManagementActionsIsAnErrorNotAWildcard) {
   CallOptions o;
   o.omit_payload = true;

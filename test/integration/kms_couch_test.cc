@@ -248,11 +248,10 @@ TEST_F(KmsCouch, CouchDbOutageFailsFastAndRecovers) {
   ASSERT_TRUE(couch_server_->Stop());
   // Past the key cache, so that key lookups go to the store too.
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  const std::string unavailable = "Service unavailable, please retry later: ";
+  // The store's URL and transport error go to the log, never to a client (Enroll is open).
   auto expect_unavailable = [&](const boost::json::value& r, const char* what) {
     EXPECT_EQ(CodeOf(r), 500) << what;
-    EXPECT_EQ(MessageOf(r).rfind(unavailable, 0), 0u) << what << ": " << MessageOf(r);
-    EXPECT_NE(MessageOf(r).find("unreachable"), std::string::npos) << MessageOf(r);
+    EXPECT_EQ(MessageOf(r), "Service unavailable, please retry later.") << what;
   };
   const std::string some = std::next(ciphertexts.begin())->first;
   expect_unavailable(
@@ -309,7 +308,7 @@ TEST_F(KmsCouch, HungCouchDbIsBoundedByTheRequestTimeout) {
   ASSERT_TRUE(couch_server_->Pause());
   auto r = client.Call("ListKey", {});
   EXPECT_EQ(CodeOf(r), 500);
-  EXPECT_EQ(MessageOf(r).rfind("Service unavailable, please retry later: ", 0), 0u) << MessageOf(r);
+  EXPECT_EQ(MessageOf(r), "Service unavailable, please retry later.");
   ASSERT_TRUE(couch_server_->Resume());
   auto made =
       client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});

@@ -39,7 +39,7 @@ const std::array kImportFields = {
 // latest revision.
 StatusOr<ResolvedKey> ResolveFresh(KmsContext& ctx, const ActionRequest& r) {
   std::string keyid(GetString(r.payload, "keyid"));
-  ctx.InvalidateKey(keyid);
+  ctx.InvalidateOwnKey(keyid, r.appid);  // a non-owner gets "appid error" from the cache
   return ResolveCmk(ctx, r.appid, keyid);
 }
 

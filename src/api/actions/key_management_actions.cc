@@ -40,7 +40,7 @@ Reply SetState(KmsContext& ctx, const ActionRequest& r, int state, std::string_v
   KMS_VALIDATE_OR_REPLY(r.payload, kKeyIdFields);
   std::string keyid(GetString(r.payload, "keyid"));
   Status s = ctx.store().SetKeyState(keyid, r.appid, state);
-  ctx.InvalidateKey(keyid);
+  ctx.InvalidateOwnKey(keyid, r.appid);
   if (s.code() == Code::kNotFound) return Reply::BadRequest("not find this keyid");
   if (!s.ok()) {
     log::Error("key.set_state_failed", {{"rid", r.request_id}, {"status", s.ToString()}});
@@ -111,7 +111,7 @@ Reply DeleteKey(KmsContext& ctx, const ActionRequest& r) {
   KMS_VALIDATE_OR_REPLY(r.payload, kKeyIdFields);
   std::string keyid(GetString(r.payload, "keyid"));
   auto existed = ctx.store().DeleteKey(keyid, r.appid);
-  ctx.InvalidateKey(keyid);
+  ctx.InvalidateOwnKey(keyid, r.appid);
   if (!existed.ok()) {
     log::Error("key.delete_failed", {{"rid", r.request_id}, {"status", existed.status().ToString()}});
     return UnavailableOr(existed.status(), Reply::BadRequest("deleteKey failed"));
@@ -123,7 +123,7 @@ Reply DeleteKey(KmsContext& ctx, const ActionRequest& r) {
 
 Reply DeleteAllKey(KmsContext& ctx, const ActionRequest& r) {
   auto n = ctx.store().DeleteAllKeys(r.appid);
-  ctx.InvalidateAllKeys();
+  ctx.InvalidateKeysOf(r.appid);
   if (!n.ok()) {
     log::Error("key.delete_all_failed", {{"rid", r.request_id}, {"status", n.status().ToString()}});
     return UnavailableOr(n.status(), Reply::BadRequest("deleteALLKey failed"));

@@ -26,10 +26,20 @@ const std::array kDataKeyFields = {
     Base64Field("aad", Presence::kOptional, std::nullopt, 8192),
 };
 
+// SM4-CTR and SM4-CBC carry no tag, so an aad would be accepted and never checked: refuse it
+// rather than let a caller believe it binds the ciphertext (spec §7 Q8).
+bool AadRefused(const ResolvedKey& key, const boost::json::object& payload) {
+  bool sm4 = key.ref.spec == keys::KeySpec::kSm4Ctr || key.ref.spec == keys::KeySpec::kSm4Cbc;
+  return sm4 && !DecodeField(payload, "aad").empty();
+}
+constexpr std::string_view kSm4AadMessage =
+    "Parameter invalid, SM4 modes carry no integrity and no AAD: the aad must be empty.";
+
 Reply DataKey(KmsContext& ctx, const ActionRequest& r, bool with_plaintext) {
   KMS_VALIDATE_OR_REPLY(r.payload, kDataKeyFields);
   KMS_ASSIGN_OR_REPLY(ResolvedKey key,
                       ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
+  if (AadRefused(key, r.payload)) return Reply::BadRequest(std::string(kSm4AadMessage));
   size_t len = static_cast<size_t>(*GetInt(r.payload, "keylen"));
   KMS_ASSIGN_OR_REPLY(keys::DataKey dk,
                       ctx.vault().GenerateDataKey(key.ref, len, DecodeField(r.payload, "aad")));
@@ -45,6 +55,7 @@ Reply Encrypt(KmsContext& ctx, const ActionRequest& r) {
   KMS_VALIDATE_OR_REPLY(r.payload, kEncryptFields);
   KMS_ASSIGN_OR_REPLY(ResolvedKey key,
                       ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
+  if (AadRefused(key, r.payload)) return Reply::BadRequest(std::string(kSm4AadMessage));
   SecretBytes plaintext = DecodeSecretField(r.payload, "plaintext");
   if (plaintext.size() > 6144) {
     return Reply::BadRequest("Parameter invalid, The plaintext length error.");
@@ -58,6 +69,7 @@ Reply Decrypt(KmsContext& ctx, const ActionRequest& r) {
   KMS_VALIDATE_OR_REPLY(r.payload, kDecryptFields);
   KMS_ASSIGN_OR_REPLY(ResolvedKey key,
                       ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
+  if (AadRefused(key, r.payload)) return Reply::BadRequest(std::string(kSm4AadMessage));
   auto pt = ctx.vault().Decrypt(key.ref, DecodeField(r.payload, "ciphertext"),
                                 DecodeField(r.payload, "aad"));
   if (!pt.ok()) {
