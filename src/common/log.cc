@@ -84,17 +84,26 @@ std::string FormatFields(Fields fields) {
   return out;
 }
 
-void Init(const Options& options) {
+Status Init(const Options& options) {
   Loggers& s = State();
   s.main->set_level(ToSpd(options.level));
   if (!options.audit_path.empty()) {
-    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.audit_path,
-                                                                    /*truncate=*/false);
+    // spdlog reports an unopenable file by throwing; nothing above us catches, so without
+    // this the process would end in std::terminate with no hint of which file or why.
+    std::shared_ptr<spdlog::sinks::basic_file_sink_mt> sink;
+    try {
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.audit_path,
+                                                                 /*truncate=*/false);
+    } catch (const spdlog::spdlog_ex& e) {
+      return Status::FailedPrecondition("cannot open audit log " + options.audit_path + ": " +
+                                        e.what());
+    }
     s.audit = std::make_shared<spdlog::logger>("audit", std::move(sink));
     s.audit->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
     s.audit->set_level(spdlog::level::info);
     s.audit->flush_on(spdlog::level::info);
   }
+  return Status::Ok();
 }
 
 void SetLevel(Level level) { State().main->set_level(ToSpd(level)); }

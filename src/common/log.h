@@ -10,6 +10,8 @@
 #include <string_view>
 #include <utility>
 
+#include "common/status.h"
+
 namespace kms::log {
 
 enum class Level { kDebug, kInfo, kWarn, kError };
@@ -32,8 +34,9 @@ struct Options {
 };
 
 // Sets the level and opens the audit file. Safe to call once at start; before it, logging
-// goes to stderr at info level with no audit file.
-void Init(const Options& options);
+// goes to stderr at info level with no audit file. An audit file that cannot be opened is an
+// error (the server must not run without its audit trail); the level is set either way.
+Status Init(const Options& options);
 void SetLevel(Level level);
 bool Enabled(Level level);
 

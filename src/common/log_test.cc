@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 namespace kms::log {
 namespace {
 
@@ -14,6 +16,20 @@ TEST(Log, ValuesThatWouldBreakParsingAreQuotedAndEscaped) {
   EXPECT_EQ(FormatFields({{"m", "a=b"}}), " m=\"a=b\"");
   EXPECT_EQ(FormatFields({{"m", "x\"y\nz"}}), " m=\"x\\\"y\\nz\"");
   EXPECT_EQ(FormatFields({{"m", ""}}), " m=\"\"");
+}
+
+// spdlog throws on an unopenable file; Init must turn that into a Status naming the file.
+TEST(Log, AuditFileThatCannotBeOpenedIsAnErrorNotACrash) {
+  std::string dir = (std::filesystem::temp_directory_path() / "kms_log_test_no_such_dir").string();
+  std::filesystem::remove_all(dir);
+  std::string path = dir + "/sub/audit.log";
+  // A directory in place of the file cannot be opened even as root.
+  std::filesystem::create_directories(path);
+  Status s = Init({.level = Level::kInfo, .audit_path = path});
+  std::filesystem::remove_all(dir);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_NE(s.message().find("cannot open audit log " + path), std::string::npos) << s.message();
 }
 
 }  // namespace

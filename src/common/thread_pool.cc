@@ -4,7 +4,7 @@
 
 namespace kms {
 
-ThreadPool::ThreadPool(size_t threads, size_t max_queue) : max_queue_(max_queue) {
+ThreadPool::ThreadPool(size_t threads, size_t max_queue) : max_queue_(max_queue), thread_count_(threads) {
   assert(threads >= 1 && max_queue >= 1);
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
@@ -23,16 +23,25 @@ bool ThreadPool::TrySubmit(Task task) {
 }
 
 void ThreadPool::Shutdown() {
+  std::vector<std::thread> to_join;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && threads_.empty()) return;
+    std::unique_lock<std::mutex> lock(mu_);
     stopping_ = true;
+    if (threads_.empty()) {
+      // Another caller took the threads: wait until it has joined them, so every caller sees
+      // the documented "queued tasks finished" on return. Two joins of one thread are UB.
+      joined_cv_.wait(lock, [this] { return joined_; });
+      return;
+    }
+    to_join.swap(threads_);
   }
   cv_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
+  for (auto& t : to_join) t.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    joined_ = true;
   }
-  threads_.clear();
+  joined_cv_.notify_all();
 }
 
 size_t ThreadPool::queued() const {

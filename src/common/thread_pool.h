@@ -29,10 +29,11 @@ class ThreadPool {
   // shutting down; the caller then answers "busy" instead of waiting.
   bool TrySubmit(Task task);
 
-  // Stops accepting, finishes queued tasks, joins the threads. Idempotent.
+  // Stops accepting, finishes queued tasks, joins the threads. Idempotent; concurrent callers
+  // all return only after the threads are joined (one of them joins, the others wait).
   void Shutdown();
 
-  size_t threads() const { return threads_.size(); }
+  size_t threads() const { return thread_count_; }
   size_t queued() const;
 
  private:
@@ -43,7 +44,10 @@ class ThreadPool {
   std::condition_variable cv_;
   std::deque<Task> queue_;  // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
-  std::vector<std::thread> threads_;
+  bool joined_ = false;     // guarded by mu_; set by the caller that joined the threads
+  std::condition_variable joined_cv_;
+  const size_t thread_count_;
+  std::vector<std::thread> threads_;  // moved out under mu_ by the one caller that joins
 };
 
 }  // namespace kms

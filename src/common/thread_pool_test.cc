@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
+#include <thread>
 
 namespace kms {
 namespace {
@@ -39,6 +41,40 @@ TEST(ThreadPool, RefusesAfterShutdown) {
   ThreadPool pool(1, 10);
   pool.Shutdown();
   EXPECT_FALSE(pool.TrySubmit([] {}));
+}
+
+// Two threads stop one pool at once (kms_server stops it on a signal while the destructor
+// runs): each call must return only after the queued task finished, and the threads must be
+// joined exactly once (a second join of the same thread is undefined behaviour).
+TEST(ThreadPool, ConcurrentShutdownsBothWaitForQueuedWork) {
+  ThreadPool pool(2, 100);
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  std::atomic<bool> task_done{false};
+  ASSERT_TRUE(pool.TrySubmit([&, open] {
+    open.wait();
+    task_done.store(true);
+  }));
+  std::atomic<bool> first_saw_done{false};
+  std::atomic<bool> second_saw_done{false};
+  std::thread first([&] {
+    pool.Shutdown();
+    first_saw_done.store(task_done.load());
+  });
+  // Wait until the first Shutdown has started (it refuses new work from then on).
+  while (pool.TrySubmit([] {})) std::this_thread::yield();
+  std::thread second([&] {
+    pool.Shutdown();
+    second_saw_done.store(task_done.load());
+  });
+  // Give the second caller time to reach the join; the result does not depend on this delay.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  gate.set_value();
+  first.join();
+  second.join();
+  EXPECT_TRUE(first_saw_done.load());
+  EXPECT_TRUE(second_saw_done.load());
+  EXPECT_EQ(pool.threads(), 2u);
 }
 
 }  // namespace

@@ -193,6 +193,19 @@ StatusOr<PemPair> MakeSelfSignedCert(const std::string& common_name, int days) {
   return pair;
 }
 
+StatusOr<int64_t> SecondsUntilExpiry(const std::string& cert_pem) {
+  OsslPtr<BIO> bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  OsslPtr<X509> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) return OpenSslError("cannot parse the certificate");
+  int days = 0;
+  int secs = 0;
+  // from == nullptr: now.
+  if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert.get())) != 1) {
+    return OpenSslError("cannot read the certificate's notAfter");
+  }
+  return static_cast<int64_t>(days) * 86400 + secs;
+}
+
 StatusOr<PemPair> LoadOrCreateSelfSigned(const std::string& dir) {
   const std::string cert_path = dir + "/" + kCertFile;
   const std::string key_path = dir + "/" + kKeyFile;
@@ -207,7 +220,17 @@ StatusOr<PemPair> LoadOrCreateSelfSigned(const std::string& dir) {
     if (::stat(key_path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
       log::Warn("net.tls_key_permissions", {{"path", key_path}, {"hint", "chmod 600"}});
     }
-    return pair;
+    // A pair we made ourselves is ours to renew: serving it past notAfter breaks every client.
+    // One that does not parse is left to the TLS set-up, which names the problem.
+    StatusOr<int64_t> expiry = SecondsUntilExpiry(pair.cert_pem);
+    if (!expiry.ok() || *expiry > int64_t{kCertRenewDays} * 86400) return pair;
+    const int64_t left = *expiry;
+    KMS_ASSIGN_OR_RETURN(PemPair fresh, MakeSelfSignedCert(kDefaultCommonName, kDefaultDays));
+    KMS_RETURN_IF_ERROR(WriteFileAtomically(dir, kKeyFile, fresh.key_pem, 0600));
+    KMS_RETURN_IF_ERROR(WriteFileAtomically(dir, kCertFile, fresh.cert_pem, 0600));
+    log::Info("net.tls_self_signed_renewed",
+              {{"dir", dir}, {"seconds_left", left}, {"days", kDefaultDays}});
+    return fresh;
   }
   if (have_cert != have_key) {
     const std::string& present = have_cert ? cert_path : key_path;
@@ -224,7 +247,7 @@ StatusOr<PemPair> LoadOrCreateSelfSigned(const std::string& dir) {
   // The key goes first: a crash in between leaves only tls.key, which the check above reports,
   // rather than a certificate whose key is lost.
   KMS_RETURN_IF_ERROR(WriteFileAtomically(dir, kKeyFile, pair.key_pem, 0600));
-  KMS_RETURN_IF_ERROR(WriteFileAtomically(dir, kCertFile, pair.cert_pem, 0644));
+  KMS_RETURN_IF_ERROR(WriteFileAtomically(dir, kCertFile, pair.cert_pem, 0600));
   log::Info("net.tls_self_signed_created", {{"dir", dir}, {"days", kDefaultDays}});
   return pair;
 }

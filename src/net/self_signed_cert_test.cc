@@ -113,7 +113,7 @@ TEST(LoadOrCreateSelfSigned, CreatesFilesWithPrivateKeyMode0600) {
   ASSERT_EQ(::stat((dir.path() + "/tls.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat((dir.path() + "/tls.crt").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(X509_check_private_key(ParseCert(pair->cert_pem).get(), ParseKey(pair->key_pem).get()),
             1);
   // No temporary files left behind.
@@ -160,6 +160,47 @@ TEST(LoadOrCreateSelfSigned, OnlyCertificatePresentNamesMissingKey) {
   auto pair = LoadOrCreateSelfSigned(dir.path());
   ASSERT_FALSE(pair.ok());
   EXPECT_THAT(pair.status().message(), HasSubstr("tls.key is missing"));
+}
+
+TEST(SecondsUntilExpiry, ReadsNotAfter) {
+  auto pair = MakeSelfSignedCert("x", 10);
+  ASSERT_TRUE(pair.ok());
+  auto left = SecondsUntilExpiry(pair->cert_pem);
+  ASSERT_TRUE(left.ok()) << left.status().ToString();
+  EXPECT_GT(*left, 9 * 86400);
+  EXPECT_LE(*left, 10 * 86400);
+  EXPECT_FALSE(SecondsUntilExpiry("not a certificate").ok());
+}
+
+// A pair written by an earlier start that is 10 days from notAfter: served as is, clients
+// would fail in 10 days. It must be replaced by a fresh year-long pair, on disk too.
+TEST(LoadOrCreateSelfSigned, RenewsAPairThatExpiresWithin30Days) {
+  TempDir dir;
+  auto old_pair = MakeSelfSignedCert("ehsm-kms", 10);
+  ASSERT_TRUE(old_pair.ok());
+  std::ofstream(dir.path() + "/tls.crt") << old_pair->cert_pem;
+  std::ofstream(dir.path() + "/tls.key") << old_pair->key_pem;
+  auto pair = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_TRUE(pair.ok()) << pair.status().ToString();
+  EXPECT_NE(pair->cert_pem, old_pair->cert_pem);
+  EXPECT_NE(pair->key_pem, old_pair->key_pem);
+  auto left = SecondsUntilExpiry(pair->cert_pem);
+  ASSERT_TRUE(left.ok());
+  EXPECT_GT(*left, 300 * 86400);
+  auto again = LoadOrCreateSelfSigned(dir.path());  // the renewed pair was saved
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->cert_pem, pair->cert_pem);
+}
+
+TEST(LoadOrCreateSelfSigned, KeepsAPairWithMoreThan30DaysLeft) {
+  TempDir dir;
+  auto old_pair = MakeSelfSignedCert("ehsm-kms", 31);
+  ASSERT_TRUE(old_pair.ok());
+  std::ofstream(dir.path() + "/tls.crt") << old_pair->cert_pem;
+  std::ofstream(dir.path() + "/tls.key") << old_pair->key_pem;
+  auto pair = LoadOrCreateSelfSigned(dir.path());
+  ASSERT_TRUE(pair.ok()) << pair.status().ToString();
+  EXPECT_EQ(pair->cert_pem, old_pair->cert_pem);
 }
 
 TEST(LoadOrCreateSelfSigned, LoadsUserSuppliedFilesAsTheyAre) {

@@ -1,6 +1,11 @@
 #include "server/kms_server.h"
 
+#include <sys/stat.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "api/kms_context.h"
@@ -93,6 +98,20 @@ Status SaveReplayWindow(tee::TeePlatform& platform, const api::ReplayCache& repl
   return WriteFileAtomic(data_dir + kReplayFile, sealed, 0600);
 }
 
+// An operator-supplied certificate is not ours to renew: say so while there is time.
+void WarnIfCertExpiresSoon(const std::string& path, const std::string& cert_pem) {
+  StatusOr<int64_t> left = net::SecondsUntilExpiry(cert_pem);
+  if (!left.ok()) {
+    log::Warn("net.tls_cert_unreadable", {{"path", path}, {"error", left.status().message()}});
+    return;
+  }
+  if (*left > int64_t{net::kCertRenewDays} * 86400) return;
+  log::Warn("net.tls_cert_expires_soon",
+            {{"path", path},
+             {"seconds_left", *left},
+             {"hint", "replace the certificate and key, then restart"}});
+}
+
 log::Level ParseLevel(const std::string& s) {
   if (s == "debug") return log::Level::kDebug;
   if (s == "warn") return log::Level::kWarn;
@@ -105,8 +124,13 @@ class KmsServerImpl final : public KmsServer {
   Status Init(const KmsConfig& c) {
     const int64_t start_ms = SystemClock::Instance().NowMs();
     data_dir_ = c.data_dir;
+    // Everything this process creates (data dir, kms.db and its -wal/-shm, audit.log, the
+    // self-signed pair) holds secrets or metadata in clear: owner-only, whatever umask the
+    // operator's shell had. Process-wide on purpose, so no file is ever created wider.
+    ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
-    log::Init({.level = ParseLevel(c.log_level), .audit_path = c.audit_log});
+    KMS_RETURN_IF_ERROR(
+        log::Init({.level = ParseLevel(c.log_level), .audit_path = c.audit_log}));
     log::Info("kms.config", {{"summary", c.Summary()}});
     if (c.run_mode == "cluster") {
       return Status::FailedPrecondition(
@@ -156,6 +180,15 @@ class KmsServerImpl final : public KmsServer {
     service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
     adapter_ = std::make_unique<HttpAdapter>(*service_);
     KMS_ASSIGN_OR_RETURN(net::PemPair tls, LoadTls(c));
+    if (!c.tls_cert.empty()) {
+      WarnIfCertExpiresSoon(c.tls_cert, tls.cert_pem);
+      cert_watch_ = std::thread([this, path = c.tls_cert, pem = tls.cert_pem] {
+        std::unique_lock<std::mutex> lock(watch_mu_);
+        while (!watch_cv_.wait_for(lock, std::chrono::hours(24), [this] { return stopping_; })) {
+          WarnIfCertExpiresSoon(path, pem);
+        }
+      });
+    }
     net::HttpsServerOptions http{.host = c.host,
                                  .port = static_cast<uint16_t>(c.port),
                                  .threads = c.threads,
@@ -188,6 +221,12 @@ class KmsServerImpl final : public KmsServer {
         log::Warn("replay.window_not_saved", {{"error", saved.message()}});
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(watch_mu_);
+      stopping_ = true;
+    }
+    watch_cv_.notify_all();
+    if (cert_watch_.joinable()) cert_watch_.join();
     log::Info("kms.stopped");
     log::Flush();
   }
@@ -208,6 +247,11 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<net::HttpsServer> http_;
   std::string data_dir_;
   bool stopped_ = false;
+  // Daily check of an operator-supplied certificate's expiry.
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool stopping_ = false;  // guarded by watch_mu_
+  std::thread cert_watch_;
 };
 
 }  // namespace

@@ -1,0 +1,114 @@
+// Start-up of the real binary: the modes of the files it creates, and refusals that must be a
+// clear message rather than a crash.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "ehsm_client.h"
+#include "kms_process.h"
+#include "net/self_signed_cert.h"
+
+namespace kms::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class KmsStartup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    root_ = fs::temp_directory_path() / ("kms_start_" + std::to_string(getpid()) + "_" + test);
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    // A permissive umask like an operator's shell: the server must not inherit it.
+    old_umask_ = ::umask(022);
+  }
+  void TearDown() override {
+    ::umask(old_umask_);
+    fs::remove_all(root_);
+  }
+
+  static unsigned ModeOf(const fs::path& p) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return 0xFFFF;
+    return st.st_mode & 07777;
+  }
+
+  // Starts the server with an operator-supplied certificate (root_/op.crt) valid `days` days.
+  KmsProcess StartWithOperatorCert(int days) {
+    auto pair = net::MakeSelfSignedCert("ehsm-kms", days);
+    EXPECT_TRUE(pair.ok());
+    std::ofstream(root_ / "op.crt") << pair->cert_pem;
+    std::ofstream(root_ / "op.key") << pair->key_pem;
+    return KmsProcess((root_ / "data").string(),
+                      {"--tls-cert", (root_ / "op.crt").string(), "--tls-key",
+                       (root_ / "op.key").string()});
+  }
+
+  fs::path root_;
+  mode_t old_umask_ = 0;
+};
+
+TEST_F(KmsStartup, DataDirIsOwnerOnlyAndEveryFileItCreatesIs0600) {
+  fs::path data = root_ / "data";  // does not exist yet: the server creates it
+  {
+    KmsProcess kms(data.string());
+    ASSERT_NE(kms.port(), 0) << kms.output();
+    EhsmClient client(kms.port());
+    client.Enroll();
+    auto reply = client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+    ASSERT_EQ(reply.at("code").as_int64(), 200) << reply;
+    // While it runs, SQLite's -wal and -shm exist beside kms.db.
+    EXPECT_EQ(ModeOf(data), 0700u);
+    int files = 0;
+    for (const auto& e : fs::directory_iterator(data)) {
+      if (!e.is_regular_file()) continue;
+      ++files;
+      EXPECT_EQ(ModeOf(e.path()), 0600u) << e.path();
+    }
+    EXPECT_TRUE(fs::exists(data / "kms.db-wal"));
+    EXPECT_TRUE(fs::exists(data / "audit.log"));
+    EXPECT_TRUE(fs::exists(data / "tls.crt"));
+    EXPECT_GE(files, 5);
+    EXPECT_EQ(kms.Stop(), 0);
+  }
+}
+
+TEST_F(KmsStartup, AuditLogThatCannotBeOpenedRefusesToStartWithAClearMessage) {
+  // A directory where the audit file should be: cannot be opened, even by root.
+  fs::path audit = root_ / "audit.log";
+  fs::create_directories(audit);
+  KmsProcess kms((root_ / "data").string(), {"--audit-log", audit.string()});
+  EXPECT_EQ(kms.port(), 0);
+  EXPECT_EQ(kms.WaitExit(), 1) << kms.output();
+  EXPECT_NE(kms.output().find("cannot open audit log " + audit.string()), std::string::npos)
+      << kms.output();
+}
+
+// An operator's certificate 10 days from notAfter: the server cannot renew it, so it must
+// say so at start (and daily after).
+TEST_F(KmsStartup, WarnsAtStartWhenTheOperatorsCertificateExpiresWithin30Days) {
+  fs::path cert = root_ / "op.crt";
+  KmsProcess kms = StartWithOperatorCert(10);
+  ASSERT_NE(kms.port(), 0) << kms.output();
+  EXPECT_NE(kms.output().find("net.tls_cert_expires_soon path=" + cert.string()),
+            std::string::npos)
+      << kms.output();
+  EXPECT_EQ(kms.Stop(), 0);
+}
+
+TEST_F(KmsStartup, NoExpiryWarningForACertificateWithMoreThan30DaysLeft) {
+  fs::path cert = root_ / "op.crt";
+  KmsProcess kms = StartWithOperatorCert(90);
+  ASSERT_NE(kms.port(), 0) << kms.output();
+  EXPECT_EQ(kms.output().find("net.tls_cert_expires_soon"), std::string::npos) << kms.output();
+  EXPECT_EQ(kms.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace kms::testing
