@@ -10,6 +10,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -106,10 +107,14 @@ enum class After { kKeepAlive, kClose, kDrop };
 
 class Connection {
  public:
-  Connection(WorkerShared& worker, tcp::socket socket)
+  Connection(WorkerShared& worker, tcp::socket socket, ConnectionPermit permit)
       : worker_(worker),
+        permit_(std::move(permit)),
         stream_(beast::tcp_stream(std::move(socket)), *worker.tls),
-        buffer_(kBufferLimit) {
+        buffer_(kBufferLimit),
+        first_request_deadline_(
+            std::chrono::steady_clock::now() +
+            std::chrono::milliseconds(worker.options->first_request_timeout_ms)) {
     self_ = worker_.connections.insert(worker_.connections.end(), this);
   }
   Connection(const Connection&) = delete;
@@ -117,6 +122,7 @@ class Connection {
 
   ~Connection() {
     DetachPending();
+    SetIdle(false);
     worker_.connections.erase(self_);
     if (log::Enabled(log::Level::kDebug)) log::Debug("net.conn_close", {{"remote", remote_}});
     if (worker_.stopping && !worker_.torn_down && worker_.connections.empty() &&
@@ -131,6 +137,16 @@ class Connection {
     if (idle_) beast::get_lowest_layer(stream_).cancel();
   }
 
+  // Gives up this connection's place at once; the socket closes when the coroutine resumes.
+  // `evicted_` also covers a read that completed but whose completion has not run yet.
+  void Evict() {
+    evicted_ = true;
+    SetIdle(false);
+    permit_.Release();
+    beast::get_lowest_layer(stream_).cancel();
+    if (log::Enabled(log::Level::kDebug)) log::Debug("net.conn_evicted", {{"remote", remote_}});
+  }
+
   void DetachPending() {
     if (!pending_) return;
     std::lock_guard<std::mutex> lock(pending_->mu);
@@ -142,6 +158,26 @@ class Connection {
   beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
   std::chrono::seconds idle_timeout() const {
     return std::chrono::seconds(worker_.options->idle_timeout_seconds);
+  }
+  // Until a first request is complete the connection has only what is left of
+  // first_request_timeout_ms (so a client cannot hold a socket for the long keep-alive
+  // timeout without ever asking anything); after that each request gets idle_timeout.
+  void ArmRequestTimeout() {
+    if (served_any_) {
+      tcp_layer().expires_after(idle_timeout());
+    } else {
+      tcp_layer().expires_at(first_request_deadline_);
+    }
+  }
+  // Keeps worker_.idle in the order connections became idle.
+  void SetIdle(bool idle) {
+    if (idle == idle_) return;
+    idle_ = idle;
+    if (idle) {
+      idle_pos_ = worker_.idle.insert(worker_.idle.end(), this);
+    } else {
+      worker_.idle.erase(idle_pos_);
+    }
   }
 
   asio::awaitable<After> ServeOne();
@@ -155,10 +191,17 @@ class Connection {
 
   WorkerShared& worker_;
   std::list<Connection*>::iterator self_;
+  ConnectionPermit permit_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::string remote_;
-  bool idle_ = true;  // in the handshake or between requests: Stop may close us right away
+  const std::chrono::steady_clock::time_point first_request_deadline_;
+  // In the handshake or waiting for a request: Stop, or a new connection at the limit, may
+  // close us right away. When set, idle_pos_ is our place in worker_.idle.
+  bool idle_ = false;
+  std::list<Connection*>::iterator idle_pos_;
+  bool evicted_ = false;     // closed to make room: finish nothing, just go
+  bool served_any_ = false;  // a first request has been read completely
   std::shared_ptr<ReplySlot> pending_;
 };
 
@@ -170,9 +213,13 @@ asio::awaitable<void> Connection::Run() {
   if (log::Enabled(log::Level::kDebug)) log::Debug("net.conn_open", {{"remote", remote_}});
   if (worker_.stopping) co_return;
 
-  idle_ = true;
-  tcp_layer().expires_after(std::chrono::seconds(worker_.options->handshake_timeout_seconds));
+  SetIdle(true);
+  tcp_layer().expires_at(std::min(
+      std::chrono::steady_clock::now() +
+          std::chrono::seconds(worker_.options->handshake_timeout_seconds),
+      first_request_deadline_));
   auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (evicted_) co_return;
   if (hs_ec) {
     if (log::Enabled(log::Level::kDebug)) {
       log::Debug("net.tls_handshake_failed", {{"remote", remote_}, {"error", hs_ec.message()}});
@@ -189,20 +236,20 @@ asio::awaitable<After> Connection::ServeOne() {
   if (buffer_.size() == 0) {
     // Waiting for the first byte of the next request is the only state in which Stop may
     // close the connection without losing a request.
-    idle_ = true;
+    SetIdle(true);
     if (worker_.stopping) co_return After::kDrop;
-    tcp_layer().expires_after(idle_timeout());
+    ArmRequestTimeout();
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kNoThrow);
-    idle_ = false;
-    if (ec) co_return After::kDrop;
+    SetIdle(false);
+    if (ec || evicted_) co_return After::kDrop;
     buffer_.commit(n);
   }
-  idle_ = false;
+  SetIdle(false);
 
   http::request_parser<http::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(worker_.options->max_body_bytes);
-  tcp_layer().expires_after(idle_timeout());
+  ArmRequestTimeout();
   auto [hdr_ec, hdr_n] = co_await http::async_read_header(stream_, buffer_, parser, kNoThrow);
   if (hdr_ec) co_return co_await FailRead(hdr_ec);
 
@@ -216,6 +263,7 @@ asio::awaitable<After> Connection::ServeOne() {
     if (body_ec) co_return co_await FailRead(body_ec);
   }
   tcp_layer().expires_never();
+  served_any_ = true;
 
   http::request<http::string_body> req = parser.release();
   const bool client_keep_alive = req.keep_alive();
@@ -353,9 +401,16 @@ asio::awaitable<void> Connection::DrainAndClose() {
   }
 }
 
-asio::awaitable<void> ServeConnection(WorkerShared& worker, tcp::socket socket) {
-  Connection connection(worker, std::move(socket));
+asio::awaitable<void> ServeConnection(WorkerShared& worker, tcp::socket socket,
+                                      ConnectionPermit permit) {
+  Connection connection(worker, std::move(socket), std::move(permit));
   co_await connection.Run();
+}
+
+bool CloseOldestIdle(WorkerShared& worker) {
+  if (worker.idle.empty()) return false;
+  worker.idle.front()->Evict();
+  return true;
 }
 
 void InterruptIdleConnections(WorkerShared& worker) {

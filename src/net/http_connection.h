@@ -11,6 +11,7 @@
 #include <functional>
 #include <list>
 
+#include "net/connection_limits.h"
 #include "net/http_types.h"
 #include "net/https_server.h"
 
@@ -32,11 +33,20 @@ struct WorkerShared {
   bool torn_down = false;            // the io_context is going away; connections only clean up
   std::function<void()> on_drained;  // called when stopping and the last connection is gone
   std::list<Connection*> connections;
+  // The connections that may be closed without losing a request (in the TLS handshake,
+  // waiting for the first request or between requests), the longest idle first.
+  std::list<Connection*> idle;
 };
 
 // Serves `socket` until the peer closes, a timeout expires, an error occurs or the worker stops.
+// `permit` is held until then.
 boost::asio::awaitable<void> ServeConnection(WorkerShared& worker,
-                                             boost::asio::ip::tcp::socket socket);
+                                             boost::asio::ip::tcp::socket socket,
+                                             ConnectionPermit permit);
+
+// On the worker thread: condemns the connection that has been idle longest, releasing its
+// permit at once (its socket closes when its coroutine next runs). False if none is idle.
+bool CloseOldestIdle(WorkerShared& worker);
 
 // On the worker thread, with `worker.stopping` already set: closes connections that are idle
 // (in the TLS handshake or between requests); busy ones close after their current reply.

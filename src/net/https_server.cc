@@ -14,11 +14,13 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "common/log.h"
+#include "net/connection_limits.h"
 #include "net/http_connection.h"
 #include "net/tls_context.h"
 
@@ -46,6 +48,7 @@ void LogIfThrew(std::exception_ptr e) {
 // suspended when the io_context is destroyed unregister themselves from `shared`, so `shared`
 // must outlive `ioc`.
 struct Worker {
+  internal::ConnectionLimits* limits = nullptr;  // shared by all workers, outlives them
   internal::WorkerShared shared;
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
@@ -69,7 +72,16 @@ asio::awaitable<void> AcceptLoop(Worker& w) {
       co_await backoff.async_wait(kNoThrow);
       continue;
     }
-    asio::co_spawn(w.ioc, internal::ServeConnection(w.shared, std::move(socket)), LogIfThrew);
+    boost::system::error_code peer_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) continue;  // already reset by the peer; closing the socket is all there is
+    // A refused socket is closed here, right after accept, before any TLS work is spent on it.
+    std::optional<internal::ConnectionPermit> permit = w.limits->Admit(
+        peer.address(), [&w] { return internal::CloseOldestIdle(w.shared); });
+    if (!permit) continue;
+    asio::co_spawn(w.ioc,
+                   internal::ServeConnection(w.shared, std::move(socket), std::move(*permit)),
+                   LogIfThrew);
   }
 }
 
@@ -103,7 +115,10 @@ class HttpsServerImpl final : public HttpsServer {
  public:
   HttpsServerImpl(const HttpsServerOptions& options, HttpHandler& handler,
                   std::unique_ptr<asio::ssl::context> tls)
-      : options_(options), handler_(handler), tls_(std::move(tls)) {}
+      : options_(options),
+        handler_(handler),
+        tls_(std::move(tls)),
+        limits_(options.max_connections, options.max_connections_per_ip) {}
 
   ~HttpsServerImpl() override {
     Stop(0);
@@ -118,12 +133,19 @@ class HttpsServerImpl final : public HttpsServer {
     if (options_.max_body_bytes == 0) {
       return Status::InvalidArgument("max_body_bytes must be positive");
     }
+    if (options_.first_request_timeout_ms <= 0) {
+      return Status::InvalidArgument("first_request_timeout_ms must be positive");
+    }
+    if (options_.max_connections < 0 || options_.max_connections_per_ip < 0) {
+      return Status::InvalidArgument("max_connections and max_connections_per_ip must be >= 0");
+    }
     int threads = options_.threads;
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
     tcp::endpoint ep(address, options_.port);
     for (int i = 0; i < threads; ++i) {
       auto w = std::make_unique<Worker>();
+      w->limits = &limits_;
       w->shared.ioc = &w->ioc;
       w->shared.tls = tls_.get();
       w->shared.handler = &handler_;
@@ -141,11 +163,15 @@ class HttpsServerImpl final : public HttpsServer {
       asio::co_spawn(w->ioc, AcceptLoop(*w), LogIfThrew);
       w->thread = std::thread([ioc = &w->ioc] { ioc->run(); });
     }
-    log::Info("net.listening", {{"address", Describe(ep)}, {"threads", threads}});
+    log::Info("net.listening", {{"address", Describe(ep)},
+                                {"threads", threads},
+                                {"max_connections", options_.max_connections},
+                                {"max_connections_per_ip", options_.max_connections_per_ip}});
     return Status::Ok();
   }
 
   uint16_t port() const override { return port_; }
+  ConnectionStats connection_stats() const override { return limits_.counts(); }
 
   void Stop(int grace_ms) override {
     if (stop_requested_.exchange(true)) return;
@@ -186,6 +212,8 @@ class HttpsServerImpl final : public HttpsServer {
   std::unique_ptr<asio::ssl::context> tls_;
   // Before the workers: their connections read it.
   std::atomic<bool> stop_requested_{false};
+  // Before the workers: their connections' permits point into it.
+  internal::ConnectionLimits limits_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
 };

@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
 #include <atomic>
+#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -651,6 +653,167 @@ TEST_F(HttpsServerTest, ClientVerifiesCertificateForLocalhost) {
   o.ca_pem = other->cert_pem;
   TestHttpsClient untrusting(o);
   EXPECT_FALSE(untrusting.Connect().ok());
+}
+
+// This process holds both ends of every test connection (and each test client its own event
+// loop descriptors): raise the soft open-file limit as far as allowed. Returns it.
+int64_t RaiseOwnOpenFileLimit() {
+  struct rlimit lim {};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? int64_t{1} << 30 : static_cast<int64_t>(lim.rlim_cur);
+}
+
+// Polls `done` for up to `ms`.
+bool Eventually(const std::function<bool()>& done, int ms = 5000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+TEST_F(HttpsServerTest, IdleConnectionsOverTheLimitDoNotStarveANewClient) {
+  constexpr int kLimit = 300;
+  constexpr int kIdle = 600;
+  // About 4 descriptors per test client (socket, epoll, eventfd, timerfd) plus the server's.
+  if (RaiseOwnOpenFileLimit() < 5 * kIdle + 200) GTEST_SKIP() << "open-file limit too low";
+  HttpsServerOptions options = Options();
+  options.max_connections = kLimit;
+  StartServer(Echo, options);
+
+  std::vector<std::unique_ptr<TestHttpsClient>> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    idle.push_back(std::make_unique<TestHttpsClient>(server_->port()));
+    ASSERT_TRUE(idle.back()->Connect().ok()) << "connection " << i;
+  }
+  TestHttpsClient fresh(server_->port());
+  auto res = fresh.Send("GET", "/fresh", "", "");
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  EXPECT_EQ(res->body, "GET /fresh  ");
+
+  ConnectionStats stats = server_->connection_stats();
+  EXPECT_LE(stats.open, kLimit);
+  EXPECT_GE(stats.evicted_idle, kIdle + 1 - kLimit);
+  EXPECT_EQ(stats.refused_at_limit, 0);
+  // Oldest idle first: the first connections were closed, the latest ones still serve.
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(idle[i]->WaitForPeerClose()) << "connection " << i;
+  for (int i = kIdle - 10; i < kIdle; ++i) {
+    auto r = idle[i]->Send("GET", "/late", "", "");
+    EXPECT_TRUE(r.ok()) << "connection " << i << ": " << r.status().ToString();
+    EXPECT_EQ(idle[i]->connections_opened(), 1);
+  }
+}
+
+TEST_F(HttpsServerTest, AtTheLimitWithNothingIdleANewConnectionIsClosedAtOnce) {
+  ParkedResponders parked;
+  HttpsServerOptions options = Options();
+  options.threads = 1;
+  options.max_connections = 2;
+  StartServer(
+      [&](HttpRequest r, Responder respond) { parked.Park(std::move(r), std::move(respond)); },
+      options);
+  TestHttpsClient a(server_->port());
+  TestHttpsClient b(server_->port());
+  auto pending_a = std::async(std::launch::async, [&] { return a.Send("GET", "/a", "", ""); });
+  auto pending_b = std::async(std::launch::async, [&] { return b.Send("GET", "/b", "", ""); });
+  parked.WaitFor(2);
+
+  TestHttpsClient refused(server_->port());
+  EXPECT_FALSE(refused.Connect().ok());
+  EXPECT_EQ(server_->connection_stats().refused_at_limit, 1);
+  EXPECT_EQ(server_->connection_stats().open, 2);
+
+  // Answered, both connections are idle again, so the next one pushes the older out.
+  for (size_t i = 0; i < 2; ++i) parked.Take(i).second(HttpResponse{});
+  ASSERT_TRUE(pending_a.get().ok());
+  ASSERT_TRUE(pending_b.get().ok());
+  // The server marks a connection idle right after writing its reply; let it get there.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  TestHttpsClient admitted(server_->port());
+  EXPECT_TRUE(admitted.Connect().ok());
+  EXPECT_EQ(server_->connection_stats().evicted_idle, 1);
+  EXPECT_EQ(server_->connection_stats().refused_at_limit, 1);
+}
+
+TEST_F(HttpsServerTest, PerIpCapRefusesTheConnectionOverIt) {
+  HttpsServerOptions options = Options();
+  options.max_connections_per_ip = 3;
+  StartServer(Echo, options);
+  std::vector<std::unique_ptr<TestHttpsClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<TestHttpsClient>(server_->port()));
+    ASSERT_TRUE(clients.back()->Send("GET", "/", "", "").ok()) << i;
+  }
+  TestHttpsClient fourth(server_->port());
+  EXPECT_FALSE(fourth.Connect().ok());
+  EXPECT_EQ(server_->connection_stats().refused_per_ip, 1);
+  EXPECT_EQ(server_->connection_stats().evicted_idle, 0);  // the cap pushes no one out
+  EXPECT_TRUE(clients[1]->Send("GET", "/", "", "").ok());
+
+  // Once one of the three has gone, the address has room again.
+  clients[0]->Close();
+  EXPECT_TRUE(Eventually([&] {
+    TestHttpsClient next(server_->port());
+    return next.Send("GET", "/", "", "").ok();
+  }));
+}
+
+TEST_F(HttpsServerTest, ConnectionWithoutARequestIsClosedAfterFirstRequestTimeout) {
+  HttpsServerOptions options = Options();
+  options.first_request_timeout_ms = 300;
+  options.handshake_timeout_seconds = 10;
+  options.idle_timeout_seconds = 60;
+  StartServer(Echo, options);
+  TestHttpsClientOptions copts;
+  copts.port = server_->port();
+  copts.timeout_ms = 5000;
+
+  // Handshaken, then silent.
+  TestHttpsClient silent(copts);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(silent.Connect().ok());
+  EXPECT_TRUE(silent.WaitForPeerClose());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+
+  // No handshake at all: the 10 s handshake timeout is cut to what is left of the 300 ms.
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  const auto tcp_start = std::chrono::steady_clock::now();
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server_->port()});
+  char byte;
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, boost::asio::error::eof);
+  EXPECT_LT(std::chrono::steady_clock::now() - tcp_start, std::chrono::seconds(3));
+
+  // After a first request the keep-alive timeout applies instead.
+  TestHttpsClient served(copts);
+  ASSERT_TRUE(served.Send("GET", "/1", "", "").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto second = served.Send("GET", "/2", "", "");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(served.connections_opened(), 1);
+}
+
+TEST_F(HttpsServerTest, BadLimitOptionsAreRefused) {
+  FnHandler handler(Echo);
+  HttpsServerOptions options = Options();
+  options.first_request_timeout_ms = 0;
+  auto no_timeout = HttpsServer::Start(options, handler);
+  ASSERT_FALSE(no_timeout.ok());
+  EXPECT_THAT(no_timeout.status().message(), HasSubstr("first_request_timeout_ms"));
+
+  options = Options();
+  options.max_connections = -1;
+  auto negative = HttpsServer::Start(options, handler);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_THAT(negative.status().message(), HasSubstr("max_connections"));
 }
 
 }  // namespace

@@ -185,6 +185,19 @@ Status Check(const KmsConfig& c) {
     return Status::InvalidArgument("threads and workers must be >= 0, queue_limit >= 1");
   }
   if (c.enroll_rate < 0) return Status::InvalidArgument("enroll_rate must be >= 0");
+  const std::string max_conn = std::to_string(kMaxConnectionsLimit);
+  if (c.max_connections < 0 || c.max_connections > kMaxConnectionsLimit) {
+    return Status::InvalidArgument("max_connections (--max-connections) must be 0.." + max_conn +
+                                   " (0 = derived from the open-file limit)");
+  }
+  if (c.max_connections_per_ip < 0 || c.max_connections_per_ip > kMaxConnectionsLimit) {
+    return Status::InvalidArgument("max_connections_per_ip (--max-connections-per-ip) must be 0.." +
+                                   max_conn + " (0 = no cap)");
+  }
+  if (c.first_request_timeout_ms < 100 || c.first_request_timeout_ms > 600000) {
+    return Status::InvalidArgument(
+        "first_request_timeout_ms (--first-request-timeout-ms) must be 100..600000");
+  }
   // Bounded so that the conversion to ms and creationDate + lifetime stay far from overflow.
   if (c.key_lifetime_days < 0 || c.key_lifetime_days > kMaxKeyLifetimeDays) {
     return Status::InvalidArgument("key_lifetime_days must be 0.." +
@@ -228,6 +241,9 @@ std::string KmsConfig::Summary() const {
   s << " host=" << host << " port=" << port << " data_dir=" << data_dir
     << " tls=" << (tls_cert.empty() ? "self-signed" : tls_cert) << " threads=" << threads
     << " workers=" << workers << " max_body_bytes=" << max_body_bytes
+    << " max_connections=" << (max_connections > 0 ? std::to_string(max_connections) : "auto")
+    << " max_connections_per_ip=" << max_connections_per_ip
+    << " first_request_timeout_ms=" << first_request_timeout_ms
     << " log_level=" << log_level << " audit_log=" << audit_log
     << " key_lifetime_days=" << key_lifetime_days << " key_cache_ttl_ms=" << key_cache_ttl_ms
     << " store_connect_timeout_ms=" << store_connect_timeout_ms
@@ -262,6 +278,12 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");
   b.Add("queue_limit", c.queue_limit, "requests queued for workers before answering busy");
   b.Add("max_body_bytes", c.max_body_bytes, "largest accepted request body");
+  b.Add("max_connections", c.max_connections,
+        "client connections open at once (0 = open-file limit minus a reserve)");
+  b.Add("max_connections_per_ip", c.max_connections_per_ip,
+        "connections one source address may hold (0 = no cap; keep 0 behind a load balancer)");
+  b.Add("first_request_timeout_ms", c.first_request_timeout_ms,
+        "time from accept to the first complete request, TLS handshake included");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
   b.Add("audit_log", c.audit_log, "append-only audit log (default <data_dir>/audit.log)");
   b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
@@ -308,6 +330,23 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
 int64_t ReplayTenantCapacity(const KmsConfig& c) {
   return c.replay_tenant_capacity > 0 ? c.replay_tenant_capacity
                                       : std::max<int64_t>(1, c.replay_capacity / 16);
+}
+
+int64_t DefaultMaxConnections(int64_t soft_limit) {
+  const int64_t reserve = std::min(std::max<int64_t>(256, soft_limit / 10), soft_limit / 2);
+  return std::max<int64_t>(1, soft_limit - reserve);
+}
+
+StatusOr<int64_t> ResolveMaxConnections(int64_t configured, int64_t soft_limit) {
+  if (configured == 0) return DefaultMaxConnections(soft_limit);
+  if (configured > soft_limit - kMinFdReserve) {
+    return Status::InvalidArgument(
+        "--max-connections " + std::to_string(configured) + " needs more open files than the " +
+        "limit of " + std::to_string(soft_limit) + " (RLIMIT_NOFILE) allows with " +
+        std::to_string(kMinFdReserve) + " reserved; raise the limit (ulimit -n, LimitNOFILE=) " +
+        "or lower --max-connections");
+  }
+  return configured;
 }
 
 int Cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }

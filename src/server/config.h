@@ -29,6 +29,14 @@ struct KmsConfig {
   int workers = 0;              // worker pool; 0 = 4 per core (at least 8)
   int queue_limit = 10000;      // requests waiting for a worker before "busy"
   int64_t max_body_bytes = 100 * 1024;
+  // Client connections open at once over all event loops; 0 = DefaultMaxConnections of the
+  // open-file limit at start (the process raises its soft limit to the hard one first).
+  int64_t max_connections = 0;
+  // Connections one source address may hold; 0 = no cap (behind a load balancer or NAT many
+  // clients share one address).
+  int64_t max_connections_per_ip = 0;
+  // From accept to the end of the first request, TLS handshake included.
+  int64_t first_request_timeout_ms = 10000;
   std::string log_level = "info";
   std::string audit_log;  // default <data_dir>/audit.log
   int64_t key_lifetime_days = 0;  // 0 = keys never expire; at most kMaxKeyLifetimeDays
@@ -70,6 +78,20 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv);
 
 // The per-tenant share of the replay cache that `c` asks for.
 int64_t ReplayTenantCapacity(const KmsConfig& c);
+
+// Largest accepted max_connections (and max_connections_per_ip).
+inline constexpr int64_t kMaxConnectionsLimit = 16 << 20;
+// Descriptors always left to the process beside client connections: listeners, event loops,
+// store, logs, outgoing connections.
+inline constexpr int64_t kMinFdReserve = 64;
+
+// max_connections when unset, for an open-file soft limit `soft_limit`: the limit minus a
+// reserve of 10 % of it, at least 256 and at most half the limit (1024 -> 768,
+// 65536 -> 58983, 1048576 -> 943719).
+int64_t DefaultMaxConnections(int64_t soft_limit);
+// `configured` (0 = the default) checked against `soft_limit`: fails, naming
+// --max-connections, when it would leave fewer than kMinFdReserve descriptors.
+StatusOr<int64_t> ResolveMaxConnections(int64_t configured, int64_t soft_limit);
 
 // Cores of this machine (at least 1).
 int Cores();

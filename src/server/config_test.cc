@@ -19,7 +19,7 @@ StatusOr<KmsConfig> Load(std::vector<std::string> args) {
 constexpr const char* kCouchEnv[] = {
     "EHSM_CONFIG_COUCHDB_SERVER",   "EHSM_CONFIG_COUCHDB_PORT", "EHSM_CONFIG_COUCHDB_USERNAME",
     "EHSM_CONFIG_COUCHDB_PASSWORD", "EHSM_CONFIG_COUCHDB_DB",   "EHSM_COUCHDB_URL",
-    "EHSM_COUCHDB_DB",              "EHSM_STORE"};
+    "EHSM_COUCHDB_DB",              "EHSM_STORE",               "EHSM_MAX_CONNECTIONS"};
 
 class ConfigTest : public ::testing::Test {
  protected:
@@ -90,6 +90,52 @@ TEST_F(ConfigTest, BadValuesAreNamed) {
   WriteFile("port = [1\n");
   EXPECT_NE(Load({"--config", file_.string()}).status().message().find("line"),
             std::string::npos);
+}
+
+TEST_F(ConfigTest, ConnectionLimitsComeFromFlagsEnvironmentAndFile) {
+  auto defaults = Load({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->max_connections, 0);  // derived from the open-file limit at start
+  EXPECT_EQ(defaults->max_connections_per_ip, 0);
+  EXPECT_EQ(defaults->first_request_timeout_ms, 10000);
+  EXPECT_NE(defaults->Summary().find("max_connections=auto max_connections_per_ip=0 "
+                                     "first_request_timeout_ms=10000"),
+            std::string::npos);
+
+  WriteFile("max_connections = 500\nmax_connections_per_ip = 7\nfirst_request_timeout_ms = 2000\n");
+  auto from_file = Load({"--config", file_.string()});
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->max_connections, 500);
+  EXPECT_EQ(from_file->max_connections_per_ip, 7);
+  EXPECT_EQ(from_file->first_request_timeout_ms, 2000);
+
+  setenv("EHSM_MAX_CONNECTIONS", "600", 1);
+  EXPECT_EQ(Load({"--config", file_.string()})->max_connections, 600);
+  auto from_flag = Load({"--config", file_.string(), "--max-connections", "700"});
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status().ToString();
+  EXPECT_EQ(from_flag->max_connections, 700);
+  EXPECT_NE(from_flag->Summary().find("max_connections=700 max_connections_per_ip=7 "
+                                      "first_request_timeout_ms=2000"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, BadConnectionLimitsAreRefusedNamingTheFlag) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--max-connections", "-1"}, "--max-connections"},
+      {{"--max-connections", "abc"}, "--max-connections"},
+      {{"--max-connections", "16777217"}, "--max-connections"},
+      {{"--max-connections-per-ip", "-1"}, "--max-connections-per-ip"},
+      {{"--first-request-timeout-ms", "0"}, "--first-request-timeout-ms"},
+      {{"--first-request-timeout-ms", "600001"}, "--first-request-timeout-ms"},
+  };
+  for (const auto& [args, named] : cases) {
+    auto c = Load(args);
+    ASSERT_FALSE(c.ok()) << args[0] << " " << args[1];
+    EXPECT_NE(c.status().message().find(named), std::string::npos)
+        << args[0] << " " << args[1] << ": " << c.status().message();
+  }
+  EXPECT_EQ(Load({"--max-connections", "16777216"})->max_connections, 16777216);
+  EXPECT_EQ(Load({"--first-request-timeout-ms", "100"})->first_request_timeout_ms, 100);
 }
 
 TEST_F(ConfigTest, UpstreamCouchdbEnvironment) {
@@ -182,6 +228,30 @@ TEST(EventLoops, ThreadsWhenSetElseOnePerCore) {
   c.threads = 0;
   EXPECT_EQ(EventLoops(c), Cores());
   EXPECT_GE(Cores(), 1);
+}
+
+}  // namespace
+}  // namespace kms::server
+
+namespace kms::server {
+namespace {
+
+TEST(MaxConnections, DefaultLeavesTenPercentOfTheOpenFileLimitWithinBounds) {
+  EXPECT_EQ(DefaultMaxConnections(1024), 768);        // reserve at least 256
+  EXPECT_EQ(DefaultMaxConnections(65536), 58983);     // 10 %
+  EXPECT_EQ(DefaultMaxConnections(1048576), 943719);  // 10 %
+  EXPECT_EQ(DefaultMaxConnections(300), 150);         // at most half
+}
+
+TEST(MaxConnections, ExplicitValueMustLeaveTheReserve) {
+  EXPECT_EQ(*ResolveMaxConnections(0, 1024), 768);
+  EXPECT_EQ(*ResolveMaxConnections(500, 1024), 500);
+  EXPECT_EQ(*ResolveMaxConnections(1024 - kMinFdReserve, 1024), 1024 - kMinFdReserve);
+  auto too_many = ResolveMaxConnections(1024 - kMinFdReserve + 1, 1024);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(too_many.status().message().find("--max-connections 961"), std::string::npos);
+  EXPECT_NE(too_many.status().message().find("1024"), std::string::npos);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "server/kms_server.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -112,6 +115,31 @@ void WarnIfCertExpiresSoon(const std::string& path, const std::string& cert_pem)
              {"hint", "replace the certificate and key, then restart"}});
 }
 
+// Client connections are bounded by open files, so take all the kernel lets this process have
+// (containers often start with a soft limit of 1024 under a far higher hard limit). Returns
+// the soft limit in force afterwards.
+int64_t RaiseOpenFileLimit() {
+  // An "unlimited" value cannot be set for RLIMIT_NOFILE (the kernel caps it at
+  // fs.nr_open); treat it as the common default of that cap.
+  constexpr rlim_t kUnlimitedAs = 1 << 20;
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  const rlim_t before = lim.rlim_cur == RLIM_INFINITY ? kUnlimitedAs : lim.rlim_cur;
+  const rlim_t target = lim.rlim_max == RLIM_INFINITY ? kUnlimitedAs : lim.rlim_max;
+  if (before >= target) return static_cast<int64_t>(before);
+  struct rlimit raised = lim;
+  raised.rlim_cur = target;
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    log::Warn("kms.fd_limit_not_raised", {{"soft", static_cast<uint64_t>(before)},
+                                          {"hard", static_cast<uint64_t>(target)},
+                                          {"error", std::strerror(errno)}});
+    return static_cast<int64_t>(before);
+  }
+  log::Info("kms.fd_limit_raised",
+            {{"from", static_cast<uint64_t>(before)}, {"to", static_cast<uint64_t>(target)}});
+  return static_cast<int64_t>(target);
+}
+
 log::Level ParseLevel(const std::string& s) {
   if (s == "debug") return log::Level::kDebug;
   if (s == "warn") return log::Level::kWarn;
@@ -121,8 +149,9 @@ log::Level ParseLevel(const std::string& s) {
 
 class KmsServerImpl final : public KmsServer {
  public:
-  Status Init(const KmsConfig& c) {
+  Status Init(const KmsConfig& config) {
     const int64_t start_ms = SystemClock::Instance().NowMs();
+    KmsConfig c = config;  // max_connections resolved below
     data_dir_ = c.data_dir;
     // Everything this process creates (data dir, kms.db and its -wal/-shm, audit.log, the
     // self-signed pair) holds secrets or metadata in clear: owner-only, whatever umask the
@@ -131,6 +160,8 @@ class KmsServerImpl final : public KmsServer {
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
     KMS_RETURN_IF_ERROR(
         log::Init({.level = ParseLevel(c.log_level), .audit_path = c.audit_log}));
+    KMS_ASSIGN_OR_RETURN(c.max_connections,
+                         ResolveMaxConnections(c.max_connections, RaiseOpenFileLimit()));
     log::Info("kms.config", {{"summary", c.Summary()}});
     if (c.run_mode == "cluster") {
       return Status::FailedPrecondition(
@@ -193,6 +224,10 @@ class KmsServerImpl final : public KmsServer {
                                  .port = static_cast<uint16_t>(c.port),
                                  .threads = c.threads,
                                  .max_body_bytes = static_cast<size_t>(c.max_body_bytes),
+                                 .first_request_timeout_ms =
+                                     static_cast<int>(c.first_request_timeout_ms),
+                                 .max_connections = c.max_connections,
+                                 .max_connections_per_ip = c.max_connections_per_ip,
                                  .cert_pem = std::move(tls.cert_pem),
                                  .key_pem = std::move(tls.key_pem)};
     KMS_ASSIGN_OR_RETURN(http_, net::HttpsServer::Start(http, *adapter_));

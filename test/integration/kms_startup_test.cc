@@ -2,16 +2,21 @@
 // clear message rather than a crash.
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "ehsm_client.h"
 #include "kms_process.h"
 #include "net/self_signed_cert.h"
+#include "net/testing/test_https_client.h"
+#include "server/config.h"
 
 namespace kms::testing {
 namespace {
@@ -107,6 +112,82 @@ TEST_F(KmsStartup, NoExpiryWarningForACertificateWithMoreThan30DaysLeft) {
   KmsProcess kms = StartWithOperatorCert(90);
   ASSERT_NE(kms.port(), 0) << kms.output();
   EXPECT_EQ(kms.output().find("net.tls_cert_expires_soon"), std::string::npos) << kms.output();
+  EXPECT_EQ(kms.Stop(), 0);
+}
+
+rlimit OpenFileLimit() {
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  return lim;
+}
+
+// Sets this process's soft open-file limit for the lifetime of the object; children inherit it.
+class ScopedSoftFileLimit {
+ public:
+  explicit ScopedSoftFileLimit(rlim_t soft) : saved_(OpenFileLimit()) {
+    rlimit lim = saved_;
+    lim.rlim_cur = std::min(soft, lim.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  ~ScopedSoftFileLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }
+
+ private:
+  rlimit saved_;
+};
+
+// Containers often start processes at a soft limit of 1024 under a far higher hard limit.
+TEST_F(KmsStartup, RaisesTheSoftOpenFileLimitAndDerivesMaxConnectionsFromIt) {
+  const rlim_t hard = OpenFileLimit().rlim_max;
+  if (hard == RLIM_INFINITY || hard <= 1024) GTEST_SKIP() << "hard limit " << hard;
+  ScopedSoftFileLimit low(1024);
+  KmsProcess kms((root_ / "data").string(), {"--log-level", "info"});
+  ASSERT_NE(kms.port(), 0) << kms.output();
+  const auto expected = server::DefaultMaxConnections(static_cast<int64_t>(hard));
+  EXPECT_NE(kms.output().find("kms.fd_limit_raised from=1024 to=" + std::to_string(hard)),
+            std::string::npos)
+      << kms.output();
+  EXPECT_NE(kms.output().find("max_connections=" + std::to_string(expected) + " "),
+            std::string::npos)
+      << kms.output();
+  EXPECT_EQ(kms.Stop(), 0);
+}
+
+TEST_F(KmsStartup, MaxConnectionsBeyondTheOpenFileLimitRefusesToStartNamingTheFlag) {
+  const rlim_t hard = OpenFileLimit().rlim_max;
+  if (hard == RLIM_INFINITY || hard > server::kMaxConnectionsLimit) GTEST_SKIP();
+  const std::string n = std::to_string(hard);
+  KmsProcess kms((root_ / "data").string(), {"--max-connections", n});
+  EXPECT_EQ(kms.port(), 0);
+  EXPECT_EQ(kms.WaitExit(), 1) << kms.output();
+  EXPECT_NE(kms.output().find("--max-connections " + n + " needs more open files"),
+            std::string::npos)
+      << kms.output();
+
+  KmsProcess bad((root_ / "data2").string(), {"--first-request-timeout-ms", "0"});
+  EXPECT_EQ(bad.WaitExit(), 2) << bad.output();
+  EXPECT_NE(bad.output().find("--first-request-timeout-ms"), std::string::npos) << bad.output();
+}
+
+// The attack from the security review, scaled down: idle TLS connections opened up to twice
+// the limit must not keep a new client out.
+TEST_F(KmsStartup, IdleConnectionsOverMaxConnectionsDoNotStarveANewClient) {
+  constexpr int kLimit = 300;
+  constexpr int kIdle = 600;
+  // This process keeps about 4 descriptors per test client open.
+  ScopedSoftFileLimit room(OpenFileLimit().rlim_max);
+  if (OpenFileLimit().rlim_cur < 5 * kIdle + 200) GTEST_SKIP() << "open-file limit too low";
+  KmsProcess kms((root_ / "data").string(),
+                 {"--max-connections", std::to_string(kLimit), "--threads", "2"});
+  ASSERT_NE(kms.port(), 0) << kms.output();
+  std::vector<std::unique_ptr<net::testing::TestHttpsClient>> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    idle.push_back(std::make_unique<net::testing::TestHttpsClient>(kms.port()));
+    ASSERT_TRUE(idle.back()->Connect().ok()) << "connection " << i;
+  }
+  EhsmClient client(kms.port());
+  auto reply = client.Get("GetVersion");
+  EXPECT_EQ(CodeOf(reply), 200) << reply;
+  EXPECT_TRUE(idle.front()->WaitForPeerClose());  // the oldest idle one made room
   EXPECT_EQ(kms.Stop(), 0);
 }
 
