@@ -214,10 +214,10 @@ asio::awaitable<void> Connection::Run() {
   if (worker_.stopping) co_return;
 
   SetIdle(true);
-  tcp_layer().expires_at(std::min(
-      std::chrono::steady_clock::now() +
-          std::chrono::seconds(worker_.options->handshake_timeout_seconds),
-      first_request_deadline_));
+  tcp_layer().expires_at(
+      std::min(std::chrono::steady_clock::now() +
+                   std::chrono::seconds(worker_.options->handshake_timeout_seconds),
+               first_request_deadline_));
   auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
   if (evicted_) co_return;
   if (hs_ec) {

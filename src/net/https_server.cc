@@ -76,8 +76,8 @@ asio::awaitable<void> AcceptLoop(Worker& w) {
     const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
     if (peer_ec) continue;  // already reset by the peer; closing the socket is all there is
     // A refused socket is closed here, right after accept, before any TLS work is spent on it.
-    std::optional<internal::ConnectionPermit> permit = w.limits->Admit(
-        peer.address(), [&w] { return internal::CloseOldestIdle(w.shared); });
+    std::optional<internal::ConnectionPermit> permit =
+        w.limits->Admit(peer.address(), [&w] { return internal::CloseOldestIdle(w.shared); });
     if (!permit) continue;
     asio::co_spawn(w.ioc,
                    internal::ServeConnection(w.shared, std::move(socket), std::move(*permit)),
