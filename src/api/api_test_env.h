@@ -3,7 +3,6 @@
 // through a store wrapper the test chooses, a vault with a fixed domain key, an injected clock —
 // with one enrolled tenant and helpers to create keys and sign requests.
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +10,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+
+#include <boost/json/serialize.hpp>
 
 #include "api/action.h"
 #include "api/canonical.h"
@@ -64,8 +65,7 @@ class ApiTestEnv {
   }
   // A new internal AES-256 key of the tenant; returns its keyid.
   std::string CreateAesKey() {
-    Reply created =
-        Run(&CreateKey, {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+    Reply created = Run(&CreateKey, {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
     EXPECT_EQ(created.code, 200) << created.message;
     return Field(created, "keyid");
   }

@@ -80,8 +80,8 @@ class KmsContext {
   // While a ScopedPin is alive, GetTenant and GetKey on this thread return its records for
   // their ids without looking at the caches or the store. An action chosen to run inline (on an
   // event loop) because its records were cached then uses exactly those records, even if one
-  // expires or is evicted before the action looks it up, and never blocks on the store. Pins do
-  // not nest; `records` must outlive the pin.
+  // expires or is evicted before the action looks it up, and never blocks on the store. A pin
+  // hides the thread's previous one until it ends; `records` must outlive it.
   class ScopedPin {
    public:
     ScopedPin(const KmsContext& ctx, const CachedRecords& records) : saved_(pin_) {
@@ -99,6 +99,7 @@ class KmsContext {
     friend class KmsContext;
     Pin saved_;
   };
+
   void InvalidateKey(const std::string& keyid) {
     keys_.Erase(keyid);
     vault_.ForgetKey(keyid);

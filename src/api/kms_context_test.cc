@@ -37,9 +37,7 @@ class KeyCacheInterleaving : public ::testing::Test {
 
 TEST_F(KeyCacheInterleaving, DisableKeyDuringAReadIsNotUndoneByItsLatePut) {
   std::string keyid = env_.CreateAesKey();
-  env_.store().after_read = [&] {
-    EXPECT_EQ(env_.Run(&DisableKey, {{"keyid", keyid}}).code, 200);
-  };
+  env_.store().after_read = [&] { EXPECT_EQ(env_.Run(&DisableKey, {{"keyid", keyid}}).code, 200); };
   // This request read the record before the disable: it may still succeed.
   (void)env_.Run(&Encrypt, env_.EncryptPayload(keyid));
   ASSERT_EQ(env_.store().after_read, nullptr);  // the interleaving happened
@@ -50,9 +48,7 @@ TEST_F(KeyCacheInterleaving, DisableKeyDuringAReadIsNotUndoneByItsLatePut) {
 
 TEST_F(KeyCacheInterleaving, DeleteKeyDuringAReadIsNotUndoneByItsLatePut) {
   std::string keyid = env_.CreateAesKey();
-  env_.store().after_read = [&] {
-    EXPECT_EQ(env_.Run(&DeleteKey, {{"keyid", keyid}}).code, 200);
-  };
+  env_.store().after_read = [&] { EXPECT_EQ(env_.Run(&DeleteKey, {{"keyid", keyid}}).code, 200); };
   (void)env_.Run(&Encrypt, env_.EncryptPayload(keyid));
   ASSERT_EQ(env_.store().after_read, nullptr);
   Reply after = env_.Run(&Encrypt, env_.EncryptPayload(keyid));

@@ -130,7 +130,8 @@ TEST_F(KmsStartup, RefusesAStoreWhoseBlobsWereWrappedByAnotherDomainKey) {
     ASSERT_NE(kms.port(), 0) << kms.output();
     EhsmClient client(kms.port());
     client.Enroll();
-    auto reply = client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+    auto reply =
+        client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
     ASSERT_EQ(CodeOf(reply), 200) << reply;
     id_a = LoggedDomainKeyId(kms.output());
     EXPECT_EQ(kms.Stop(), 0);

@@ -28,8 +28,7 @@ class ForwardingStore : public Store {
     return inner_.ListKeys(creator);
   }
   StatusOr<int64_t> UpdateKey(const KeyRecord& k) override { return inner_.UpdateKey(k); }
-  Status SetKeyState(const std::string& keyid, const std::string& creator,
-                     int key_state) override {
+  Status SetKeyState(const std::string& keyid, const std::string& creator, int key_state) override {
     return inner_.SetKeyState(keyid, creator, key_state);
   }
   StatusOr<bool> DeleteKey(const std::string& keyid, const std::string& creator) override {
