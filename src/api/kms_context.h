@@ -3,6 +3,7 @@
 // record caches and the service options. One per process; thread-safe.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/record_cache.h"
@@ -61,11 +62,44 @@ class KmsContext {
   // Tenant records never change after Enroll, so they are cached without expiry.
   StatusOr<std::shared_ptr<const store::TenantRecord>> GetTenant(const std::string& appid);
   // Key records are cached for key_cache_ttl_ms; InvalidateKey after local changes. The vault's
-  // opened copy of the key is dropped with the record.
+  // opened copy of the key is dropped with the record. A read that overlaps an invalidation of
+  // its key returns what it read but does not cache it, so the invalidation always wins.
   StatusOr<std::shared_ptr<const store::KeyRecord>> GetKey(const std::string& keyid);
   // Whether the record is cached (and fresh), so Get* would not touch the store.
   bool TenantCached(const std::string& appid) { return tenants_.Get(appid) != nullptr; }
   bool KeyCached(const std::string& keyid) { return keys_.Get(keyid) != nullptr; }
+
+  // A tenant's record and one of its keys', as found in the caches.
+  struct CachedRecords {
+    std::shared_ptr<const store::TenantRecord> tenant;
+    std::shared_ptr<const store::KeyRecord> key;
+  };
+  // Both records if both are cached and fresh, else nullopt.
+  std::optional<CachedRecords> FindCached(const std::string& appid, const std::string& keyid);
+
+  // While a ScopedPin is alive, GetTenant and GetKey on this thread return its records for
+  // their ids without looking at the caches or the store. An action chosen to run inline (on an
+  // event loop) because its records were cached then uses exactly those records, even if one
+  // expires or is evicted before the action looks it up, and never blocks on the store. A pin
+  // hides the thread's previous one until it ends; `records` must outlive it.
+  class ScopedPin {
+   public:
+    ScopedPin(const KmsContext& ctx, const CachedRecords& records) : saved_(pin_) {
+      pin_ = {&ctx, &records};
+    }
+    ~ScopedPin() { pin_ = saved_; }
+    ScopedPin(const ScopedPin&) = delete;
+    ScopedPin& operator=(const ScopedPin&) = delete;
+
+   private:
+    struct Pin {
+      const KmsContext* ctx = nullptr;
+      const CachedRecords* records = nullptr;
+    };
+    friend class KmsContext;
+    Pin saved_;
+  };
+
   void InvalidateKey(const std::string& keyid) {
     keys_.Erase(keyid);
     vault_.ForgetKey(keyid);
@@ -100,6 +134,10 @@ class KmsContext {
   ConcurrencyLimiter rsa_keygen_;
 
   static size_t RsaKeygenConcurrency(const ServiceOptions& o);
+  // The pin of this thread's inline run, if it is for this context.
+  const CachedRecords* Pinned() const { return pin_.ctx == this ? pin_.records : nullptr; }
+
+  static thread_local ScopedPin::Pin pin_;
 };
 
 }  // namespace kms::api

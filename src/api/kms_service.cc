@@ -107,8 +107,19 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
     parsed.emplace(ParseJson(body));
     // A body that does not parse is answered here too: that costs nothing either. With a
     // local store a record miss is a few microseconds of SQLite, less than the handoff.
-    if (!parsed->ok() || ctx_.store().ReadsAreLocal() || RecordsCached(**parsed)) {
+    if (!parsed->ok() || ctx_.store().ReadsAreLocal()) {
       done(Run(method, route, body, &*parsed, rid));
+      return;
+    }
+    // Otherwise only with the records found now: looked up again later, one could have
+    // expired and its re-read would block the event loop on the network store.
+    if (std::optional<KmsContext::CachedRecords> records = CachedRecordsFor(**parsed)) {
+      HttpAnswer answer;
+      {
+        KmsContext::ScopedPin pin(ctx_, *records);
+        answer = Run(method, route, body, &*parsed, rid);
+      }
+      done(std::move(answer));
       return;
     }
   }
@@ -122,18 +133,18 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
   }
 }
 
-bool KmsService::RecordsCached(const boost::json::value& body) {
+std::optional<KmsContext::CachedRecords> KmsService::CachedRecordsFor(
+    const boost::json::value& body) {
   const boost::json::object* o = body.if_object();
-  if (o == nullptr) return false;
+  if (o == nullptr) return std::nullopt;
   const boost::json::value* appid = o->if_contains("appid");
   const boost::json::value* payload = o->if_contains("payload");
   if (appid == nullptr || !appid->is_string() || payload == nullptr || !payload->is_object()) {
-    return false;
+    return std::nullopt;
   }
   const boost::json::value* keyid = payload->get_object().if_contains("keyid");
-  if (keyid == nullptr || !keyid->is_string()) return false;
-  return ctx_.TenantCached(std::string(appid->get_string())) &&
-         ctx_.KeyCached(std::string(keyid->get_string()));
+  if (keyid == nullptr || !keyid->is_string()) return std::nullopt;
+  return ctx_.FindCached(std::string(appid->get_string()), std::string(keyid->get_string()));
 }
 
 HttpAnswer KmsService::HandleNow(std::string_view method, std::string_view target,

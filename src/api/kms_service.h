@@ -11,6 +11,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,9 +51,10 @@ class KmsService {
   // null to parse `body` here.
   HttpAnswer Run(std::string_view method, const Route& route, std::string_view body,
                  StatusOr<boost::json::value>* parsed, std::string_view request_id);
-  // True when `body` names a tenant and a key whose records are in the caches, so the action
-  // will not touch the store.
-  bool RecordsCached(const boost::json::value& body);
+  // The records of the tenant and the key `body` names, when both are in the caches; the
+  // action then runs inline with them pinned (KmsContext::ScopedPin), so it cannot touch the
+  // store.
+  std::optional<KmsContext::CachedRecords> CachedRecordsFor(const boost::json::value& body);
 
   KmsContext& ctx_;
   ThreadPool& pool_;

@@ -65,6 +65,50 @@ TEST(RecordCache, LargeCacheStaysWithinItsCapacity) {
   EXPECT_EQ(cache.size(), 0u);
 }
 
+// The interleaving of a cache miss and an invalidation: the reader takes its ticket, reads the
+// store (an old record), the invalidation lands, then the reader puts what it read.
+TEST(RecordCache, PutWithATicketFromBeforeAnEraseIsDropped) {
+  FakeClock clock(0);
+  RecordCache<int> cache(clock, 10, 0);
+  auto ticket = cache.TicketFor("k");
+  cache.Erase("k");  // nothing cached yet: the erase still counts
+  EXPECT_FALSE(cache.Put("k", Val(1), ticket));
+  EXPECT_EQ(cache.Get("k"), nullptr);
+  // A reader that starts after the erase caches normally.
+  EXPECT_TRUE(cache.Put("k", Val(2), cache.TicketFor("k")));
+  ASSERT_NE(cache.Get("k"), nullptr);
+  EXPECT_EQ(*cache.Get("k"), 2);
+}
+
+TEST(RecordCache, PutWithATicketFromBeforeEraseIfOrClearIsDropped) {
+  FakeClock clock(0);
+  for (bool clear : {false, true}) {
+    RecordCache<int> cache(clock, 4096, 0);  // sharded
+    auto ticket = cache.TicketFor("k");
+    if (clear) {
+      cache.Clear();
+    } else {
+      // Matches nothing that is cached: the late reader's record may still be one it covers.
+      cache.EraseIf([](int) { return true; });
+    }
+    EXPECT_FALSE(cache.Put("k", Val(1), ticket)) << clear;
+    EXPECT_EQ(cache.Get("k"), nullptr) << clear;
+  }
+}
+
+TEST(RecordCache, TicketSurvivesPutsExpiryAndEvictionOfOthers) {
+  FakeClock clock(0);
+  RecordCache<int> cache(clock, 2, 100);
+  auto ticket = cache.TicketFor("k");
+  cache.Put("a", Val(1));
+  cache.Put("b", Val(2));
+  cache.Put("c", Val(3));  // evicts a
+  clock.Advance(100);
+  EXPECT_EQ(cache.Get("b"), nullptr);  // expired
+  EXPECT_TRUE(cache.Put("k", Val(4), ticket));
+  ASSERT_NE(cache.Get("k"), nullptr);
+}
+
 TEST(RecordCache, ConcurrentUseKeepsEveryValueIntact) {
   FakeClock clock(0);
   RecordCache<int> cache(clock, 2048, 0);

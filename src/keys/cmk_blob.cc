@@ -51,6 +51,16 @@ StatusOr<Bytes> WrapKeyMaterial(const DomainKey& dk, const BlobBinding& binding,
   return blob;
 }
 
+std::optional<DomainKey::Id> BlobDomainKeyId(ByteView blob) {
+  if (blob.size() < kBlobHeaderSize || std::memcmp(blob.data(), kMagic, 4) != 0 ||
+      blob[4] != kVersion) {
+    return std::nullopt;
+  }
+  DomainKey::Id id;
+  std::memcpy(id.data(), blob.data() + kDkIdOffset, DomainKey::kIdSize);
+  return id;
+}
+
 StatusOr<SecretBytes> UnwrapKeyMaterial(const DomainKey& dk, const BlobBinding& binding,
                                         ByteView blob) {
   if (blob.size() < kBlobHeaderSize || std::memcmp(blob.data(), kMagic, 4) != 0) {

@@ -14,6 +14,7 @@
 // another key id, owner, keyspec, usage or origin (for instance by editing a database row)
 // fails to unwrap instead of becoming a different kind of key. See docs/blob-format.md.
 
+#include <optional>
 #include <string>
 
 #include "common/bytes.h"
@@ -37,6 +38,9 @@ inline constexpr size_t kBlobHeaderSize = 44;
 
 StatusOr<Bytes> WrapKeyMaterial(const DomainKey& dk, const BlobBinding& binding,
                                 ByteView material);
+
+// The domain key id recorded in a version-1 blob (bytes 8..15), or nullopt if `blob` is not one.
+std::optional<DomainKey::Id> BlobDomainKeyId(ByteView blob);
 
 // kDataLoss for a malformed blob, a blob of another domain key (named as such) or one whose
 // binding or bytes were altered.

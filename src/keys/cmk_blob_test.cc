@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "keys/import_session.h"
 #include "keys/test_domain_key.h"
 
 namespace kms::keys {
@@ -22,6 +23,35 @@ TEST(CmkBlob, WrapUnwrapRoundTrip) {
   auto out = UnwrapKeyMaterial(*dk, Binding(), *blob);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(Bytes(out->view().begin(), out->view().end()), material);
+}
+
+TEST(CmkBlob, BlobNamesTheDomainKeyThatWrappedIt) {
+  auto dk = TestDomainKey(7);
+  auto other = TestDomainKey(8);
+  auto blob = WrapKeyMaterial(*dk, Binding(), Bytes(32, 1));
+  ASSERT_TRUE(blob.ok());
+  ASSERT_TRUE(BlobDomainKeyId(*blob).has_value());
+  EXPECT_EQ(*BlobDomainKeyId(*blob), dk->id());
+  EXPECT_NE(*BlobDomainKeyId(*blob), other->id());
+  EXPECT_FALSE(BlobDomainKeyId(ByteView(*blob).first(kBlobHeaderSize - 1)).has_value());
+  EXPECT_FALSE(BlobDomainKeyId(AsBytes(std::string_view("not a blob at all, but long enough to "
+                                                        "hold a header")))
+                   .has_value());
+}
+
+TEST(CmkBlob, StoredBlobsOfEveryKindNameTheirDomainKey) {
+  auto dk = TestDomainKey(7);
+  auto wrapped = WrapKeyMaterial(*dk, Binding(), Bytes(32, 1));
+  ASSERT_TRUE(wrapped.ok());
+  ImportSession session;
+  session.key_pair_pem = SecretBytes(AsBytes(std::string_view("pem")));
+  auto pending = SealImportSession(*dk, Binding(), session);
+  ASSERT_TRUE(pending.ok());
+  for (const Bytes& blob : {*wrapped, *pending}) {
+    ASSERT_TRUE(StoredBlobDomainKeyId(blob).has_value());
+    EXPECT_EQ(*StoredBlobDomainKeyId(blob), dk->id());
+  }
+  EXPECT_FALSE(StoredBlobDomainKeyId(Bytes()).has_value());  // external key, no material yet
 }
 
 TEST(CmkBlob, EveryBindingFieldIsAuthenticated) {

@@ -32,6 +32,10 @@ bool IsImportSessionBlob(ByteView blob) {
   return blob.size() >= kHeaderSize && std::equal(kMagic.begin(), kMagic.end(), blob.begin());
 }
 
+std::optional<DomainKey::Id> StoredBlobDomainKeyId(ByteView blob) {
+  return BlobDomainKeyId(IsImportSessionBlob(blob) ? blob.subspan(kHeaderSize) : blob);
+}
+
 StatusOr<Bytes> SealImportSession(const DomainKey& dk, const BlobBinding& key_binding,
                                   const ImportSession& session) {
   SecretBytes payload(kFixedPayload + session.key_pair_pem.size());

@@ -12,6 +12,7 @@
 // wrapping keyspec (4, big-endian) || RSA key pair PEM. Thread-safe free functions.
 
 #include <cstdint>
+#include <optional>
 
 #include "common/bytes.h"
 #include "common/secret_bytes.h"
@@ -31,6 +32,10 @@ struct ImportSession {
 };
 
 bool IsImportSessionBlob(ByteView blob);
+
+// The domain key id recorded in a stored CMK blob: wrapped key material or an import session
+// (which wraps its payload the same way). nullopt for an empty or unrecognised blob.
+std::optional<DomainKey::Id> StoredBlobDomainKeyId(ByteView blob);
 
 StatusOr<Bytes> SealImportSession(const DomainKey& dk, const BlobBinding& key_binding,
                                   const ImportSession& session);

@@ -9,7 +9,9 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "api/kms_context.h"
 #include "api/kms_service.h"
@@ -20,6 +22,7 @@
 #include "common/log.h"
 #include "common/thread_pool.h"
 #include "keys/domain_key.h"
+#include "keys/import_session.h"
 #include "keys/key_vault.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
@@ -140,6 +143,25 @@ int64_t RaiseOpenFileLimit() {
   return static_cast<int64_t>(target);
 }
 
+// Blobs name the domain key that wrapped them (keys/cmk_blob.h), and a store is only ever
+// written under one. A data dir whose sealed key belongs to another deployment would otherwise
+// start and then fail every request on its keys, one by one.
+constexpr int kBlobsCheckedAtStart = 4;  // of each kind: tenants' and keys'
+
+Status CheckBlobsMatchDomainKey(const std::vector<Bytes>& blobs, const keys::DomainKey& dk,
+                                const std::string& sealed_path, const store::Store& store) {
+  for (const Bytes& blob : blobs) {
+    std::optional<keys::DomainKey::Id> id = keys::StoredBlobDomainKeyId(blob);
+    if (!id || *id == dk.id()) continue;  // unrecognised blobs are reported when used
+    return Status::FailedPrecondition(
+        "the store " + store.Describe() + " holds blobs wrapped by another domain key (id " +
+        HexEncode(*id) + ") than the sealed domain key " + sealed_path + " (id " + dk.IdHex() +
+        "); refusing to start. Use the data dir (sealed domain key and platform secret) that "
+        "belongs to this store, or this data dir's own store");
+  }
+  return Status::Ok();
+}
+
 log::Level ParseLevel(const std::string& s) {
   if (s == "debug") return log::Level::kDebug;
   if (s == "warn") return log::Level::kWarn;
@@ -171,6 +193,7 @@ class KmsServerImpl final : public KmsServer {
     // A store that is not up yet (CouchDB starting beside us) is waited for. The count that
     // guards against replacing a lost domain key is part of the wait, never skipped.
     int64_t objects = 0;
+    std::vector<Bytes> sample;
     KMS_RETURN_IF_ERROR(RetryWhileUnavailable("open store", c.store_connect_timeout_ms, [&] {
       if (!store_) {
         auto opened = OpenStore(c);
@@ -180,14 +203,19 @@ class KmsServerImpl final : public KmsServer {
       auto counted = store_->CountWrappedObjects();
       if (!counted.ok()) return counted.status();
       objects = *counted;
+      auto sampled = store_->SampleWrappedBlobs(kBlobsCheckedAtStart);
+      if (!sampled.ok()) return sampled.status();
+      sample = std::move(sampled).value();
       return Status::Ok();
     }));
     // A data dir without a domain key has never served a request: nothing there to replay.
     const bool served_before = FileExists(c.data_dir + "/domain_key.sealed");
     KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
                                                             .identity = {}}));
-    KMS_ASSIGN_OR_RETURN(auto dk, keys::LoadOrCreateSealedDomainKey(
-                                      *platform_, c.data_dir + "/domain_key.sealed", objects));
+    const std::string sealed_path = c.data_dir + "/domain_key.sealed";
+    KMS_ASSIGN_OR_RETURN(auto dk,
+                         keys::LoadOrCreateSealedDomainKey(*platform_, sealed_path, objects));
+    KMS_RETURN_IF_ERROR(CheckBlobsMatchDomainKey(sample, *dk, sealed_path, *store_));
     vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
     api::ServiceOptions options{.git_sha = KMS_GIT_SHA,
                                 .key_lifetime_ms = c.key_lifetime_days * 24 * 3600 * 1000,

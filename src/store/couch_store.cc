@@ -25,6 +25,15 @@ std::string JsonParam(std::string_view s) {
   return UrlEncode(json::serialize(json::value(json::string(s))));
 }
 
+// One page of _all_docs over the ids that start with `prefix`, from the id `from` on.
+std::string AllDocsPage(std::string_view db_path, std::string_view prefix, std::string_view from,
+                        int limit, bool include_docs) {
+  const std::string end = std::string(prefix) + "\xEF\xBF\xB0";  // U+FFF0 sorts after any id
+  return std::string(db_path) + "/_all_docs?limit=" + std::to_string(limit) +
+         "&startkey=" + JsonParam(from) + "&endkey=" + JsonParam(end) +
+         (include_docs ? "&include_docs=true" : "");
+}
+
 std::string ErrorText(const json::value& body) {
   if (!body.is_object()) return "";
   std::string out;
@@ -366,14 +375,11 @@ StatusOr<int64_t> CouchStore::DeleteAllKeys(const std::string& creator) {
 
 Status CouchStore::ForEachRowWithPrefix(std::string_view prefix, bool include_docs,
                                         const std::function<Status(const json::object&)>& fn) {
-  const std::string end = std::string(prefix) + "\xEF\xBF\xB0";  // U+FFF0 sorts after any id
   std::string next(prefix);
   // Each page asks for one row more than it uses; that row's id starts the next page
   // (inclusive), which stays correct even if documents are deleted between pages.
   while (true) {
-    std::string path = db_path_ + "/_all_docs?limit=" + std::to_string(options_.page_size + 1) +
-                       "&startkey=" + JsonParam(next) + "&endkey=" + JsonParam(end) +
-                       (include_docs ? "&include_docs=true" : "");
+    std::string path = AllDocsPage(db_path_, prefix, next, options_.page_size + 1, include_docs);
     KMS_ASSIGN_OR_RETURN(Reply reply, Call("GET", path));
     if (reply.status != 200) return Unexpected("list documents", reply);
     const json::value* rows =
@@ -408,6 +414,30 @@ StatusOr<int64_t> CouchStore::CountWrappedObjects() {
   KMS_ASSIGN_OR_RETURN(int64_t keys, CountPrefix(couch::kKeyPrefix));
   KMS_ASSIGN_OR_RETURN(int64_t tenants, CountPrefix(couch::kTenantPrefix));
   return keys + tenants;
+}
+
+StatusOr<std::vector<Bytes>> CouchStore::SampleWrappedBlobs(int limit) {
+  std::vector<Bytes> out;
+  for (std::string_view prefix : {couch::kTenantPrefix, couch::kKeyPrefix}) {
+    KMS_ASSIGN_OR_RETURN(Reply reply,
+                         Call("GET", AllDocsPage(db_path_, prefix, prefix, limit, true)));
+    if (reply.status != 200) return Unexpected("sample documents", reply);
+    const json::value* rows =
+        reply.body.is_object() ? reply.body.as_object().if_contains("rows") : nullptr;
+    if (rows == nullptr || !rows->is_array()) return Status::Internal("couchdb _all_docs: no rows");
+    for (const json::value& row : rows->as_array()) {
+      const json::value* doc = row.is_object() ? row.as_object().if_contains("doc") : nullptr;
+      if (doc == nullptr || !doc->is_object()) continue;  // deleted meanwhile
+      if (prefix == couch::kTenantPrefix) {
+        KMS_ASSIGN_OR_RETURN(TenantRecord t, couch::ParseTenant(doc->as_object()));
+        out.push_back(std::move(t.cmk_blob));
+      } else {
+        KMS_ASSIGN_OR_RETURN(KeyRecord k, couch::ParseKey(doc->as_object()));
+        if (!k.key_blob.empty()) out.push_back(std::move(k.key_blob));
+      }
+    }
+  }
+  return out;
 }
 
 // --- secrets

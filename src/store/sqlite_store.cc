@@ -345,6 +345,20 @@ StatusOr<int64_t> SqliteStore::CountWrappedObjects() {
   return s.ColumnInt64(0);
 }
 
+StatusOr<std::vector<Bytes>> SqliteStore::SampleWrappedBlobs(int limit) {
+  ReaderLease db = AcquireReader();
+  std::vector<Bytes> out;
+  for (std::string_view sql : {"SELECT cmk_blob FROM tenants LIMIT ?1",
+                               "SELECT key_blob FROM keys WHERE length(key_blob) > 0 LIMIT ?1"}) {
+    KMS_ASSIGN_OR_RETURN(Stmt s, db->Prepare(sql));
+    KMS_RETURN_IF_ERROR(s.BindInt64(1, limit));
+    KMS_ASSIGN_OR_RETURN(std::vector<Bytes> blobs,
+                         ReadRows(s, [](const Stmt& row) { return row.ColumnBlob(0); }));
+    for (Bytes& b : blobs) out.push_back(std::move(b));
+  }
+  return out;
+}
+
 // --- secrets
 
 Status SqliteStore::CreateSecret(const SecretRecord& r, const SecretVersionRecord& first) {

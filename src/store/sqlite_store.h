@@ -53,6 +53,7 @@ class SqliteStore final : public Store {
   StatusOr<bool> DeleteKey(const std::string& keyid, const std::string& creator) override;
   StatusOr<int64_t> DeleteAllKeys(const std::string& creator) override;
   StatusOr<int64_t> CountWrappedObjects() override;
+  StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int limit) override;
 
   Status CreateSecret(const SecretRecord& secret, const SecretVersionRecord& first) override;
   StatusOr<SecretRecord> GetSecret(const std::string& appid, const std::string& name) override;

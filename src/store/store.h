@@ -96,6 +96,10 @@ class Store {
   // Number of stored keys and tenants together: a store holding any wrapped blob (non-zero)
   // must never be paired with a freshly made domain key.
   virtual StatusOr<int64_t> CountWrappedObjects() = 0;
+  // Up to `limit` tenants' cmk_blob and up to `limit` keys' non-empty key_blob, any ones (an
+  // empty result for an empty store): at start the server checks that its domain key is the
+  // one they were wrapped by, which a few blobs show as well as all of them.
+  virtual StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int limit) = 0;
 };
 
 }  // namespace kms::store

@@ -432,6 +432,29 @@ TEST_P(StoreConformanceTest, CountWrappedObjectsCountsKeysAndTenants) {
   EXPECT_EQ(*two, 2);
 }
 
+TEST_P(StoreConformanceTest, SampleWrappedBlobsGivesTenantAndNonEmptyKeyBlobsUpToTheLimit) {
+  StatusOr<std::vector<Bytes>> empty = store_->SampleWrappedBlobs(2);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
+
+  for (const char* appid : {"app-1", "app-2", "app-3"}) {
+    ASSERT_OK(store_->CreateTenant(MakeTenant(appid)));
+  }
+  KeyRecord pending = MakeKey("key-0", "app-1");
+  pending.key_blob.clear();  // an external key without material: nothing wrapped
+  ASSERT_OK(store_->CreateKey(pending));
+  ASSERT_OK(store_->CreateKey(MakeKey("key-1", "app-1")));
+  StatusOr<std::vector<Bytes>> sample = store_->SampleWrappedBlobs(2);
+  ASSERT_TRUE(sample.ok()) << sample.status().ToString();
+  std::vector<std::string> got;
+  for (const Bytes& b : *sample) got.emplace_back(AsChars(b));
+  std::sort(got.begin(), got.end());
+  ASSERT_EQ(got.size(), 3u);  // two of three tenants, the one key with a blob
+  EXPECT_TRUE(got[0].starts_with("cmk-blob-app-")) << got[0];
+  EXPECT_TRUE(got[1].starts_with("cmk-blob-app-")) << got[1];
+  EXPECT_EQ(got[2], "key-blob-key-1");
+}
+
 // --- concurrency
 
 TEST_P(StoreConformanceTest, ConcurrentCreatesFromEightThreadsAreAllVisible) {

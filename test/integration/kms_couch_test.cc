@@ -112,6 +112,43 @@ class KmsCouch : public ::testing::Test {
   std::unique_ptr<KmsProcess> kms_b_;
 };
 
+// A replica given another deployment's sealed domain key (and its platform secret) must refuse
+// the shared database at start, naming both domain key ids, instead of failing each request.
+TEST_F(KmsCouch, ReplicaWithAnotherDeploymentsDomainKeyRefusesToStart) {
+  if (!NeedTestServer()) GTEST_SKIP() << "EHSM_TEST_COUCHDB_URL not set";
+  const std::string db = couch::UniqueDbName("dkswap");
+  const std::string other_db = couch::UniqueDbName("dkswap-other");
+  const std::vector<std::string> info = {"--log-level", "info"};
+  auto dk_id = [](const std::string& out) {
+    size_t at = out.find("dk_id=");
+    return at == std::string::npos ? std::string() : out.substr(at + 6, 16);
+  };
+  kms_a_ = std::make_unique<KmsProcess>((dir_ / "a").string(), Plus(CouchArgs(db), info));
+  ASSERT_NE(kms_a_->port(), 0) << kms_a_->output();
+  EhsmClient(kms_a_->port()).Enroll();
+  const std::string id_a = dk_id(kms_a_->output());
+  // Another deployment's data dir: its domain key was made on an empty database of its own.
+  std::string id_b;
+  {
+    KmsProcess other((dir_ / "b").string(), Plus(CouchArgs(other_db), info));
+    ASSERT_NE(other.port(), 0) << other.output();
+    id_b = dk_id(other.output());
+    EXPECT_EQ(other.Stop(), 0);
+  }
+  ASSERT_EQ(id_a.size(), 16u);
+  ASSERT_EQ(id_b.size(), 16u);
+  ASSERT_NE(id_a, id_b);
+
+  KmsProcess swapped((dir_ / "b").string(), CouchArgs(db));
+  EXPECT_EQ(swapped.port(), 0) << swapped.output();
+  EXPECT_EQ(swapped.WaitExit(), 1) << swapped.output();
+  EXPECT_NE(swapped.output().find("another domain key (id " + id_a + ")"), std::string::npos)
+      << swapped.output();
+  EXPECT_NE(swapped.output().find("(id " + id_b + ")"), std::string::npos) << swapped.output();
+  DropDatabase(db);
+  DropDatabase(other_db);
+}
+
 // Two replicas: same database, same sealed domain key and platform secret (copied, as a
 // deployment copies them to every node), separate data directories otherwise.
 TEST_F(KmsCouch, TwoProcessesShareTenantsKeysAndKeyStates) {

@@ -191,5 +191,64 @@ TEST_F(KmsStartup, IdleConnectionsOverMaxConnectionsDoNotStarveANewClient) {
   EXPECT_EQ(kms.Stop(), 0);
 }
 
+// The domain key id a server logged at start ("dk_id=<16 hex digits>", at log level info), or
+// "" if none.
+std::string LoggedDomainKeyId(const std::string& output) {
+  const std::string tag = "dk_id=";
+  size_t at = output.find(tag);
+  return at == std::string::npos ? "" : output.substr(at + tag.size(), 16);
+}
+
+// A data dir whose sealed domain key belongs to another deployment must not start on a store
+// of this one: every request would fail one by one. An empty store, and a store whose blobs are
+// this domain key's, start as before.
+TEST_F(KmsStartup, RefusesAStoreWhoseBlobsWereWrappedByAnotherDomainKey) {
+  fs::path a = root_ / "a";
+  fs::path b = root_ / "b";
+  std::string id_a;
+  {
+    KmsProcess kms(a.string(), {"--log-level", "info"});
+    ASSERT_NE(kms.port(), 0) << kms.output();
+    EhsmClient client(kms.port());
+    client.Enroll();
+    auto reply =
+        client.Call("CreateKey", {{"keyspec", "EH_AES_GCM_256"}, {"origin", "EH_INTERNAL_KEY"}});
+    ASSERT_EQ(CodeOf(reply), 200) << reply;
+    id_a = LoggedDomainKeyId(kms.output());
+    EXPECT_EQ(kms.Stop(), 0);
+  }
+  ASSERT_EQ(id_a.size(), 16u);
+  {
+    KmsProcess again(a.string());  // its own blobs: starts
+    EXPECT_NE(again.port(), 0) << again.output();
+    EXPECT_EQ(again.Stop(), 0);
+  }
+  std::string id_b;
+  {
+    // An empty store: starts and makes its own domain key.
+    KmsProcess fresh(b.string(), {"--log-level", "info"});
+    ASSERT_NE(fresh.port(), 0) << fresh.output();
+    id_b = LoggedDomainKeyId(fresh.output());
+    EXPECT_EQ(fresh.Stop(), 0);
+  }
+  ASSERT_EQ(id_b.size(), 16u);
+  ASSERT_NE(id_a, id_b);
+
+  // B's domain key on A's store, once by pointing B at it and once by copying it into B.
+  auto expect_refused = [&](const fs::path& db) {
+    KmsProcess swapped(b.string(), {"--sqlite-path", db.string()});
+    EXPECT_EQ(swapped.port(), 0) << swapped.output();
+    EXPECT_EQ(swapped.WaitExit(), 1) << swapped.output();
+    const std::string out = swapped.output();
+    EXPECT_NE(out.find("cannot start"), std::string::npos) << out;
+    EXPECT_NE(out.find("another domain key"), std::string::npos) << out;
+    EXPECT_NE(out.find(id_a), std::string::npos) << out;
+    EXPECT_NE(out.find(id_b), std::string::npos) << out;
+  };
+  expect_refused(a / "kms.db");
+  fs::copy_file(a / "kms.db", b / "kms.db", fs::copy_options::overwrite_existing);
+  expect_refused(b / "kms.db");
+}
+
 }  // namespace
 }  // namespace kms::testing

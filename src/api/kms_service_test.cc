@@ -1,0 +1,125 @@
+// KmsService's inline path: a request answered on the calling thread (the event loop) must not
+// make a store call there when the store is behind a network, even if a cached record it was
+// chosen for expires before the action runs.
+
+#include "api/kms_service.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "api/api_test_env.h"
+
+namespace kms::api {
+namespace {
+
+using testing::ApiTestEnv;
+using testing::kStartMs;
+
+// A store behind a network, as CouchDB is: point reads are not local, and each records the
+// thread it ran on.
+class RemoteStore : public store::testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  bool ReadsAreLocal() const override { return false; }
+  StatusOr<store::TenantRecord> GetTenant(const std::string& appid) override {
+    Record();
+    return inner().GetTenant(appid);
+  }
+  StatusOr<store::KeyRecord> GetKey(const std::string& keyid) override {
+    Record();
+    return inner().GetKey(keyid);
+  }
+  int ReadsOn(std::thread::id thread) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(std::count(threads_.begin(), threads_.end(), thread));
+  }
+
+ private:
+  void Record() {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads_.push_back(std::this_thread::get_id());
+  }
+  std::mutex mu_;
+  std::vector<std::thread::id> threads_;
+};
+
+// Once armed, the next reading returns the current time and then moves the clock `jump_ms`
+// ahead. Handle's first reading is the key-cache freshness check that decides "inline", so the
+// jump lands between that decision and the action's own lookups.
+class JumpAfterNextReadClock final : public Clock {
+ public:
+  explicit JumpAfterNextReadClock(int64_t now_ms) : now_ms_(now_ms) {}
+  int64_t NowMs() const override {
+    const int64_t now = now_ms_.load();
+    if (armed_jump_ms_.load() != 0) now_ms_.fetch_add(armed_jump_ms_.exchange(0));
+    return now;
+  }
+  void ArmJump(int64_t jump_ms) { armed_jump_ms_.store(jump_ms); }
+
+ private:
+  mutable std::atomic<int64_t> now_ms_;
+  mutable std::atomic<int64_t> armed_jump_ms_{0};
+};
+
+constexpr int64_t kTtlMs = 1000;
+
+class InlineRun : public ::testing::Test {
+ protected:
+  HttpAnswer Handle(const std::string& action, const std::string& body) {
+    std::promise<HttpAnswer> answered;
+    service_.Handle("POST", "/ehsm?Action=" + action, body,
+                    [&](HttpAnswer a) { answered.set_value(std::move(a)); });
+    return answered.get_future().get();
+  }
+
+  JumpAfterNextReadClock clock_{kStartMs};
+  ApiTestEnv<RemoteStore> env_{clock_, ServiceOptions{.key_cache_ttl_ms = kTtlMs}};
+  ThreadPool pool_{1, 16};
+  std::unique_ptr<ReplayCache> replay_ = ReplayCache::Create(clock_, 1024).value();
+  KmsService service_{env_.ctx(), pool_, *replay_};
+};
+
+TEST_F(InlineRun, KeyRecordExpiringAfterTheInlineDecisionIsNotReadOnTheCallingThread) {
+  const std::string keyid = env_.CreateAesKey();
+  // Both records cached, so Encrypt qualifies for the inline path.
+  ASSERT_TRUE(env_.ctx().GetTenant(env_.appid()).ok());
+  ASSERT_TRUE(env_.ctx().GetKey(keyid).ok());
+  ASSERT_TRUE(env_.ctx().KeyCached(keyid));
+  const std::thread::id caller = std::this_thread::get_id();
+  const int reads_before = env_.store().ReadsOn(caller);
+
+  std::string body = env_.SignedBody(env_.EncryptPayload(keyid), clock_.NowMs());
+  clock_.ArmJump(kTtlMs);
+  HttpAnswer answer = Handle("Encrypt", body);
+  EXPECT_EQ(answer.code, 200) << answer.body;
+  EXPECT_EQ(env_.store().ReadsOn(caller), reads_before);
+}
+
+TEST_F(InlineRun, CachedRecordsAreUsedInlineWithoutAStoreRead) {
+  const std::string keyid = env_.CreateAesKey();
+  ASSERT_TRUE(env_.ctx().GetTenant(env_.appid()).ok());
+  ASSERT_TRUE(env_.ctx().GetKey(keyid).ok());
+  const std::thread::id caller = std::this_thread::get_id();
+  const int reads_before = env_.store().ReadsOn(caller);
+  HttpAnswer answer = Handle("Encrypt", env_.SignedBody(env_.EncryptPayload(keyid), kStartMs));
+  EXPECT_EQ(answer.code, 200) << answer.body;
+  EXPECT_EQ(env_.store().ReadsOn(caller), reads_before);
+}
+
+TEST_F(InlineRun, UncachedKeyOfARemoteStoreIsReadOnAWorker) {
+  const std::string keyid = env_.CreateAesKey();
+  const std::thread::id caller = std::this_thread::get_id();
+  const int reads_before = env_.store().ReadsOn(caller);
+  HttpAnswer answer = Handle("Encrypt", env_.SignedBody(env_.EncryptPayload(keyid), kStartMs));
+  EXPECT_EQ(answer.code, 200) << answer.body;
+  EXPECT_EQ(env_.store().ReadsOn(caller), reads_before);
+  EXPECT_TRUE(env_.ctx().KeyCached(keyid));
+}
+
+}  // namespace
+}  // namespace kms::api
