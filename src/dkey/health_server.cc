@@ -3,17 +3,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <thread>
 
-#include "common/log.h"
 #include "dkey/listen.h"
 #include "net/health.h"
 
@@ -46,45 +41,23 @@ class HealthServerImpl final : public HealthServer {
   HealthServerImpl(const HealthServerOptions& options, ReadyFn ready)
       : options_(options), ready_(std::move(ready)) {}
 
-  ~HealthServerImpl() override {
-    asio::post(ioc_, [this] {
-      boost::system::error_code ec;
-      acceptor_.close(ec);
-      ioc_.stop();
-    });
-    if (thread_.joinable()) thread_.join();
-  }
-
   Status Init() {
-    KMS_RETURN_IF_ERROR(ListenOn(acceptor_, options_.host, options_.port, "health checks"));
-    port_ = acceptor_.local_endpoint().port();
-    asio::co_spawn(ioc_, AcceptLoop(), asio::detached);
-    thread_ = std::thread([this] { ioc_.run(); });
-    return Status::Ok();
+    return listener_.Start(options_.host, options_.port, "health checks", "health.accept_failed",
+                           [this](tcp::socket socket) { Accept(std::move(socket)); });
   }
 
-  uint16_t port() const override { return port_; }
+  uint16_t port() const override { return listener_.port(); }
 
  private:
-  asio::awaitable<void> AcceptLoop() {
-    while (true) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
-      if (!acceptor_.is_open()) co_return;
-      if (ec) {
-        // Typically EMFILE: back off instead of spinning on the error.
-        log::Warn("health.accept_failed", {{"error", ec.message()}});
-        asio::steady_timer backoff(ioc_, std::chrono::milliseconds(50));
-        co_await backoff.async_wait(kNoThrow);
-        continue;
-      }
-      if (active_ >= options_.max_connections) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-        continue;
-      }
-      ++active_;
-      asio::co_spawn(ioc_, Serve(beast::tcp_stream(std::move(socket))), asio::detached);
+  void Accept(tcp::socket socket) {
+    if (active_ >= options_.max_connections) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
     }
+    ++active_;
+    asio::co_spawn(listener_.context(), Serve(beast::tcp_stream(std::move(socket))),
+                   asio::detached);
   }
 
   asio::awaitable<void> Serve(beast::tcp_stream stream) {
@@ -128,12 +101,9 @@ class HealthServerImpl final : public HealthServer {
 
   const HealthServerOptions options_;
   const ReadyFn ready_;
-  uint16_t port_ = 0;
-  // Before ioc_: connections destroyed with the io_context still decrement it.
-  int active_ = 0;  // only touched on the server thread
-  asio::io_context ioc_{1};
-  tcp::acceptor acceptor_{ioc_};
-  std::thread thread_;
+  // Before listener_: connections destroyed with its io_context still decrement it.
+  int active_ = 0;  // only touched on the listener's thread
+  TcpListener listener_;
 };
 
 }  // namespace
