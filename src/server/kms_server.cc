@@ -13,6 +13,7 @@
 #include "api/replay_cache.h"
 #include "api/secret_deletion_sweeper.h"
 #include "common/clock.h"
+#include "common/config_binder.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/thread_pool.h"
@@ -138,13 +139,6 @@ void WarnIfCertExpiresSoon(const std::string& path, const std::string& cert_pem)
              {"hint", "replace the certificate and key, then restart"}});
 }
 
-log::Level ParseLevel(const std::string& s) {
-  if (s == "debug") return log::Level::kDebug;
-  if (s == "warn") return log::Level::kWarn;
-  if (s == "error") return log::Level::kError;
-  return log::Level::kInfo;
-}
-
 class KmsServerImpl final : public KmsServer {
  public:
   Status Init(const KmsConfig& c) {
@@ -156,7 +150,7 @@ class KmsServerImpl final : public KmsServer {
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
     KMS_RETURN_IF_ERROR(
-        log::Init({.level = ParseLevel(c.log_level), .audit_path = c.audit_log}));
+        log::Init({.level = config::LogLevelFromName(c.log_level), .audit_path = c.audit_log}));
     log::Info("kms.config", {{"summary", c.Summary()}});
     if (c.run_mode == "cluster") {
       return Status::FailedPrecondition(
