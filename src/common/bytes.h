@@ -2,6 +2,7 @@
 // Byte containers. `Bytes` owns ordinary data; `ByteView` borrows; secrets use SecretBytes.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,5 +23,8 @@ inline Bytes ToBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 // Lowercase hex, for logs of non-secret values (ids, digests) and tests.
 std::string HexEncode(ByteView b);
+// The bytes of `hex` (either letter case), or nullopt when it has an odd length or a character
+// that is not a hex digit.
+std::optional<Bytes> HexDecode(std::string_view hex);
 
 }  // namespace kms

@@ -10,8 +10,7 @@
 namespace kms::keys {
 namespace {
 
-// Binds the sealed file to its purpose, so a sealed blob made for something else is refused.
-constexpr std::string_view kSealAad = "ehsm-kms domain key v1";
+constexpr std::string_view kSealAad = kDomainKeySealAad;
 
 }  // namespace
 

@@ -15,6 +15,10 @@
 
 namespace kms::keys {
 
+// The AAD of every sealed domain-key file (ehsm-kms single mode and the domain-key daemons):
+// binds the blob to its purpose, so a sealed blob made for something else is refused.
+inline constexpr std::string_view kDomainKeySealAad = "ehsm-kms domain key v1";
+
 class DomainKey {
  public:
   static constexpr size_t kSize = 32;

@@ -1,8 +1,5 @@
 #include "server/config.h"
 
-#include <CLI/CLI.hpp>
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -11,102 +8,13 @@
 #include <sstream>
 #include <thread>
 
+#include "common/config_binder.h"
 #include "store/couch_options.h"
 
 namespace kms::server {
 namespace {
 
-std::string FindConfigPath(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "--config" && i + 1 < argc) return argv[i + 1];
-    if (a.starts_with("--config=")) return std::string(a.substr(9));
-  }
-  const char* env = std::getenv("EHSM_CONFIG");
-  return env ? env : "";
-}
-
-// Flattens the top level of a TOML table to key -> string (as CLI11 would read it).
-StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
-  std::map<std::string, std::string> out;
-  if (path.empty()) return out;
-  toml::table parsed;
-  try {
-    // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
-    parsed = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "config file " << path << ": " << e.description() << " at line "
-        << e.source().begin.line;
-    return Status::InvalidArgument(msg.str());
-  }
-  for (auto&& [key, node] : parsed) {
-    std::string value;
-    if (auto s = node.value<std::string>()) {
-      value = *s;
-    } else if (auto i = node.value<int64_t>()) {
-      value = std::to_string(*i);
-    } else if (auto b = node.value<bool>()) {
-      value = *b ? "true" : "false";
-    } else {
-      return Status::InvalidArgument("config file " + path + ": key " + std::string(key.str()) +
-                                     " must be a string, integer or boolean");
-    }
-    out.emplace(std::string(key.str()), std::move(value));
-  }
-  return out;
-}
-
-std::string EnvName(std::string_view key) {
-  std::string env = "EHSM_";
-  for (char c : key) env.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  return env;
-}
-
-class Binder {
- public:
-  Binder(CLI::App& app, const std::map<std::string, std::string>& file) : app_(app), file_(file) {}
-
-  // Registers --<flag> bound to `field`, its environment variable and its config-file key.
-  template <typename T>
-  CLI::Option* Add(const std::string& key, T& field, const std::string& help) {
-    std::string flag = "--" + key;
-    for (char& c : flag) {
-      if (c == '_') c = '-';
-    }
-    CLI::Option* opt = app_.add_option(flag, field, help)->envname(EnvName(key));
-    options_[key] = opt;
-    auto it = file_.find(key);
-    if (it != file_.end()) {
-      opt->default_val(it->second);
-      used_.insert(key);
-    } else {
-      opt->capture_default_str();
-    }
-    return opt;
-  }
-
-  // Whether the setting came from a flag or our environment variable (not the file or default).
-  bool Explicit(const std::string& key) const {
-    auto it = options_.find(key);
-    return it != options_.end() && it->second->count() > 0;
-  }
-
-  // Config keys that no option consumed: reported, since a typo would otherwise go unnoticed.
-  std::vector<std::string> Unknown() const {
-    std::vector<std::string> out;
-    for (const auto& [k, v] : file_) {
-      if (!used_.count(k)) out.push_back(k);
-    }
-    return out;
-  }
-
- private:
-  CLI::App& app_;
-  const std::map<std::string, std::string>& file_;
-  std::set<std::string> used_;
-  std::map<std::string, CLI::Option*> options_;
-};
+using config::Binder;
 
 void FillDerived(KmsConfig& c) {
   if (c.sqlite_path.empty()) c.sqlite_path = c.data_dir + "/kms.db";
@@ -220,10 +128,7 @@ Status Check(const KmsConfig& c) {
   if (c.couchdb_timeout_ms < 100) {
     return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
   }
-  static const std::set<std::string> kLevels = {"debug", "info", "warn", "error"};
-  if (!kLevels.count(c.log_level)) {
-    return Status::InvalidArgument("log_level must be debug, info, warn or error");
-  }
+  KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
   return Status::Ok();
 }
 
@@ -256,15 +161,15 @@ std::string KmsConfig::Summary() const {
 
 StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   KmsConfig c;
-  c.config_file = FindConfigPath(argc, argv);
-  KMS_ASSIGN_OR_RETURN(auto file, ReadConfigFile(c.config_file));
+  c.config_file = config::FindConfigPath(argc, argv, "EHSM_CONFIG");
+  KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
 
   CLI::App app{"ehsm-kms: the eHSM key management service (REST over HTTPS)"};
   app.set_version_flag("--version", "ehsm-kms 0.3.2");
   std::string config_flag;
   app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")
       ->envname("EHSM_CONFIG");
-  Binder b(app, file);
+  Binder b(app, file, "EHSM_");
   b.Add("host", c.host, "address to listen on");
   b.Add("port", c.port, "HTTPS port; 0 picks a free one (printed at start)");
   b.Add("data_dir", c.data_dir, "directory for the database, sealed domain key and TLS pair");
@@ -305,21 +210,7 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("couchdb_timeout_ms", c.couchdb_timeout_ms, "bound of one CouchDB request");
   b.Add("store_connect_timeout_ms", c.store_connect_timeout_ms,
         "how long start-up retries an unreachable store (0 = once)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    app.exit(e);
-    return Status::Aborted("");
-  } catch (const CLI::CallForVersion& e) {
-    app.exit(e);
-    return Status::Aborted("");
-  } catch (const CLI::ParseError& e) {
-    return Status::InvalidArgument(e.what());
-  }
-  if (auto unknown = b.Unknown(); !unknown.empty()) {
-    return Status::InvalidArgument("config file " + c.config_file + ": unknown key " +
-                                   unknown.front());
-  }
+  KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
   FillDerived(c);
   KMS_RETURN_IF_ERROR(ApplyUpstreamCouchEnv(c, b));
   KMS_RETURN_IF_ERROR(NormalizeCouchUrl(c));

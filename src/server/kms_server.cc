@@ -18,14 +18,17 @@
 #include "api/replay_cache.h"
 #include "api/secret_deletion_sweeper.h"
 #include "common/clock.h"
+#include "common/config_binder.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/thread_pool.h"
 #include "keys/domain_key.h"
 #include "keys/import_session.h"
 #include "keys/key_vault.h"
+#include "net/health.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
+#include "server/readiness.h"
 #include "server/store_factory.h"
 #include "tee/sim/sim_platform.h"
 
@@ -36,10 +39,26 @@
 namespace kms::server {
 namespace {
 
+// Routes the probes (no authentication: kubelet and load balancers call them) and hands every
+// other request, /ehsm?Action=... included, to the eHSM service unchanged.
 class HttpAdapter final : public net::HttpHandler {
  public:
-  explicit HttpAdapter(api::KmsService& service) : service_(service) {}
+  HttpAdapter(api::KmsService& service, Readiness& readiness)
+      : service_(service), readiness_(readiness) {}
   void Handle(net::HttpRequest request, net::Responder respond) override {
+    if (request.method == "GET") {
+      const std::string path = api::ParseTarget(request.target).path;
+      if (path == net::kHealthzPath) {
+        respond(Text(net::LivenessAnswer()));
+        return;
+      }
+      if (path == net::kReadyzPath) {
+        readiness_.Check([respond = std::move(respond)](Status ready) {
+          respond(Text(net::ReadinessAnswer(ready)));
+        });
+        return;
+      }
+    }
     service_.Handle(request.method, request.target, std::move(request.body),
                     [respond = std::move(respond)](api::HttpAnswer a) {
                       respond(net::HttpResponse{.status = a.http_status,
@@ -50,7 +69,15 @@ class HttpAdapter final : public net::HttpHandler {
   }
 
  private:
+  static net::HttpResponse Text(net::HealthAnswer a) {
+    return net::HttpResponse{.status = a.http_status,
+                             .content_type = "text/plain; charset=utf-8",
+                             .body = std::move(a.body),
+                             .close = false};
+  }
+
   api::KmsService& service_;
+  Readiness& readiness_;
 };
 
 StatusOr<net::PemPair> LoadTls(const KmsConfig& c) {
@@ -162,13 +189,6 @@ Status CheckBlobsMatchDomainKey(const std::vector<Bytes>& blobs, const keys::Dom
   return Status::Ok();
 }
 
-log::Level ParseLevel(const std::string& s) {
-  if (s == "debug") return log::Level::kDebug;
-  if (s == "warn") return log::Level::kWarn;
-  if (s == "error") return log::Level::kError;
-  return log::Level::kInfo;
-}
-
 class KmsServerImpl final : public KmsServer {
  public:
   Status Init(const KmsConfig& config) {
@@ -181,7 +201,7 @@ class KmsServerImpl final : public KmsServer {
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
     KMS_RETURN_IF_ERROR(
-        log::Init({.level = ParseLevel(c.log_level), .audit_path = c.audit_log}));
+        log::Init({.level = config::LogLevelFromName(c.log_level), .audit_path = c.audit_log}));
     KMS_ASSIGN_OR_RETURN(c.max_connections,
                          ResolveMaxConnections(c.max_connections, RaiseOpenFileLimit()));
     log::Info("kms.config", {{"summary", c.Summary()}});
@@ -230,6 +250,9 @@ class KmsServerImpl final : public KmsServer {
     sweeper_->Start();
     int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());
     pool_ = std::make_unique<ThreadPool>(workers, c.queue_limit);
+    readiness_ = std::make_unique<Readiness>(*store_, *pool_, SystemClock::Instance(),
+                                             Readiness::Options{});
+    readiness_->SetDomainKeyLoaded(vault_->domain_key().IdHex());
     KMS_ASSIGN_OR_RETURN(replay_, api::ReplayCache::Create(
                                       SystemClock::Instance(), c.replay_capacity,
                                       c.timestamp_window_ms, ReplayTenantCapacity(c)));
@@ -237,7 +260,7 @@ class KmsServerImpl final : public KmsServer {
       RestoreReplayWindow(*platform_, *replay_, c.data_dir, start_ms, c.replay_capacity);
     }
     service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
-    adapter_ = std::make_unique<HttpAdapter>(*service_);
+    adapter_ = std::make_unique<HttpAdapter>(*service_, *readiness_);
     KMS_ASSIGN_OR_RETURN(net::PemPair tls, LoadTls(c));
     if (!c.tls_cert.empty()) {
       WarnIfCertExpiresSoon(c.tls_cert, tls.cert_pem);
@@ -304,6 +327,9 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<api::KmsContext> context_;
   std::unique_ptr<api::SecretDeletionSweeper> sweeper_;
   std::unique_ptr<ThreadPool> pool_;
+  // After pool_: destroyed first, but Stop() has shut the pool down (running its queued
+  // pings) before any member is destroyed.
+  std::unique_ptr<Readiness> readiness_;
   std::unique_ptr<api::ReplayCache> replay_;
   std::unique_ptr<api::KmsService> service_;
   std::unique_ptr<HttpAdapter> adapter_;

@@ -77,6 +77,7 @@ TEST_F(CouchFailureTest, StoppedServerFailsFastAndRecoveryKeepsAcknowledgedWrite
   ExpectUnavailable(store->DeleteKey("k1", "app").status(), "DeleteKey");
   ExpectUnavailable(store->DeleteAllKeys("app").status(), "DeleteAllKeys");
   ExpectUnavailable(store->CountWrappedObjects().status(), "CountWrappedObjects");
+  ExpectUnavailable(store->Ping(), "Ping");
   ExpectUnavailable(CouchStore::Open(o).status(), "Open");
 
   // Same data directory: every acknowledged write is back, and the old store object works
@@ -90,6 +91,7 @@ TEST_F(CouchFailureTest, StoppedServerFailsFastAndRecoveryKeepsAcknowledgedWrite
   EXPECT_TRUE(store->GetTenant("app").ok());
   EXPECT_TRUE(store->CreateKey(MakeKey("new")).ok());
   EXPECT_EQ(*store->CountWrappedObjects(), 21);
+  EXPECT_TRUE(store->Ping().ok());
 }
 
 TEST_F(CouchFailureTest, HungServerTimesOutThenRecovers) {

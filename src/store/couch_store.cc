@@ -73,6 +73,14 @@ std::string CouchStore::Describe() const {
   return "couchdb:" + http_->base_url() + "/" + options_.database;
 }
 
+// GET of the database's info document: constant size, and it fails when the database was
+// deleted under us as well as when the server is down.
+Status CouchStore::Ping() {
+  KMS_ASSIGN_OR_RETURN(Reply info, Call("GET", db_path_));
+  if (info.status != 200) return Unexpected("database info", info);
+  return Status::Ok();
+}
+
 StatusOr<CouchStore::Reply> CouchStore::Call(std::string_view method, const std::string& path,
                                              const json::value* body) {
   std::string text;

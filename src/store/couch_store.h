@@ -38,6 +38,7 @@ class CouchStore final : public Store {
   static StatusOr<std::unique_ptr<CouchStore>> Open(CouchOptions options);
 
   std::string Describe() const override;
+  Status Ping() override;
 
   Status CreateTenant(const TenantRecord& tenant) override;
   StatusOr<TenantRecord> GetTenant(const std::string& appid) override;

@@ -185,6 +185,16 @@ SqliteStore::~SqliteStore() = default;
 
 std::string SqliteStore::Describe() const { return "sqlite:" + path_; }
 
+// Reads the schema table through a reader connection: it touches the file (a lost or
+// unreadable one fails here) but only its first page.
+Status SqliteStore::Ping() {
+  ReaderLease db = AcquireReader();
+  KMS_ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT count(*) FROM sqlite_schema"));
+  KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::Internal("sqlite ping returned no row");
+  return Status::Ok();
+}
+
 SqliteStore::ReaderLease SqliteStore::AcquireReader() {
   std::unique_lock lock(readers_mu_);
   readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });

@@ -39,6 +39,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   std::string Describe() const override;
+  Status Ping() override;
   bool ReadsAreLocal() const override { return true; }
 
   Status CreateTenant(const TenantRecord& tenant) override;

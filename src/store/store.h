@@ -33,6 +33,11 @@ class Store {
   // (the handoff cost more than the read). False for stores behind a network.
   virtual bool ReadsAreLocal() const { return false; }
 
+  // One cheap round trip to the backend, for readiness probes: OK when it answers, kUnavailable
+  // when it cannot be reached, kInternal when it answers with an error. Never touches more than
+  // a constant amount of data, whatever the store holds.
+  virtual Status Ping() = 0;
+
   // --- tenants
   virtual Status CreateTenant(const TenantRecord& tenant) = 0;
   virtual StatusOr<TenantRecord> GetTenant(const std::string& appid) = 0;

@@ -88,6 +88,12 @@ std::vector<std::string> KeyIds(const std::vector<KeyRecord>& keys) {
   return ids;
 }
 
+TEST_P(StoreConformanceTest, PingAnswersOnAnOpenStore) {
+  ASSERT_OK(store_->Ping());
+  ASSERT_OK(store_->CreateTenant(MakeTenant("app-1")));
+  ASSERT_OK(store_->Ping());
+}
+
 // --- tenants
 
 TEST_P(StoreConformanceTest, CreatedTenantReadsBackUnchanged) {

@@ -29,13 +29,16 @@ int WaitFor(pid_t pid, int timeout_ms) {
 
 }  // namespace
 
-std::string KmsProcess::BinaryPath() { return std::string(KMS_BINARY_DIR) + "/bin/ehsm-kms"; }
+std::string KmsProcess::BinaryPath(const std::string& name) {
+  return std::string(KMS_BINARY_DIR) + "/bin/" + name;
+}
 
-KmsProcess::KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args) {
+KmsProcess::KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args,
+                       const std::string& binary) {
   static int instance = 0;
   log_path_ = data_dir + ".out." + std::to_string(++instance);
   std::filesystem::create_directories(std::filesystem::path(data_dir).parent_path());
-  std::vector<std::string> args = {BinaryPath(), "--port", "0", "--data-dir", data_dir};
+  std::vector<std::string> args = {binary, "--port", "0", "--data-dir", data_dir};
   if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end()) {
     args.insert(args.end(), {"--log-level", "warn"});
   }

@@ -1,6 +1,7 @@
 #pragma once
-// KmsProcess: runs the real ehsm-kms binary for integration tests, on port 0 with a temporary
-// data directory, and stops it with SIGTERM.
+// KmsProcess: runs the real ehsm-kms binary (or another daemon of ours taking the same
+// --port/--data-dir/--log-level flags, such as ehsm-dkeyserver) for integration tests, on port 0
+// with a temporary data directory, and stops it with SIGTERM.
 
 #include <sys/types.h>
 
@@ -11,12 +12,13 @@ namespace kms::testing {
 
 class KmsProcess {
  public:
-  // Path of the binary under test.
-  static std::string BinaryPath();
+  // Path of the binary `name` under test.
+  static std::string BinaryPath(const std::string& name = "ehsm-kms");
 
-  // Starts `ehsm-kms --port 0 --data-dir <data_dir> <extra_args...>` and waits (up to 30 s) for
+  // Starts `<binary> --port 0 --data-dir <data_dir> <extra_args...>` and waits (up to 30 s) for
   // its "listening on port N" line. On failure port() is 0 and output() says why.
-  KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args = {});
+  KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args = {},
+             const std::string& binary = BinaryPath());
   ~KmsProcess();
   KmsProcess(const KmsProcess&) = delete;
   KmsProcess& operator=(const KmsProcess&) = delete;

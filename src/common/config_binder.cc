@@ -1,0 +1,128 @@
+#include "common/config_binder.h"
+
+#include <toml++/toml.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <sstream>
+
+namespace kms::config {
+
+std::string FindConfigPath(int argc, char** argv, const char* env_name) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--config" && i + 1 < argc) return argv[i + 1];
+    if (a.starts_with("--config=")) return std::string(a.substr(9));
+  }
+  const char* env = std::getenv(env_name);
+  return env ? env : "";
+}
+
+StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  if (path.empty()) return out;
+  toml::table parsed;
+  try {
+    // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
+    parsed = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << "config file " << path << ": " << e.description() << " at line "
+        << e.source().begin.line;
+    return Status::InvalidArgument(msg.str());
+  }
+  for (auto&& [key, node] : parsed) {
+    std::string value;
+    if (auto s = node.value<std::string>()) {
+      value = *s;
+    } else if (auto i = node.value<int64_t>()) {
+      value = std::to_string(*i);
+    } else if (auto b = node.value<bool>()) {
+      value = *b ? "true" : "false";
+    } else {
+      return Status::InvalidArgument("config file " + path + ": key " + std::string(key.str()) +
+                                     " must be a string, integer or boolean");
+    }
+    out.emplace(std::string(key.str()), std::move(value));
+  }
+  return out;
+}
+
+Binder::Binder(CLI::App& app, const std::map<std::string, std::string>& file,
+               std::string env_prefix)
+    : app_(app), file_(file), env_prefix_(std::move(env_prefix)) {}
+
+std::string Binder::FlagName(const std::string& key) {
+  std::string flag = "--" + key;
+  for (char& c : flag) {
+    if (c == '_') c = '-';
+  }
+  return flag;
+}
+
+std::string Binder::EnvName(const std::string& key) const {
+  std::string env = env_prefix_;
+  for (char c : key) env.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return env;
+}
+
+CLI::Option* Binder::Register(const std::string& key, CLI::Option* opt) {
+  opt->envname(EnvName(key));
+  options_[key] = opt;
+  auto it = file_.find(key);
+  if (it != file_.end()) {
+    opt->default_val(it->second);
+    used_.insert(key);
+  } else {
+    opt->capture_default_str();
+  }
+  return opt;
+}
+
+bool Binder::Explicit(const std::string& key) const {
+  auto it = options_.find(key);
+  return it != options_.end() && it->second->count() > 0;
+}
+
+std::vector<std::string> Binder::Unknown() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : file_) {
+    if (!used_.count(k)) out.push_back(k);
+  }
+  return out;
+}
+
+Status Binder::Parse(int argc, char** argv, const std::string& config_file) {
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app_.exit(e);
+    return Status::Aborted("");
+  } catch (const CLI::CallForVersion& e) {
+    app_.exit(e);
+    return Status::Aborted("");
+  } catch (const CLI::ParseError& e) {
+    return Status::InvalidArgument(e.what());
+  }
+  if (auto unknown = Unknown(); !unknown.empty()) {
+    return Status::InvalidArgument("config file " + config_file + ": unknown key " +
+                                   unknown.front());
+  }
+  return Status::Ok();
+}
+
+Status CheckLogLevel(const std::string& name) {
+  if (name == "debug" || name == "info" || name == "warn" || name == "error") {
+    return Status::Ok();
+  }
+  return Status::InvalidArgument("log_level must be debug, info, warn or error");
+}
+
+log::Level LogLevelFromName(const std::string& name) {
+  if (name == "debug") return log::Level::kDebug;
+  if (name == "warn") return log::Level::kWarn;
+  if (name == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+}  // namespace kms::config

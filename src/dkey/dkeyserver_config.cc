@@ -1,0 +1,81 @@
+#include "dkey/dkeyserver_config.h"
+
+#include <sstream>
+
+#include "common/config_binder.h"
+
+namespace kms::dkey {
+namespace {
+
+constexpr char kBinary[] = "ehsm-dkeyserver";
+
+// HOST:PORT or [V6]:PORT with a port of 1..65535.
+bool ValidPeer(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == peer.size()) return false;
+  const std::string port = peer.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int n = std::stoi(port);
+  return n >= 1 && n <= 65535;
+}
+
+Status Check(const DkeyServerConfig& c) {
+  if (c.data_dir.empty()) return Status::InvalidArgument("--data-dir is required");
+  if (c.policy.empty()) return Status::InvalidArgument("--policy is required");
+  if (c.port < 0 || c.port > 65535) return Status::InvalidArgument("port must be 0..65535");
+  if (c.health_port < -1 || c.health_port > 65535) {
+    return Status::InvalidArgument("health_port must be 0..65535 (-1: none)");
+  }
+  if (!c.peer.empty() && !ValidPeer(c.peer)) {
+    return Status::InvalidArgument("peer must be HOST:PORT, got \"" + c.peer + "\"");
+  }
+  KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
+  return CheckIdentity(c.identity);
+}
+
+}  // namespace
+
+std::string DkeyServerConfig::Summary() const {
+  std::ostringstream s;
+  s << "host=" << host << " port=" << port << " data_dir=" << data_dir << " policy=" << policy
+    << " peer=" << (peer.empty() ? "-" : peer) << " init=" << (init ? "true" : "false")
+    << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
+    << " log_level=" << log_level << " " << IdentitySummary(identity)
+    << " config_file=" << (config_file.empty() ? "-" : config_file);
+  return s.str();
+}
+
+StatusOr<DkeyServerConfig> LoadDkeyServerConfig(int argc, char** argv) {
+  DkeyServerConfig c;
+  c.identity = DefaultIdentity(kBinary, /*isvprodid=*/0);
+  c.config_file = config::FindConfigPath(argc, argv, "EHSM_DKEYSERVER_CONFIG");
+  KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
+
+  CLI::App app{
+      "ehsm-dkeyserver: creates the domain key (--init), seals it to --data-dir, and will serve "
+      "it to attested peers that --policy allows (the attested channel is not in this build "
+      "yet: the port accepts and closes)"};
+  app.set_version_flag("--version", "ehsm-dkeyserver 0.3.2");
+  std::string config_flag;
+  app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")
+      ->envname("EHSM_DKEYSERVER_CONFIG");
+  config::Binder b(app, file, "EHSM_DKEYSERVER_");
+  b.Add("host", c.host, "address to listen on (domain-key port and health port)");
+  b.Add("port", c.port, "domain-key port; 0 picks a free one (printed at start)");
+  b.Add("data_dir", c.data_dir, "directory of the sealed domain key (a persistent volume)");
+  b.Add("policy", c.policy, "the deployment's policy file (TOML)");
+  b.Add("peer", c.peer, "HOST:PORT of a dkeyserver to obtain the domain key from (replica)");
+  b.AddFlag("init", c.init, "create a domain key if the data dir holds none (no value)");
+  b.Add("health_port", c.health_port,
+        "plain-HTTP /healthz and /readyz; 0 picks a free one (printed), -1 none");
+  b.Add("log_level", c.log_level, "debug, info, warn or error");
+  AddIdentityFlags(b, c.identity);
+  KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
+  if (c.identity.platform_secret.empty() && !c.data_dir.empty()) {
+    c.identity.platform_secret = c.data_dir + "/platform.secret";
+  }
+  KMS_RETURN_IF_ERROR(Check(c));
+  return c;
+}
+
+}  // namespace kms::dkey

@@ -1,0 +1,50 @@
+#pragma once
+// The identity flags every domain-key daemon takes: which TEE backend, and for the `sim`
+// backend the platform secret and the identity it claims. With `sim` there is no hardware:
+// whoever starts the process chooses the identity, which is why a policy admits sim
+// identities only with `allow_simulation = true`.
+//
+//   --tee sim                   (the only backend in this build)
+//   --platform-secret FILE      default <data_dir>/platform.secret; created (32 random bytes,
+//                               mode 0600) when missing
+//   --sim-mrenclave HEX64 --sim-mrsigner HEX64 --sim-isvprodid N --sim-isvsvn N --sim-debug
+
+#include <cstdint>
+#include <string>
+
+#include "common/config_binder.h"
+#include "common/status.h"
+#include "tee/tee_platform.h"
+
+namespace kms::dkey {
+
+struct IdentityConfig {
+  std::string tee = "sim";
+  std::string platform_secret;  // empty: <data_dir>/platform.secret
+  std::string sim_mrenclave;    // 64 hex digits
+  std::string sim_mrsigner;     // 64 hex digits
+  int sim_isvprodid = 0;
+  int sim_isvsvn = 0;
+  bool sim_debug = false;
+};
+
+// A binary's default sim identity: mrsigner is the one signer of every ehsm binary
+// (SHA-256 of "ehsm-kms sim mrsigner", the sim platform's default), mrenclave is SHA-256 of
+// "<binary> sim mrenclave", product id and svn as given, not debug.
+IdentityConfig DefaultIdentity(const std::string& binary, int isvprodid);
+
+// Registers the identity flags (keys tee, platform_secret, sim_*) on `b`, with `id`'s values
+// as the defaults shown in --help.
+void AddIdentityFlags(config::Binder& b, IdentityConfig& id);
+
+// kInvalidArgument naming the setting for a value out of range or not hex, or a backend other
+// than sim.
+Status CheckIdentity(const IdentityConfig& id);
+
+// The identity as the platform takes it. REQUIRES: CheckIdentity(id) is OK.
+tee::TeeIdentity ToTeeIdentity(const IdentityConfig& id);
+
+// One line for the start-up summary: tee=sim platform_secret=... sim_mrenclave=... ...
+std::string IdentitySummary(const IdentityConfig& id);
+
+}  // namespace kms::dkey
