@@ -1,7 +1,9 @@
 #include "api/replay_cache.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
+#include <cstring>
 #include <string>
 #include <strings.h>
 
@@ -19,15 +21,12 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return q;
 }
 
-constexpr std::string_view kMagic = "EHSMRPL1";
+// Version 2: request entries hash the MAC, not the signing string (version 1 files are refused,
+// and the server then applies the start-time floor).
+constexpr std::string_view kMagic = "EHSMRPL2";
 
 void AppendU64(std::string& out, uint64_t n) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(n >> (8 * i)));
-}
-
-void AppendLengthPrefixed(std::string& out, std::string_view s) {
-  AppendU64(out, s.size());
-  out.append(s);
 }
 
 // Bounds-checked little-endian reads.
@@ -68,14 +67,28 @@ ReplayCache::ReplayCache(const Clock& clock, size_t capacity, int64_t window_ms,
 uint64_t ReplayCache::Hash(char domain, std::string_view appid, std::string_view text,
                            int64_t timestamp_ms) const {
   // The domain byte keeps tenant and request hashes apart; the length prefix keeps
-  // ("ab","c") and ("a","bc") apart.
-  std::string buf;
-  buf.reserve(appid.size() + text.size() + 17);
-  buf.push_back(domain);
-  AppendLengthPrefixed(buf, appid);
-  AppendU64(buf, static_cast<uint64_t>(timestamp_ms));
-  buf.append(text);
-  uint64_t h = crypto::SipHash24(key_, AsBytes(buf));
+  // ("ab","c") and ("a","bc") apart. Inputs are short (an appid and a MAC), so the message is
+  // built on the stack; this runs on every signed request.
+  std::array<uint8_t, 256> stack;
+  std::string heap;
+  const size_t n = 1 + 8 + appid.size() + 8 + text.size();
+  uint8_t* buf = stack.data();
+  if (n > stack.size()) {
+    heap.resize(n);
+    buf = reinterpret_cast<uint8_t*>(heap.data());
+  }
+  size_t at = 0;
+  auto put_u64 = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) buf[at++] = static_cast<uint8_t>(v >> (8 * i));
+  };
+  buf[at++] = static_cast<uint8_t>(domain);
+  put_u64(appid.size());
+  std::memcpy(buf + at, appid.data(), appid.size());
+  at += appid.size();
+  put_u64(static_cast<uint64_t>(timestamp_ms));
+  std::memcpy(buf + at, text.data(), text.size());
+  at += text.size();
+  uint64_t h = crypto::SipHash24(key_, ByteView(buf, at));
   return h == 0 ? 1 : h;  // 0 marks an empty slot
 }
 
@@ -99,13 +112,15 @@ void ReplayCache::DropExpiredLocked(int64_t now_ms) {
   }
 }
 
-Status ReplayCache::CheckAndRecord(std::string_view appid, std::string_view signed_text,
+Status ReplayCache::CheckAndRecord(std::string_view appid, std::string_view mac,
                                    int64_t timestamp_ms) {
   const int64_t now_ms = clock_.NowMs();
   const int64_t bucket = FloorDiv(timestamp_ms, bucket_ms_);
+  // Outside the lock: key_ changes only in Load, which runs before any request.
+  const uint64_t h = Hash('r', appid, mac, timestamp_ms);
+  const uint64_t tenant = Hash('t', appid, {}, 0);
 
   std::lock_guard<std::mutex> lock(mu_);
-  const uint64_t h = Hash('r', appid, signed_text, timestamp_ms);
   DropExpiredLocked(now_ms);
   // Overflow-safe |now - ts| >= window.
   if ((timestamp_ms <= now_ms && now_ms - window_ms_ >= timestamp_ms) ||
@@ -123,7 +138,6 @@ Status ReplayCache::CheckAndRecord(std::string_view appid, std::string_view sign
   if (size_ >= capacity_) {
     return Status::Unavailable("Too many requests in the replay window, please retry later");
   }
-  const uint64_t tenant = Hash('t', appid, {}, 0);
   uint64_t& held = tenants_[tenant];
   if (held >= tenant_capacity_) {
     return Status::Unavailable("Too many requests in the replay window, please retry later");

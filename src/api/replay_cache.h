@@ -1,8 +1,11 @@
 #pragma once
-// ReplayCache: accepts each signed request once. A request is identified by what its MAC covers
-// (the verified signing string, per appid), not by fields picked out of the body: the canonical
-// string does not delimit values and does not cover the Action, so two bodies of different
-// shapes (or Actions) can carry the same MAC, and must count as the same request.
+// ReplayCache: accepts each signed request once. A request is identified by its verified MAC
+// (per appid), not by fields picked out of the body: the canonical string does not delimit
+// values and does not cover the Action, so two bodies of different shapes (or Actions) can carry
+// the same MAC, and must count as the same request. The MAC stands for the signing string it
+// covers (same string and apikey, same MAC; another string, another MAC), and costs far less to
+// hash than the string. It must be the exact verified text: the server compares the `sign`
+// value byte for byte with its own encoding, so no other spelling of one MAC verifies.
 //
 // A request is only acceptable while |now - timestamp| < window, so an entry needs to be
 // remembered only until timestamp + window; after that the timestamp check refuses it anyway.
@@ -61,14 +64,13 @@ class ReplayCache {
   ReplayCache(const ReplayCache&) = delete;
   ReplayCache& operator=(const ReplayCache&) = delete;
 
-  // Records the request whose MAC covers `signed_text` and returns OK if it was not seen
-  // before. Errors:
+  // Records the request whose verified MAC (the `sign` value) is `mac` and returns OK if it
+  // was not seen before. Errors:
   //   kAlreadyExists      the request was recorded before (a replay);
   //   kInvalidArgument    |now - timestamp_ms| >= window (could not be remembered long enough);
   //   kFailedPrecondition timestamp_ms is before RefuseTimestampsBefore's bound;
   //   kUnavailable        the cache, or the appid's share of it, is full; retry later.
-  Status CheckAndRecord(std::string_view appid, std::string_view signed_text,
-                        int64_t timestamp_ms);
+  Status CheckAndRecord(std::string_view appid, std::string_view mac, int64_t timestamp_ms);
 
   // Refuses timestamps older than `floor_ms` (the process start, after a crash).
   void RefuseTimestampsBefore(int64_t floor_ms);

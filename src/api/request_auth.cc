@@ -112,7 +112,6 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
   const std::string_view sign_text = sign->get_string();
   bool verified = false;
   std::string kept;
-  std::string_view verified_text;
   for (EmptyValues mode : {EmptyValues::kDrop, EmptyValues::kKeep}) {
     std::string_view signing = dropped;
     if (mode == EmptyValues::kKeep) {
@@ -133,16 +132,15 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
     }
     if (*match) {
       verified = true;
-      verified_text = signing;
       result.signed_with = mode;
       break;
     }
   }
   if (!verified) return MakeAuthFailure(AuthError::kSignMismatch);
 
-  // What the MAC covers identifies the request: any body that verifies with the same signing
-  // string is the same request, whatever its shape or Action.
-  Status recorded = replay_.CheckAndRecord(result.appid, verified_text, result.timestamp_ms);
+  // The verified MAC identifies the request: any body that verifies with the same signing
+  // string carries the same MAC, whatever its shape or Action.
+  Status recorded = replay_.CheckAndRecord(result.appid, sign_text, result.timestamp_ms);
   if (!recorded.ok()) {
     switch (recorded.code()) {
       case Code::kAlreadyExists:

@@ -90,6 +90,7 @@ class PingStore final : public store::Store {
     return Unused();
   }
   StatusOr<int64_t> CountWrappedObjects() override { return Unused(); }
+  StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int) override { return Unused(); }
 
  private:
   static Status Unused() { return Status::Internal("not used by Readiness"); }

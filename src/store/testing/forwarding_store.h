@@ -15,6 +15,7 @@ class ForwardingStore : public Store {
   explicit ForwardingStore(Store& inner) : inner_(inner) {}
 
   std::string Describe() const override { return inner_.Describe(); }
+  Status Ping() override { return inner_.Ping(); }
   bool ReadsAreLocal() const override { return inner_.ReadsAreLocal(); }
 
   Status CreateTenant(const TenantRecord& t) override { return inner_.CreateTenant(t); }
