@@ -23,4 +23,8 @@ inline Bytes ToBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 // Lowercase hex, for logs of non-secret values (ids, digests) and tests.
 std::string HexEncode(ByteView b);
 
+// Decodes hex digits of either case; false (and `out` unspecified) for an odd length or a
+// non-hex character.
+bool HexDecode(std::string_view hex, Bytes* out);
+
 }  // namespace kms
