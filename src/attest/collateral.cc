@@ -46,6 +46,7 @@ StatusOr<Bytes> Crl(const json::object& o, std::string_view name) {
 }  // namespace
 
 StatusOr<Bytes> DecodeCrl(std::string_view text) {
+  if (text.size() > kMaxCollateralJsonSize) return Status::InvalidArgument("CRL too large");
   if (text.starts_with("-----BEGIN")) {
     crypto::OsslPtr<BIO> bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
     crypto::OsslPtr<X509_CRL> crl(

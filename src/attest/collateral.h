@@ -34,7 +34,8 @@ inline constexpr size_t kMaxCollateralJsonSize = 1 << 20;
 StatusOr<Collateral> ParseCollateralJson(std::string_view json);
 
 // A CRL as PCS and PCCS serve it: PEM ("-----BEGIN X509 CRL-----"), hex text of the DER, or
-// the DER itself. Returns the DER; kInvalidArgument when PEM or hex does not decode.
+// the DER itself. Returns the DER; kInvalidArgument when PEM or hex does not decode or the
+// text exceeds kMaxCollateralJsonSize.
 StatusOr<Bytes> DecodeCrl(std::string_view text);
 
 }  // namespace kms::attest

@@ -191,5 +191,47 @@ TEST(DcapVerifier, UnsupportedCertificationDataIsAVerdict) {
   EXPECT_EQ(v->status, "UnsupportedCertificationData");
 }
 
+// The SGX v3 vector re-packed in the v4 and v5 layouts (QE section inside certification data
+// type 6; v5 with a body descriptor). Only the header changed, so every step up to the quote
+// signature passes, and the attestation key's signature over the new header fails: proof that
+// these layouts are parsed and verified through the same steps.
+Bytes RepackSgx(const Bytes& v3, uint16_t version) {
+  auto le16 = [](Bytes& b, uint16_t v) { b.push_back(v & 0xff); b.push_back(v >> 8); };
+  auto le32 = [&](Bytes& b, uint32_t v) { le16(b, v & 0xffff); le16(b, v >> 16); };
+  Bytes out(v3.begin(), v3.begin() + 48);
+  out[0] = static_cast<uint8_t>(version);
+  if (version == 5) {
+    le16(out, 1);  // SGX body
+    le32(out, 384);
+  }
+  out.insert(out.end(), v3.begin() + 48, v3.begin() + 432);
+  Bytes qe(v3.begin() + 564, v3.end());  // QE report .. end of the PCK chain
+  Bytes sig(v3.begin() + 436, v3.begin() + 564);
+  le16(sig, 6);
+  le32(sig, static_cast<uint32_t>(qe.size()));
+  sig.insert(sig.end(), qe.begin(), qe.end());
+  le32(out, static_cast<uint32_t>(sig.size()));
+  out.insert(out.end(), sig.begin(), sig.end());
+  return out;
+}
+
+TEST(DcapVerifier, SgxV4AndV5LayoutsReachTheQuoteSignature) {
+  Bytes v3 = QuoteBytes(kSgx.name);
+  auto root = IntelRoot();
+  Collateral c = LoadCollateral(kSgx.name);
+  for (uint16_t version : {4, 5}) {
+    Bytes quote = RepackSgx(v3, version);
+    auto parsed = ParseQuote(quote);
+    ASSERT_TRUE(parsed.ok()) << version << ": " << parsed.status().ToString();
+    EXPECT_EQ(parsed->body_type, BodyType::kSgx);
+    EXPECT_EQ(parsed->cert_data_type, kCertDataPckChain);
+    auto v = VerifyDcapQuote(quote, c, kSgx.at, *root);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->status, "QuoteSignatureInvalid") << version << ": " << v->error;
+    EXPECT_EQ(v->identity.version, version);
+    EXPECT_EQ(HexEncode(v->identity.mrenclave).substr(0, 8), "33d8736d");
+  }
+}
+
 }  // namespace
 }  // namespace kms::attest

@@ -104,6 +104,9 @@ bool OctetsOfSize(const Tlv& t, size_t n, Bytes* out) {
 }  // namespace
 
 StatusOr<std::vector<X509Ptr>> ParsePemChain(std::string_view pem, size_t max_certs) {
+  if (pem.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return Status::InvalidArgument("PEM chain too large");
+  }
   std::vector<X509Ptr> certs;
   constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
   size_t pos = 0;
