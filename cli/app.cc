@@ -95,8 +95,8 @@ int RunCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       "Credentials: --url/--appid/--apikey, else EHSM_URL/EHSM_APPID/EHSM_APIKEY, else the\n"
       "profile written by `ehsm enroll --save` (EHSM_PROFILE or ~/.config/ehsm/profile.toml).\n"
       "Inputs: literal argument, @FILE, or - for stdin. Exit: 0 ok, 1 KMS error, 2 usage,\n"
-      "3 network/TLS, 4 local file or integrity error, 5 invalid signature; `quote verify`: 1 = not\n"
-      "verified.\n\n"
+      "3 network/TLS, 4 local file or integrity error, 5 invalid signature; `quote verify`:\n"
+      "1 = not verified.\n\n"
       "Example:\n  ehsm --url https://127.0.0.1:9000 --insecure enroll --save\n"
       "  ehsm key create --spec aes-gcm-256\n  ehsm file encrypt --key KEYID report.pdf "
       "report.pdf.enc");

@@ -1,11 +1,10 @@
 // quote verify: offline verification of an Intel DCAP quote (docs/attestation.md).
 
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-
-#include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 
 #include "app.h"
 #include "attest/cert_chain.h"
@@ -76,12 +75,12 @@ void PrintHuman(std::ostream& out, const QuoteVerdict& v) {
   }
   const kms::attest::QuoteIdentity& id = v.identity;
   if (!id.tee.empty()) {
-    out << "tee: " << id.tee << ", quote v" << id.version << ", fmspc "
-        << kms::HexEncode(id.fmspc) << (id.debug ? ", DEBUG" : "") << "\n";
+    out << "tee: " << id.tee << ", quote v" << id.version << ", fmspc " << kms::HexEncode(id.fmspc)
+        << (id.debug ? ", DEBUG" : "") << "\n";
   }
   if (id.tee == "sgx") {
-    out << "mrenclave: " << kms::HexEncode(id.mrenclave) << "\nmrsigner: "
-        << kms::HexEncode(id.mrsigner) << "\nisvprodid: " << id.isvprodid
+    out << "mrenclave: " << kms::HexEncode(id.mrenclave)
+        << "\nmrsigner: " << kms::HexEncode(id.mrsigner) << "\nisvprodid: " << id.isvprodid
         << "  isvsvn: " << id.isvsvn << "\n";
   } else if (id.tee == "tdx") {
     out << "mrtd: " << kms::HexEncode(id.mrtd) << "\n";
@@ -163,8 +162,9 @@ void AddQuoteCommands(CLI::App& app, Context& ctx) {
   CLI::App* verify = quote->add_subcommand(
       "verify", "Verify an SGX or TDX quote offline against Intel-signed collateral");
   verify->add_option("quote", a->quote_file, "Raw quote file (binary)")->required();
-  verify->add_option("--collateral", a->collateral_file,
-                     "Collateral JSON (dcap-qvl form: tcb_info, qe_identity, CRLs, chains)")
+  verify
+      ->add_option("--collateral", a->collateral_file,
+                   "Collateral JSON (dcap-qvl form: tcb_info, qe_identity, CRLs, chains)")
       ->required();
   verify->add_option("--at", a->at, "Verification time, Unix seconds [default: now]")
       ->check(CLI::PositiveNumber);

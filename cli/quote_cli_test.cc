@@ -14,7 +14,9 @@ using namespace ehsm_cli::bigdl::testing;
 namespace json = boost::json;
 using V = std::vector<std::string>;
 
-std::string Vec(const std::string& name) { return std::string(KMS_TEST_DATA_DIR) + "/dcap/" + name; }
+std::string Vec(const std::string& name) {
+  return std::string(KMS_TEST_DATA_DIR) + "/dcap/" + name;
+}
 
 class QuoteCliTest : public ::testing::Test {
  protected:
@@ -113,7 +115,8 @@ TEST_F(QuoteCliTest, HumanSummary) {
 
 TEST_F(QuoteCliTest, RootCaOption) {
   // The built-in root given explicitly (DER) verifies; another certificate (PEM) does not.
-  Outcome same = Verify("sgx_quote", {"--at", "1751328000", "--root-ca", Vec("IntelSGXRootCA.der")});
+  Outcome same =
+      Verify("sgx_quote", {"--at", "1751328000", "--root-ca", Vec("IntelSGXRootCA.der")});
   EXPECT_EQ(same.rc, 0) << same.err << same.out;
   json::object c = json::parse(ReadFile(Vec("sgx_quote_collateral.json"))).as_object();
   std::string chain(c["tcb_info_issuer_chain"].as_string());

@@ -9,10 +9,13 @@ namespace {
 ChainError Classify(int err) {
   switch (err) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CRL_HAS_EXPIRED: return ChainError::kExpired;
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+      return ChainError::kExpired;
     case X509_V_ERR_CERT_NOT_YET_VALID:
-    case X509_V_ERR_CRL_NOT_YET_VALID: return ChainError::kNotYetValid;
-    case X509_V_ERR_CERT_REVOKED: return ChainError::kRevoked;
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+      return ChainError::kNotYetValid;
+    case X509_V_ERR_CERT_REVOKED:
+      return ChainError::kRevoked;
     case X509_V_ERR_UNABLE_TO_GET_CRL:
     case X509_V_ERR_CRL_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
@@ -20,8 +23,10 @@ ChainError Classify(int err) {
     case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
     case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
     case X509_V_ERR_DIFFERENT_CRL_SCOPE:
-    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR: return ChainError::kCrl;
-    default: return ChainError::kUntrusted;
+    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+      return ChainError::kCrl;
+    default:
+      return ChainError::kUntrusted;
   }
 }
 
@@ -41,8 +46,8 @@ ChainResult VerifyCertChain(X509& anchor, X509& leaf, std::span<X509* const> int
     X509_STORE_CTX_set0_crls(ctx.get(), crl_stack);
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at));
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL |
-                                           X509_V_FLAG_X509_STRICT);
+    X509_VERIFY_PARAM_set_flags(
+        param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
     if (X509_verify_cert(ctx.get()) == 1) {
       result = {};
     } else {

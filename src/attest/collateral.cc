@@ -49,8 +49,8 @@ StatusOr<Bytes> DecodeCrl(std::string_view text) {
   if (text.size() > kMaxCollateralJsonSize) return Status::InvalidArgument("CRL too large");
   if (text.starts_with("-----BEGIN")) {
     crypto::OsslPtr<BIO> bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-    crypto::OsslPtr<X509_CRL> crl(
-        bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    crypto::OsslPtr<X509_CRL> crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)
+                                      : nullptr);
     if (!crl) {
       ERR_clear_error();
       return Status::InvalidArgument("malformed PEM CRL");

@@ -12,12 +12,12 @@
 namespace kms::attest {
 
 struct Collateral {
-  std::string pck_crl_issuer_chain;  // PEM: PCK Processor/Platform CA, then root
-  Bytes root_ca_crl;                 // DER, issued by the root
-  Bytes pck_crl;                     // DER, issued by the PCK CA
-  std::string tcb_info_issuer_chain;  // PEM: TCB Signing, then root
-  std::string tcb_info;               // the exact signed text of the "tcbInfo" object
-  Bytes tcb_info_signature;           // 64 bytes, raw r || s
+  std::string pck_crl_issuer_chain;      // PEM: PCK Processor/Platform CA, then root
+  Bytes root_ca_crl;                     // DER, issued by the root
+  Bytes pck_crl;                         // DER, issued by the PCK CA
+  std::string tcb_info_issuer_chain;     // PEM: TCB Signing, then root
+  std::string tcb_info;                  // the exact signed text of the "tcbInfo" object
+  Bytes tcb_info_signature;              // 64 bytes, raw r || s
   std::string qe_identity_issuer_chain;  // PEM: TCB Signing, then root
   std::string qe_identity;               // the exact signed text of "enclaveIdentity"
   Bytes qe_identity_signature;           // 64 bytes, raw r || s

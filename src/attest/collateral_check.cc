@@ -47,18 +47,24 @@ Rejection AuthenticateSigned(std::string_view what, std::string_view issuer_chai
 
 Rejection ChainRejection(const ChainResult& r, std::string_view what, std::string_view untrusted) {
   switch (r.error) {
-    case ChainError::kNone: return {};
-    case ChainError::kExpired: return {"CollateralExpired", Prefixed(what, r.message)};
-    case ChainError::kNotYetValid: return {"CollateralNotYetValid", Prefixed(what, r.message)};
-    case ChainError::kRevoked: return {"Revoked", Prefixed(what, r.message)};
-    case ChainError::kCrl: return {"CrlError", Prefixed(what, r.message)};
-    case ChainError::kUntrusted: break;
+    case ChainError::kNone:
+      return {};
+    case ChainError::kExpired:
+      return {"CollateralExpired", Prefixed(what, r.message)};
+    case ChainError::kNotYetValid:
+      return {"CollateralNotYetValid", Prefixed(what, r.message)};
+    case ChainError::kRevoked:
+      return {"Revoked", Prefixed(what, r.message)};
+    case ChainError::kCrl:
+      return {"CrlError", Prefixed(what, r.message)};
+    case ChainError::kUntrusted:
+      break;
   }
   return {std::string(untrusted), Prefixed(what, r.message)};
 }
 
 std::variant<AuthenticCollateral, Rejection> AuthenticateCollateral(const Collateral& c,
-                                                                   X509& anchor, int64_t at) {
+                                                                    X509& anchor, int64_t at) {
   AuthenticCollateral out;
   auto root_crl = CrlFromDer(c.root_ca_crl);
   if (!root_crl.ok()) return Rejection{"CrlError", "root CA CRL: " + root_crl.status().message()};
@@ -67,9 +73,9 @@ std::variant<AuthenticCollateral, Rejection> AuthenticateCollateral(const Collat
   out.root_ca_crl = std::move(root_crl).value();
   out.pck_crl = std::move(pck_crl).value();
 
-  Rejection r = AuthenticateSigned(
-      "TCB info", c.tcb_info_issuer_chain, c.tcb_info, c.tcb_info_signature, anchor,
-      *out.root_ca_crl, at, "TcbInfoSignatureInvalid", ParseTcbInfo, &out.tcb_info);
+  Rejection r = AuthenticateSigned("TCB info", c.tcb_info_issuer_chain, c.tcb_info,
+                                   c.tcb_info_signature, anchor, *out.root_ca_crl, at,
+                                   "TcbInfoSignatureInvalid", ParseTcbInfo, &out.tcb_info);
   if (!r.status.empty()) return r;
   r = AuthenticateSigned("QE identity", c.qe_identity_issuer_chain, c.qe_identity,
                          c.qe_identity_signature, anchor, *out.root_ca_crl, at,

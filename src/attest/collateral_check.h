@@ -27,7 +27,7 @@ struct AuthenticCollateral {
 // "QeIdentitySignatureInvalid"), then parses the text ("CollateralInvalid") and requires
 // issueDate <= at < nextUpdate ("CollateralNotYetValid", "CollateralExpired").
 std::variant<AuthenticCollateral, Rejection> AuthenticateCollateral(const Collateral& c,
-                                                                   X509& anchor, int64_t at);
+                                                                    X509& anchor, int64_t at);
 
 // The rejection for a failed path validation of `what`; `untrusted` names the status used
 // when the failure is not about time, revocation or CRLs.

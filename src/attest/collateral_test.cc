@@ -3,7 +3,6 @@
 #include "attest/collateral.h"
 
 #include <gtest/gtest.h>
-
 #include <openssl/pem.h>
 
 #include <boost/json.hpp>
@@ -38,13 +37,11 @@ TEST(Collateral, MissingOrMistypedFieldsAreInvalidArgument) {
                             "tcb_info_issuer_chain", "qe_identity_issuer_chain"}) {
     json::object missing = o;
     missing.erase(field);
-    EXPECT_EQ(ParseCollateralJson(json::serialize(missing)).status().code(),
-              Code::kInvalidArgument)
+    EXPECT_EQ(ParseCollateralJson(json::serialize(missing)).status().code(), Code::kInvalidArgument)
         << field;
     json::object number = o;
     number[field] = 1;
-    EXPECT_EQ(ParseCollateralJson(json::serialize(number)).status().code(),
-              Code::kInvalidArgument)
+    EXPECT_EQ(ParseCollateralJson(json::serialize(number)).status().code(), Code::kInvalidArgument)
         << field;
   }
   json::object short_sig = o;

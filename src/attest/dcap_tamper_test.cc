@@ -31,8 +31,10 @@ std::vector<Region> SignedRegions(ByteView quote) {
   EXPECT_TRUE(q.ok());
   auto at = [&](ByteView v) { return static_cast<size_t>(v.data() - quote.data()); };
   auto region = [&](const char* name, ByteView v) { return Region{name, at(v), at(v) + v.size()}; };
-  return {region("header+body", q->signed_bytes), region("signature", q->signature),
-          region("attestation key", q->attestation_key), region("QE report", q->qe_report),
+  return {region("header+body", q->signed_bytes),
+          region("signature", q->signature),
+          region("attestation key", q->attestation_key),
+          region("QE report", q->qe_report),
           region("QE report signature", q->qe_report_signature),
           region("QE auth data", q->qe_auth_data)};
 }

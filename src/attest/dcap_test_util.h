@@ -33,7 +33,9 @@ inline Collateral LoadCollateral(const std::string& quote_name) {
   return c.ok() ? *c : Collateral{};
 }
 
-inline crypto::OsslPtr<X509> IntelRoot() { return std::move(CertFromDer(IntelSgxRootCaDer())).value(); }
+inline crypto::OsslPtr<X509> IntelRoot() {
+  return std::move(CertFromDer(IntelSgxRootCaDer())).value();
+}
 
 // One vector: quote file, a time inside its collateral window, and that window in Unix seconds
 // (README.md): [latest issueDate/thisUpdate, earliest nextUpdate). The end is exclusive, as

@@ -134,7 +134,8 @@ QuoteVerdict VerifyParsed(const ParsedQuote& q, const PckChain& pck, const Colla
   X509* intermediates[] = {pck.certs[1].get()};
   X509_CRL* crls[] = {ac.root_ca_crl.get(), ac.pck_crl.get()};
   ChainResult chain = VerifyCertChain(anchor, *pck.certs[0], intermediates, crls, at);
-  if (!chain.ok()) return Rejected(std::move(v), ChainRejection(chain, "PCK chain", "PckChainError"));
+  if (!chain.ok())
+    return Rejected(std::move(v), ChainRejection(chain, "PCK chain", "PckChainError"));
 
   for (Rejection r : {CheckCollateralFits(q, ac, pck.ext), CheckQeReport(q, *pck.certs[0])}) {
     if (!r.status.empty()) return Rejected(std::move(v), std::move(r));

@@ -23,7 +23,9 @@ QuoteVerdict VerifyAt(const Vector& v, int64_t at, const Collateral& c) {
   return verdict.ok() ? *verdict : QuoteVerdict{};
 }
 
-QuoteVerdict VerifyAt(const Vector& v, int64_t at) { return VerifyAt(v, at, LoadCollateral(v.name)); }
+QuoteVerdict VerifyAt(const Vector& v, int64_t at) {
+  return VerifyAt(v, at, LoadCollateral(v.name));
+}
 
 TEST(DcapVerifier, SgxQuoteNeedsConfigurationAndSwHardening) {
   QuoteVerdict v = VerifyAt(kSgx, kSgx.at);
@@ -196,8 +198,14 @@ TEST(DcapVerifier, UnsupportedCertificationDataIsAVerdict) {
 // signature passes, and the attestation key's signature over the new header fails: proof that
 // these layouts are parsed and verified through the same steps.
 Bytes RepackSgx(const Bytes& v3, uint16_t version) {
-  auto le16 = [](Bytes& b, uint16_t v) { b.push_back(v & 0xff); b.push_back(v >> 8); };
-  auto le32 = [&](Bytes& b, uint32_t v) { le16(b, v & 0xffff); le16(b, v >> 16); };
+  auto le16 = [](Bytes& b, uint16_t v) {
+    b.push_back(v & 0xff);
+    b.push_back(v >> 8);
+  };
+  auto le32 = [&](Bytes& b, uint32_t v) {
+    le16(b, v & 0xffff);
+    le16(b, v >> 16);
+  };
   Bytes out(v3.begin(), v3.begin() + 48);
   out[0] = static_cast<uint8_t>(version);
   if (version == 5) {

@@ -63,7 +63,8 @@ TEST(PckCert, ExtensionDecoderRejectsMalformedDer) {
   auto chain = ParsePemChain(PckPem("sgx_quote"), 3);
   ASSERT_TRUE(chain.ok());
   crypto::OsslPtr<ASN1_OBJECT> oid(OBJ_txt2obj("1.2.840.113741.1.13.1", 1));
-  X509_EXTENSION* x = X509_get_ext((*chain)[0].get(), X509_get_ext_by_OBJ((*chain)[0].get(), oid.get(), -1));
+  X509_EXTENSION* x =
+      X509_get_ext((*chain)[0].get(), X509_get_ext_by_OBJ((*chain)[0].get(), oid.get(), -1));
   const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(x);
   Bytes der(ASN1_STRING_get0_data(data), ASN1_STRING_get0_data(data) + ASN1_STRING_length(data));
   ASSERT_TRUE(DecodePckExtension(der).ok());

@@ -7,9 +7,8 @@
 namespace kms::attest {
 namespace {
 
-constexpr std::array<uint8_t, 16> kIntelQeVendorId = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c,
-                                                      0x4c, 0xa9, 0x94, 0x0a, 0x0d, 0xb3,
-                                                      0x95, 0x7f, 0x06, 0x07};
+constexpr std::array<uint8_t, 16> kIntelQeVendorId = {
+    0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9, 0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
 constexpr uint16_t kAttKeyEcdsaP256 = 2;
 
 // Sequential reads over a span; every read checks what remains first.
@@ -57,8 +56,7 @@ Status ParseHeader(ByteView quote, ParsedQuote* q) {
     return Status::InvalidArgument("unsupported quote version " + std::to_string(q->version));
   }
   if (key_type != kAttKeyEcdsaP256) {
-    return Status::InvalidArgument("unsupported attestation key type " +
-                                   std::to_string(key_type));
+    return Status::InvalidArgument("unsupported attestation key type " + std::to_string(key_type));
   }
   if (q->tee_type != kTeeTypeSgx && q->tee_type != kTeeTypeTdx) {
     return Status::InvalidArgument("unknown TEE type " + std::to_string(q->tee_type));
@@ -74,9 +72,12 @@ Status ParseHeader(ByteView quote, ParsedQuote* q) {
 
 size_t BodySize(BodyType t) {
   switch (t) {
-    case BodyType::kSgx: return kSgxReportSize;
-    case BodyType::kTd10: return kTd10ReportSize;
-    case BodyType::kTd15: return kTd15ReportSize;
+    case BodyType::kSgx:
+      return kSgxReportSize;
+    case BodyType::kTd10:
+      return kTd10ReportSize;
+    case BodyType::kTd15:
+      return kTd15ReportSize;
   }
   return 0;
 }
@@ -121,8 +122,7 @@ Status ParseQeSection(Reader& r, ParsedQuote* q) {
 
 Status ParseSignatureData(ByteView sig_data, ParsedQuote* q) {
   Reader r(sig_data);
-  if (!r.Take(kEcdsaSignatureSize, &q->signature) ||
-      !r.Take(kEcdsaKeySize, &q->attestation_key)) {
+  if (!r.Take(kEcdsaSignatureSize, &q->signature) || !r.Take(kEcdsaKeySize, &q->attestation_key)) {
     return Truncated("signature data");
   }
   if (q->version == 3) {
@@ -157,7 +157,8 @@ uint32_t LoadU32(ByteView b, size_t off) {
          (static_cast<uint32_t>(LoadU16(b, off + 2)) << 16);
 }
 uint64_t LoadU64(ByteView b, size_t off) {
-  return static_cast<uint64_t>(LoadU32(b, off)) | (static_cast<uint64_t>(LoadU32(b, off + 4)) << 32);
+  return static_cast<uint64_t>(LoadU32(b, off)) |
+         (static_cast<uint64_t>(LoadU32(b, off + 4)) << 32);
 }
 
 StatusOr<ParsedQuote> ParseQuote(ByteView quote) {

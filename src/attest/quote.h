@@ -35,12 +35,12 @@ struct ParsedQuote {
   uint16_t version = 0;
   uint32_t tee_type = 0;
   BodyType body_type = BodyType::kSgx;
-  ByteView header;           // 48 bytes
-  ByteView body;             // the report body (384, 584 or 648 bytes)
-  ByteView signed_bytes;     // what the attestation key signed: [0, end of body)
-  ByteView signature;        // 64 bytes
-  ByteView attestation_key;  // 64 bytes
-  ByteView qe_report;        // 384 bytes
+  ByteView header;               // 48 bytes
+  ByteView body;                 // the report body (384, 584 or 648 bytes)
+  ByteView signed_bytes;         // what the attestation key signed: [0, end of body)
+  ByteView signature;            // 64 bytes
+  ByteView attestation_key;      // 64 bytes
+  ByteView qe_report;            // 384 bytes
   ByteView qe_report_signature;  // 64 bytes
   ByteView qe_auth_data;
   uint16_t cert_data_type = 0;  // the innermost certification data (after unwrapping type 6)
@@ -70,13 +70,13 @@ inline constexpr uint64_t kFlagDebug = 0x2;
 
 // Offsets inside a TD report body (TD 1.0; TD 1.5 appends fields).
 namespace td_report {
-inline constexpr size_t kTeeTcbSvn = 0;       // 16
-inline constexpr size_t kMrSignerSeam = 64;   // 48
+inline constexpr size_t kTeeTcbSvn = 0;         // 16
+inline constexpr size_t kMrSignerSeam = 64;     // 48
 inline constexpr size_t kSeamAttributes = 112;  // 8
-inline constexpr size_t kTdAttributes = 120;  // 8, bit 0 = DEBUG
-inline constexpr size_t kMrTd = 136;          // 48
-inline constexpr size_t kRtmr0 = 328;         // 4 x 48
-inline constexpr size_t kReportData = 520;    // 64
+inline constexpr size_t kTdAttributes = 120;    // 8, bit 0 = DEBUG
+inline constexpr size_t kMrTd = 136;            // 48
+inline constexpr size_t kRtmr0 = 328;           // 4 x 48
+inline constexpr size_t kReportData = 520;      // 64
 }  // namespace td_report
 
 // Little-endian reads at fixed offsets of a span the caller knows is long enough.

@@ -10,7 +10,9 @@ namespace kms::attest {
 namespace {
 using namespace kms::attest::testing;
 
-size_t Offset(const Bytes& quote, ByteView v) { return static_cast<size_t>(v.data() - quote.data()); }
+size_t Offset(const Bytes& quote, ByteView v) {
+  return static_cast<size_t>(v.data() - quote.data());
+}
 
 TEST(ParseQuote, SgxV3Layout) {
   Bytes quote = QuoteBytes("sgx_quote");
@@ -66,17 +68,17 @@ Status ParseEdited(const char* name, size_t off, uint8_t value) {
 }
 
 TEST(ParseQuote, HeaderFieldsOutsideTheSupportedSetAreInvalidArgument) {
-  EXPECT_EQ(ParseEdited("sgx_quote", 0, 2).code(), Code::kInvalidArgument);   // version 2
-  EXPECT_EQ(ParseEdited("sgx_quote", 0, 6).code(), Code::kInvalidArgument);   // version 6
-  EXPECT_EQ(ParseEdited("sgx_quote", 2, 3).code(), Code::kInvalidArgument);   // P-384 key
-  EXPECT_EQ(ParseEdited("sgx_quote", 4, 0x81).code(), Code::kInvalidArgument);  // v3 TDX
-  EXPECT_EQ(ParseEdited("sgx_quote", 12, 0x94).code(), Code::kInvalidArgument);  // vendor
-  EXPECT_EQ(ParseEdited("tdx_quote", 4, 0x82).code(), Code::kInvalidArgument);  // TEE type
-  EXPECT_EQ(ParseEdited("tdx_quote", 764, 5).code(), Code::kInvalidArgument);  // not type 6
+  EXPECT_EQ(ParseEdited("sgx_quote", 0, 2).code(), Code::kInvalidArgument);            // version 2
+  EXPECT_EQ(ParseEdited("sgx_quote", 0, 6).code(), Code::kInvalidArgument);            // version 6
+  EXPECT_EQ(ParseEdited("sgx_quote", 2, 3).code(), Code::kInvalidArgument);            // P-384 key
+  EXPECT_EQ(ParseEdited("sgx_quote", 4, 0x81).code(), Code::kInvalidArgument);         // v3 TDX
+  EXPECT_EQ(ParseEdited("sgx_quote", 12, 0x94).code(), Code::kInvalidArgument);        // vendor
+  EXPECT_EQ(ParseEdited("tdx_quote", 4, 0x82).code(), Code::kInvalidArgument);         // TEE type
+  EXPECT_EQ(ParseEdited("tdx_quote", 764, 5).code(), Code::kInvalidArgument);          // not type 6
   EXPECT_EQ(ParseEdited("tdx_quote_outdated", 48, 1).code(), Code::kInvalidArgument);  // SGX body
   EXPECT_EQ(ParseEdited("tdx_quote_outdated", 48, 4).code(), Code::kInvalidArgument);  // type 4
   EXPECT_EQ(ParseEdited("tdx_quote_outdated", 50, 0x89).code(), Code::kInvalidArgument);  // size
-  EXPECT_EQ(ParseEdited("tdx_quote", 5005, 1).code(), Code::kInvalidArgument);  // padding
+  EXPECT_EQ(ParseEdited("tdx_quote", 5005, 1).code(), Code::kInvalidArgument);            // padding
   EXPECT_TRUE(ParseEdited("sgx_quote", 8, 0x55).ok());  // QE SVN: signed, not structural
 }
 

@@ -56,11 +56,11 @@ bool VerifyRawEcdsaSha256(EVP_PKEY& key, ByteView message, ByteView rs) {
   Bytes der = RawSignatureToDer(rs);
   if (der.empty()) return false;
   crypto::OsslPtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  bool ok = ctx &&
-            EVP_DigestVerifyInit(ctx.get(), nullptr, crypto::DigestMd(crypto::DigestAlg::kSha256),
-                                 nullptr, &key) == 1 &&
-            EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(),
-                             message.size()) == 1;
+  bool ok =
+      ctx &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, crypto::DigestMd(crypto::DigestAlg::kSha256),
+                           nullptr, &key) == 1 &&
+      EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size()) == 1;
   ERR_clear_error();
   return ok;
 }

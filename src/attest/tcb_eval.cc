@@ -82,7 +82,8 @@ TcbOutcome EvaluateQeIdentity(const QeIdentity& qe, ByteView qe_report) {
                      "QE report MISCSELECT, ATTRIBUTES, MRSIGNER or ISVPRODID differ from the "
                      "QE identity"};
   }
-  const IsvTcbLevel* level = FirstLevelAtOrBelow(qe.levels, LoadU16(qe_report, sgx_report::kIsvSvn));
+  const IsvTcbLevel* level =
+      FirstLevelAtOrBelow(qe.levels, LoadU16(qe_report, sgx_report::kIsvSvn));
   if (level == nullptr) return TcbVerdict{TcbStatus::kRevoked, {}};
   return TcbVerdict{level->status, level->advisory_ids};
 }
@@ -120,23 +121,32 @@ TcbStatus Converge(TcbStatus tcb, TcbStatus other) {
   if (other != TcbStatus::kOutOfDate) return tcb;
   switch (tcb) {
     case TcbStatus::kUpToDate:
-    case TcbStatus::kSwHardeningNeeded: return TcbStatus::kOutOfDate;
+    case TcbStatus::kSwHardeningNeeded:
+      return TcbStatus::kOutOfDate;
     case TcbStatus::kConfigurationNeeded:
     case TcbStatus::kConfigurationAndSwHardeningNeeded:
       return TcbStatus::kOutOfDateConfigurationNeeded;
-    default: return tcb;
+    default:
+      return tcb;
   }
 }
 
 uint32_t QvResultOf(TcbStatus s) {
   switch (s) {
-    case TcbStatus::kUpToDate: return 0x0000;
-    case TcbStatus::kConfigurationNeeded: return 0xA001;
-    case TcbStatus::kOutOfDate: return 0xA002;
-    case TcbStatus::kOutOfDateConfigurationNeeded: return 0xA003;
-    case TcbStatus::kRevoked: return kQvResultUnspecified;
-    case TcbStatus::kSwHardeningNeeded: return 0xA007;
-    case TcbStatus::kConfigurationAndSwHardeningNeeded: return 0xA008;
+    case TcbStatus::kUpToDate:
+      return 0x0000;
+    case TcbStatus::kConfigurationNeeded:
+      return 0xA001;
+    case TcbStatus::kOutOfDate:
+      return 0xA002;
+    case TcbStatus::kOutOfDateConfigurationNeeded:
+      return 0xA003;
+    case TcbStatus::kRevoked:
+      return kQvResultUnspecified;
+    case TcbStatus::kSwHardeningNeeded:
+      return 0xA007;
+    case TcbStatus::kConfigurationAndSwHardeningNeeded:
+      return 0xA008;
   }
   return kQvResultUnspecified;
 }

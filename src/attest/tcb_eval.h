@@ -40,8 +40,7 @@ Rejection CheckTdxModule(const TcbInfo& info, const ParsedQuote& quote);
 // The first TCB level the platform meets (every PCK component SVN and the PCESVN, for TDX also
 // TEE_TCB_SVN, at least the level's), merged with the TDX module identity's level for TDX;
 // "TcbNotSupported" when no level matches.
-TcbOutcome EvaluateTcbLevel(const TcbInfo& info, const PckExtension& pck,
-                            const ParsedQuote& quote);
+TcbOutcome EvaluateTcbLevel(const TcbInfo& info, const PckExtension& pck, const ParsedQuote& quote);
 
 // Intel's convergence of a TCB level status with the QE (or TDX module) status: an OutOfDate
 // QE makes UpToDate/SWHardeningNeeded OutOfDate and the Configuration* statuses

@@ -61,10 +61,10 @@ StatusOr<const json::array*> Arr(const json::object& o, std::string_view name) {
 }
 
 StatusOr<TcbStatus> ParseStatus(std::string_view s) {
-  for (TcbStatus t : {TcbStatus::kUpToDate, TcbStatus::kSwHardeningNeeded,
-                      TcbStatus::kConfigurationNeeded,
-                      TcbStatus::kConfigurationAndSwHardeningNeeded, TcbStatus::kOutOfDate,
-                      TcbStatus::kOutOfDateConfigurationNeeded, TcbStatus::kRevoked}) {
+  for (TcbStatus t :
+       {TcbStatus::kUpToDate, TcbStatus::kSwHardeningNeeded, TcbStatus::kConfigurationNeeded,
+        TcbStatus::kConfigurationAndSwHardeningNeeded, TcbStatus::kOutOfDate,
+        TcbStatus::kOutOfDateConfigurationNeeded, TcbStatus::kRevoked}) {
     if (s == TcbStatusName(t)) return t;
   }
   return Bad("unrecognised tcbStatus \"" + std::string(s) + "\"");
@@ -183,13 +183,20 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 
 std::string_view TcbStatusName(TcbStatus s) {
   switch (s) {
-    case TcbStatus::kUpToDate: return "UpToDate";
-    case TcbStatus::kSwHardeningNeeded: return "SWHardeningNeeded";
-    case TcbStatus::kConfigurationNeeded: return "ConfigurationNeeded";
-    case TcbStatus::kConfigurationAndSwHardeningNeeded: return "ConfigurationAndSWHardeningNeeded";
-    case TcbStatus::kOutOfDate: return "OutOfDate";
-    case TcbStatus::kOutOfDateConfigurationNeeded: return "OutOfDateConfigurationNeeded";
-    case TcbStatus::kRevoked: return "Revoked";
+    case TcbStatus::kUpToDate:
+      return "UpToDate";
+    case TcbStatus::kSwHardeningNeeded:
+      return "SWHardeningNeeded";
+    case TcbStatus::kConfigurationNeeded:
+      return "ConfigurationNeeded";
+    case TcbStatus::kConfigurationAndSwHardeningNeeded:
+      return "ConfigurationAndSWHardeningNeeded";
+    case TcbStatus::kOutOfDate:
+      return "OutOfDate";
+    case TcbStatus::kOutOfDateConfigurationNeeded:
+      return "OutOfDateConfigurationNeeded";
+    case TcbStatus::kRevoked:
+      return "Revoked";
   }
   return "Revoked";
 }

@@ -43,8 +43,8 @@ struct TcbLevel {
 };
 
 struct TdxModuleIdentity {
-  std::string id;  // "TDX_01", "TDX_03", …
-  Bytes mrsigner;  // 48 bytes
+  std::string id;                     // "TDX_01", "TDX_03", …
+  Bytes mrsigner;                     // 48 bytes
   Bytes attributes, attributes_mask;  // 8 bytes each
   std::vector<IsvTcbLevel> levels;
 };
@@ -52,9 +52,9 @@ struct TdxModuleIdentity {
 struct TcbInfo {
   std::string id;  // "SGX" or "TDX" (v3); empty in v2 (SGX only)
   int version = 0;
-  int64_t issue_date = 0, next_update = 0;  // Unix seconds
-  Bytes fmspc;   // 6 bytes
-  Bytes pce_id;  // 2 bytes
+  int64_t issue_date = 0, next_update = 0;      // Unix seconds
+  Bytes fmspc;                                  // 6 bytes
+  Bytes pce_id;                                 // 2 bytes
   std::optional<TdxModuleIdentity> tdx_module;  // "tdxModule" (id and levels empty)
   std::vector<TdxModuleIdentity> tdx_module_identities;
   std::vector<TcbLevel> levels;  // in Intel's order (newest first)
