@@ -95,7 +95,8 @@ int RunCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       "Credentials: --url/--appid/--apikey, else EHSM_URL/EHSM_APPID/EHSM_APIKEY, else the\n"
       "profile written by `ehsm enroll --save` (EHSM_PROFILE or ~/.config/ehsm/profile.toml).\n"
       "Inputs: literal argument, @FILE, or - for stdin. Exit: 0 ok, 1 KMS error, 2 usage,\n"
-      "3 network/TLS, 4 local file or integrity error, 5 invalid signature.\n\n"
+      "3 network/TLS, 4 local file or integrity error, 5 invalid signature; `quote verify`:\n"
+      "1 = not verified.\n\n"
       "Example:\n  ehsm --url https://127.0.0.1:9000 --insecure enroll --save\n"
       "  ehsm key create --spec aes-gcm-256\n  ehsm file encrypt --key KEYID report.pdf "
       "report.pdf.enc");
@@ -127,6 +128,7 @@ int RunCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   AddSecretCommands(app, ctx);
   AddFileCommands(app, ctx);
   AddBigdlCommands(app, ctx);
+  AddQuoteCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

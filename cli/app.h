@@ -1,6 +1,7 @@
 #pragma once
 // The `ehsm` command line: one subcommand per KMS action plus envelope file encryption.
-// Exit status: 0 success, 1 the KMS refused (its code and message are printed), 2 usage error,
+// Exit status: 0 success, 1 the KMS refused (its code and message are printed) or `quote verify`
+// found the quote not verified, 2 usage error,
 // 3 network or TLS failure, 4 local failure (file I/O, tampered or foreign file),
 // 5 `verify` ran but the signature is invalid.
 
@@ -21,7 +22,7 @@ class App;
 namespace ehsm_cli {
 
 enum ExitCode { kExitOk = 0, kExitServer = 1, kExitUsage = 2, kExitNetwork = 3, kExitLocal = 4,
-                kExitInvalidSignature = 5 };
+                kExitInvalidSignature = 5, kExitNotVerified = 1 };
 
 // State shared by all subcommands of one invocation.
 struct Context {
@@ -54,6 +55,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx);
 void AddSecretCommands(CLI::App& app, Context& ctx);
 void AddFileCommands(CLI::App& app, Context& ctx);
 void AddBigdlCommands(CLI::App& app, Context& ctx);
+void AddQuoteCommands(CLI::App& app, Context& ctx);
 
 // Parses and runs; the whole CLI, with injectable streams for tests.
 int RunCli(int argc, const char* const* argv, std::istream& in, std::ostream& out,

@@ -1,0 +1,24 @@
+#pragma once
+// ECDSA P-256 / SHA-256 in the raw encodings DCAP uses: public keys as x || y (64 bytes, no
+// 0x04 prefix) and signatures as r || s (64 bytes). OpenSSL wants SPKI and DER, so these
+// helpers convert. Thread-safe free functions.
+
+#include <openssl/evp.h>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ossl_ptr.h"
+
+namespace kms::attest {
+
+// kInvalidArgument when `xy` is not 64 bytes or not a point on P-256.
+StatusOr<crypto::OsslPtr<EVP_PKEY>> P256KeyFromRaw(ByteView xy);
+
+// True iff `rs` (64 bytes) is a valid ECDSA-SHA256 signature of `message` by `key`. Malformed
+// signatures are simply false.
+bool VerifyRawEcdsaSha256(EVP_PKEY& key, ByteView message, ByteView rs);
+
+// DER ECDSA-Sig-Value of a raw r || s; empty when `rs` is not 64 bytes.
+Bytes RawSignatureToDer(ByteView rs);
+
+}  // namespace kms::attest
