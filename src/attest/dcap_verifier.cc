@@ -1,5 +1,7 @@
 #include "attest/dcap_verifier.h"
 
+#include <openssl/err.h>
+
 #include <algorithm>
 
 #include "attest/collateral_check.h"
@@ -7,6 +9,7 @@
 #include "attest/pck_cert.h"
 #include "attest/quote.h"
 #include "attest/raw_ecdsa.h"
+#include "attest/sim_quote.h"
 #include "attest/tcb_eval.h"
 #include "crypto/digest.h"
 
@@ -164,6 +167,58 @@ QuoteVerdict VerifyParsed(const ParsedQuote& q, const PckChain& pck, const Colla
   return v;
 }
 
+bool IsSimChain(const std::vector<X509Ptr>& certs) {
+  return certs.size() == 3 && CommonName(X509_get_subject_name(certs[2].get())) == kSimRootCaName;
+}
+
+// The certificate's validity window contains Unix time `at`.
+bool ValidAt(const X509& cert, int64_t at) {
+  time_t t = static_cast<time_t>(at);
+  return X509_cmp_time(X509_get0_notBefore(&cert), &t) == -1 &&
+         X509_cmp_time(X509_get0_notAfter(&cert), &t) == 1;
+}
+
+// A sim quote: the chain must end at the pinned sim root, and the QE report and quote
+// signatures must hold. There is no TCB to evaluate and no collateral: the sim PKI makes no
+// security claim, so the verdict is UpToDate with tee "sim".
+QuoteVerdict VerifySimQuote(const ParsedQuote& q, const std::vector<X509Ptr>& certs,
+                            const X509* sim_anchor, int64_t at) {
+  QuoteVerdict v;
+  v.identity = IdentityOf(q);
+  v.identity.tee = "sim";
+  if (sim_anchor == nullptr) {
+    return Rejected(std::move(v), {"SimulationNotAllowed",
+                                   "the quote comes from the simulated TEE (chain root \"" +
+                                       std::string(kSimRootCaName) +
+                                       "\") and simulation is not allowed"});
+  }
+  if (!SamePublicKey(*certs[2], *sim_anchor)) {
+    return Rejected(std::move(v),
+                    {"PckChainError", "sim PCK chain root is not the pinned sim root"});
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    if (X509_verify(certs[i].get(), X509_get0_pubkey(certs[i + 1].get())) != 1) {
+      ERR_clear_error();
+      return Rejected(std::move(v), {"PckChainError", "sim PCK chain signature does not verify"});
+    }
+  }
+  for (const X509Ptr& c : certs) {
+    if (!ValidAt(*c, at)) {
+      return Rejected(std::move(v), {"PckChainError", "sim certificate not valid at that time"});
+    }
+  }
+  auto ext = ReadPckExtension(*certs[0]);
+  if (!ext.ok()) return Rejected(std::move(v), {"PckChainError", ext.status().message()});
+  v.identity.fmspc = ext->fmspc;
+  for (Rejection r : {CheckQeReport(q, *certs[0]), CheckQuoteSignature(q)}) {
+    if (!r.status.empty()) return Rejected(std::move(v), std::move(r));
+  }
+  v.verified = true;
+  v.status = std::string(TcbStatusName(TcbStatus::kUpToDate));
+  v.qv_result = QvResultOf(TcbStatus::kUpToDate);
+  return v;
+}
+
 }  // namespace
 
 StatusOr<QuoteVerdict> VerifyDcapQuote(ByteView quote, const Collateral& collateral, int64_t at,
@@ -183,7 +238,21 @@ StatusOr<std::unique_ptr<DcapQuoteVerifier>> DcapQuoteVerifier::New(
   if (!source) return Status::InvalidArgument("no collateral source");
   KMS_ASSIGN_OR_RETURN(crypto::OsslPtr<X509> anchor, CertFromDer(root_ca_der));
   return std::unique_ptr<DcapQuoteVerifier>(
-      new DcapQuoteVerifier(std::move(source), std::move(anchor)));
+      new DcapQuoteVerifier(std::move(source), std::move(anchor), nullptr));
+}
+
+StatusOr<std::unique_ptr<DcapQuoteVerifier>> DcapQuoteVerifier::New(
+    std::shared_ptr<const CollateralSource> source, ByteView root_ca_der,
+    const SimulationTrust& sim) {
+  KMS_ASSIGN_OR_RETURN(crypto::OsslPtr<X509> anchor, CertFromDer(root_ca_der));
+  crypto::OsslPtr<X509> sim_anchor;
+  if (sim.allow_simulation) {
+    KMS_ASSIGN_OR_RETURN(sim_anchor, CertFromDer(sim.sim_root_ca_der));
+  } else if (!source) {
+    return Status::InvalidArgument("no collateral source");
+  }
+  return std::unique_ptr<DcapQuoteVerifier>(
+      new DcapQuoteVerifier(std::move(source), std::move(anchor), std::move(sim_anchor)));
 }
 
 StatusOr<std::unique_ptr<DcapQuoteVerifier>> DcapQuoteVerifier::New(
@@ -199,8 +268,10 @@ StatusOr<QuoteVerdict> DcapQuoteVerifier::Verify(ByteView quote,
   // The collateral depends on the platform (FMSPC) and the PCK CA; a quote whose chain cannot
   // be read gets its verdict from VerifyDcapQuote without any collateral being fetched.
   Collateral none;
+  int64_t t = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
   if (q.cert_data_type == kCertDataPckChain) {
     auto certs = ParsePemChain(AsChars(q.cert_data), 3);
+    if (certs.ok() && IsSimChain(*certs)) return VerifySimQuote(q, *certs, sim_anchor_.get(), t);
     if (certs.ok()) {
       auto ext = ReadPckExtension(*(*certs)[0]);
       if (ext.ok()) request.fmspc = ext->fmspc;
@@ -208,8 +279,8 @@ StatusOr<QuoteVerdict> DcapQuoteVerifier::Verify(ByteView quote,
       request.ca = Contains(issuer, "Platform") ? "platform" : "processor";
     }
   }
-  int64_t t = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
   if (request.fmspc.empty()) return VerifyDcapQuote(quote, none, t, *anchor_);
+  if (!source_) return Status::Unavailable("no collateral source for real DCAP quotes");
   KMS_ASSIGN_OR_RETURN(Collateral c, source_->Get(request));
   return VerifyDcapQuote(quote, c, t, *anchor_);
 }

@@ -49,8 +49,22 @@ class FixedCollateral final : public CollateralSource {
 StatusOr<QuoteVerdict> VerifyDcapQuote(ByteView quote, const Collateral& collateral, int64_t at,
                                        X509& anchor);
 
+// Whether a verifier accepts the `sim` backend's quotes, and under which sim root.
+struct SimulationTrust {
+  bool allow_simulation = false;
+  Bytes sim_root_ca_der;  // the sim root CA (DER) a sim quote's chain must end at
+};
+
 class DcapQuoteVerifier final : public QuoteVerifier {
  public:
+  // Also accepts sim quotes (tee "sim", status UpToDate, no collateral consulted) when
+  // `sim.allow_simulation`; a sim quote is one whose chain root is named kSimRootCaName
+  // (attest/sim_quote.h). Without allow_simulation such quotes get verified = false, status
+  // SimulationNotAllowed. `source` may be null when only sim quotes are to be verified (real
+  // quotes are then kUnavailable). kInvalidArgument when a root does not parse.
+  static StatusOr<std::unique_ptr<DcapQuoteVerifier>> New(
+      std::shared_ptr<const CollateralSource> source, ByteView root_ca_der,
+      const SimulationTrust& sim);
   // `root_ca_der` is the trust anchor (Intel SGX Root CA unless a test pins its own);
   // kInvalidArgument when it does not parse.
   static StatusOr<std::unique_ptr<DcapQuoteVerifier>> New(
@@ -63,11 +77,13 @@ class DcapQuoteVerifier final : public QuoteVerifier {
                                 std::chrono::system_clock::time_point at) const override;
 
  private:
-  DcapQuoteVerifier(std::shared_ptr<const CollateralSource> source, crypto::OsslPtr<X509> anchor)
-      : source_(std::move(source)), anchor_(std::move(anchor)) {}
+  DcapQuoteVerifier(std::shared_ptr<const CollateralSource> source, crypto::OsslPtr<X509> anchor,
+                    crypto::OsslPtr<X509> sim_anchor)
+      : source_(std::move(source)), anchor_(std::move(anchor)), sim_anchor_(std::move(sim_anchor)) {}
 
   std::shared_ptr<const CollateralSource> source_;
-  crypto::OsslPtr<X509> anchor_;  // read-only after construction
+  crypto::OsslPtr<X509> anchor_;      // read-only after construction
+  crypto::OsslPtr<X509> sim_anchor_;  // null unless simulation is allowed
 };
 
 }  // namespace kms::attest

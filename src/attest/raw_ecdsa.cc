@@ -1,5 +1,6 @@
 #include "attest/raw_ecdsa.h"
 
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -63,6 +64,41 @@ bool VerifyRawEcdsaSha256(EVP_PKEY& key, ByteView message, ByteView rs) {
       EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size()) == 1;
   ERR_clear_error();
   return ok;
+}
+
+StatusOr<Bytes> SignRawEcdsaSha256(EVP_PKEY& key, ByteView message) {
+  crypto::OsslPtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  size_t der_len = 0;
+  if (!ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, crypto::DigestMd(crypto::DigestAlg::kSha256),
+                         nullptr, &key) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &der_len, message.data(), message.size()) != 1) {
+    return Status::Internal("ECDSA signing failed");
+  }
+  Bytes der(der_len);
+  if (EVP_DigestSign(ctx.get(), der.data(), &der_len, message.data(), message.size()) != 1) {
+    return Status::Internal("ECDSA signing failed");
+  }
+  const unsigned char* p = der.data();
+  crypto::OsslPtr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
+  if (!sig) return Status::Internal("ECDSA signature does not decode");
+  Bytes rs(64);
+  if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), rs.data(), 32) != 32 ||
+      BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), rs.data() + 32, 32) != 32) {
+    return Status::Internal("ECDSA signature is not P-256 sized");
+  }
+  return rs;
+}
+
+StatusOr<Bytes> RawP256PublicKey(const EVP_PKEY& key) {
+  uint8_t point[65];
+  size_t len = 0;
+  if (EVP_PKEY_get_octet_string_param(&key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
+                                      &len) != 1 ||
+      len != 65 || point[0] != 0x04) {
+    return Status::InvalidArgument("not an uncompressed P-256 public key");
+  }
+  return Bytes(point + 1, point + 65);
 }
 
 }  // namespace kms::attest

@@ -21,4 +21,10 @@ bool VerifyRawEcdsaSha256(EVP_PKEY& key, ByteView message, ByteView rs);
 // DER ECDSA-Sig-Value of a raw r || s; empty when `rs` is not 64 bytes.
 Bytes RawSignatureToDer(ByteView rs);
 
+// ECDSA-SHA256 signature of `message` by the P-256 private `key`, as r || s (64 bytes).
+StatusOr<Bytes> SignRawEcdsaSha256(EVP_PKEY& key, ByteView message);
+
+// The public key of a P-256 `key` as x || y (64 bytes).
+StatusOr<Bytes> RawP256PublicKey(const EVP_PKEY& key);
+
 }  // namespace kms::attest

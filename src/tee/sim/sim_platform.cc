@@ -71,7 +71,32 @@ StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Open(SimPlatformOptions opti
             {{"note", "simulation backend: no hardware protection, no security claim"},
              {"mrenclave", HexEncode(id.mrenclave)},
              {"mrsigner", HexEncode(id.mrsigner)}});
-  return std::unique_ptr<SimPlatform>(new SimPlatform(std::move(secret), std::move(id)));
+  // The chain is the platform's, not the enclave's: seal it under a fixed identity so that
+  // every identity configured on this platform secret gets the same chain.
+  TeeIdentity chain_owner{.tee_type = "sim",
+                          .mrenclave = DefaultMeasurement("ehsm-kms sim attestation"),
+                          .mrsigner = DefaultMeasurement("ehsm-kms sim attestation"),
+                          .prod_id = 0,
+                          .svn = 0,
+                          .debug = false};
+  SimPlatform sealer(secret.Clone(), std::move(chain_owner));
+  std::unique_ptr<SimPlatform> p(new SimPlatform(std::move(secret), std::move(id)));
+  KMS_ASSIGN_OR_RETURN(p->attestation_,
+                       SimAttestation::LoadOrCreate(sealer, SimAttestationPath(options.secret_path),
+                                                    SimRootCaPath(options.secret_path)));
+  return p;
+}
+
+std::string SimAttestationPath(const std::string& secret_path) {
+  return secret_path + ".sim-attestation";
+}
+
+std::string SimRootCaPath(const std::string& secret_path) {
+  return secret_path + ".sim-root-ca.der";
+}
+
+StatusOr<Bytes> SimPlatform::GenerateQuote(ByteView report_data) {
+  return attestation_->Quote(identity_, report_data);
 }
 
 Status SimPlatform::Random(std::span<uint8_t> out) { return crypto::RandomFill(out); }

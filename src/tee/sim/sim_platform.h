@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "tee/sim/sim_attestation.h"
 #include "tee/tee_platform.h"
 
 namespace kms::tee {
@@ -30,6 +31,13 @@ struct SimPlatformOptions {
   TeeIdentity identity;  // tee_type is forced to "sim"; empty measurements get defaults
 };
 
+// The sim attestation chain lives next to the platform secret (in the data dir), named after
+// it so several secrets can share a directory: <secret_path>.sim-attestation (sealed with a
+// key of the platform secret alone, so it does not depend on the configured identity) and
+// <secret_path>.sim-root-ca.der (the root to pin). Both are made by the first Open.
+std::string SimAttestationPath(const std::string& secret_path);
+std::string SimRootCaPath(const std::string& secret_path);
+
 class SimPlatform final : public TeePlatform {
  public:
   static StatusOr<std::unique_ptr<SimPlatform>> Open(SimPlatformOptions options);
@@ -39,6 +47,11 @@ class SimPlatform final : public TeePlatform {
   Status Random(std::span<uint8_t> out) override;
   StatusOr<Bytes> Seal(ByteView plaintext, ByteView aad, SealPolicy policy) override;
   StatusOr<SecretBytes> Unseal(ByteView sealed, ByteView aad) override;
+  // An SGX v3 quote over Identity(), signed by the sim attestation chain.
+  StatusOr<Bytes> GenerateQuote(ByteView report_data) override;
+
+  // The sim root CA (DER) the quotes chain to; what a verifier allowing simulation pins.
+  const Bytes& SimRootCaDer() const { return attestation_->RootCaDer(); }
 
  private:
   SimPlatform(SecretBytes secret, TeeIdentity identity)
@@ -47,6 +60,7 @@ class SimPlatform final : public TeePlatform {
 
   const SecretBytes secret_;
   const TeeIdentity identity_;
+  std::unique_ptr<SimAttestation> attestation_;  // set in Open, read-only after
 };
 
 }  // namespace kms::tee
