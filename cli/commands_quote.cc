@@ -26,6 +26,7 @@ constexpr uintmax_t kMaxQuoteFile = 1 << 20;
 struct QuoteArgs {
   std::string quote_file, collateral_file, root_ca_file;
   int64_t at = 0;
+  bool allow_simulation = false;  // then --root-ca is the sim root and --collateral optional
 };
 
 std::string QvResultHex(uint32_t v) {
@@ -50,7 +51,7 @@ json::object VerdictJson(const QuoteVerdict& v) {
     o["report_data"] = kms::HexEncode(id.report_data);
     o["debug"] = id.debug;
   }
-  if (id.tee == "sgx") {
+  if (id.tee == "sgx" || id.tee == "sim") {  // sim quotes use the SGX layout
     o["mrenclave"] = kms::HexEncode(id.mrenclave);
     o["mrsigner"] = kms::HexEncode(id.mrsigner);
     o["isvprodid"] = id.isvprodid;
@@ -78,7 +79,7 @@ void PrintHuman(std::ostream& out, const QuoteVerdict& v) {
     out << "tee: " << id.tee << ", quote v" << id.version << ", fmspc " << kms::HexEncode(id.fmspc)
         << (id.debug ? ", DEBUG" : "") << "\n";
   }
-  if (id.tee == "sgx") {
+  if (id.tee == "sgx" || id.tee == "sim") {  // sim quotes use the SGX layout
     out << "mrenclave: " << kms::HexEncode(id.mrenclave)
         << "\nmrsigner: " << kms::HexEncode(id.mrsigner) << "\nisvprodid: " << id.isvprodid
         << "  isvsvn: " << id.isvsvn << "\n";
@@ -121,21 +122,33 @@ int Usage(Context& ctx, const kms::Status& s) {
 int RunVerify(Context& ctx, const QuoteArgs& a) {
   auto quote = ReadBounded(a.quote_file, kMaxQuoteFile);
   if (!quote.ok()) return Usage(ctx, quote.status());
-  auto collateral_text = ReadBounded(a.collateral_file, kms::attest::kMaxCollateralJsonSize);
-  if (!collateral_text.ok()) return Usage(ctx, collateral_text.status());
-  auto collateral = kms::attest::ParseCollateralJson(kms::AsChars(*collateral_text));
-  if (!collateral.ok()) {
-    return Usage(ctx, kms::Status::InvalidArgument(a.collateral_file + ": " +
-                                                   collateral.status().message()));
+  if (a.collateral_file.empty() && !a.allow_simulation) {
+    return Usage(ctx, kms::Status::InvalidArgument("--collateral is required"));
+  }
+  if (a.allow_simulation && a.root_ca_file.empty()) {
+    return Usage(ctx, kms::Status::InvalidArgument(
+                          "--allow-simulation needs --root-ca with the sim root CA"));
+  }
+  std::shared_ptr<const kms::attest::CollateralSource> source;
+  if (!a.collateral_file.empty()) {
+    auto collateral_text = ReadBounded(a.collateral_file, kms::attest::kMaxCollateralJsonSize);
+    if (!collateral_text.ok()) return Usage(ctx, collateral_text.status());
+    auto collateral = kms::attest::ParseCollateralJson(kms::AsChars(*collateral_text));
+    if (!collateral.ok()) {
+      return Usage(ctx, kms::Status::InvalidArgument(a.collateral_file + ": " +
+                                                     collateral.status().message()));
+    }
+    source = std::make_shared<kms::attest::FixedCollateral>(std::move(collateral).value());
   }
   kms::Bytes root(kms::attest::IntelSgxRootCaDer().begin(), kms::attest::IntelSgxRootCaDer().end());
+  kms::attest::SimulationTrust sim{.allow_simulation = a.allow_simulation, .sim_root_ca_der = {}};
   if (!a.root_ca_file.empty()) {
     auto r = ReadRootCa(a.root_ca_file);
     if (!r.ok()) return Usage(ctx, r.status());
-    root = std::move(r).value();
+    // With --allow-simulation the given root is the sim root; real quotes keep Intel's.
+    (a.allow_simulation ? sim.sim_root_ca_der : root) = std::move(r).value();
   }
-  auto verifier = kms::attest::DcapQuoteVerifier::New(
-      std::make_shared<kms::attest::FixedCollateral>(std::move(collateral).value()), root);
+  auto verifier = kms::attest::DcapQuoteVerifier::New(std::move(source), root, sim);
   if (!verifier.ok()) return Usage(ctx, verifier.status());
   auto at = a.at != 0 ? std::chrono::system_clock::time_point(std::chrono::seconds(a.at))
                       : std::chrono::system_clock::now();
@@ -164,17 +177,23 @@ void AddQuoteCommands(CLI::App& app, Context& ctx) {
   verify->add_option("quote", a->quote_file, "Raw quote file (binary)")->required();
   verify
       ->add_option("--collateral", a->collateral_file,
-                   "Collateral JSON (dcap-qvl form: tcb_info, qe_identity, CRLs, chains)")
-      ->required();
+                   "Collateral JSON (dcap-qvl form: tcb_info, qe_identity, CRLs, chains); "
+                   "required unless --allow-simulation");
   verify->add_option("--at", a->at, "Verification time, Unix seconds [default: now]")
       ->check(CLI::PositiveNumber);
   verify->add_option("--root-ca", a->root_ca_file,
-                     "Trust anchor, PEM or DER [default: the built-in Intel SGX Root CA]");
+                     "Trust anchor, PEM or DER [default: the built-in Intel SGX Root CA]; with "
+                     "--allow-simulation, the sim root CA (<platform secret>.sim-root-ca.der)");
+  verify->add_flag("--allow-simulation", a->allow_simulation,
+                   "Also accept quotes of the `sim` backend under the --root-ca sim root "
+                   "(tee \"sim\", no security claim)");
   verify->footer(
       "Exit: 0 verified (chain, CRLs, signatures, every validity window at --at, a TCB level\n"
       "matched, not Revoked), 1 not verified, 2 usage error. The caller still decides which\n"
       "TCB statuses it accepts.\n\nExample:\n"
-      "  ehsm --json quote verify quote.bin --collateral collateral.json --at 1751328000");
+      "  ehsm --json quote verify quote.bin --collateral collateral.json --at 1751328000\n"
+      "  ehsm --json quote verify sim.quote --allow-simulation \\\n"
+      "      --root-ca data/platform.secret.sim-root-ca.der");
   verify->callback([&ctx, a] { ctx.run = [&ctx, a] { return RunVerify(ctx, *a); }; });
 }
 

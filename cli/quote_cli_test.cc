@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 
 #include "bigdl/bigdl_cli_test_util.h"
+#include "common/bytes.h"
+#include "tee/sim/sim_platform.h"
 
 namespace ehsm_cli {
 namespace {
@@ -158,6 +160,43 @@ TEST_F(QuoteCliTest, UsageErrorsExitTwo) {
     Outcome o = Spawn(full, tmp_.path());
     EXPECT_EQ(o.rc, 2) << args.back() << ": " << o.out << o.err;
   }
+}
+
+// A sim quote verifies only with --allow-simulation and its sim root.
+TEST_F(QuoteCliTest, SimQuoteNeedsAllowSimulation) {
+  const std::string secret = tmp_ / "platform.secret";
+  kms::tee::TeeIdentity id;
+  id.mrenclave = kms::Bytes(32, 0xab);
+  id.mrsigner = kms::Bytes(32, 0xcd);
+  id.prod_id = 4;
+  id.svn = 2;
+  auto p = kms::tee::SimPlatform::Open({.secret_path = secret, .identity = id});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  auto q = (*p)->GenerateQuote(kms::Bytes(64, 0x11));
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  WriteFile(tmp_ / "sim.quote", std::string(kms::AsChars(*q)));
+  const std::string root = kms::tee::SimRootCaPath(secret);
+
+  Outcome ok = Spawn({EhsmBinary(), "--json", "quote", "verify", tmp_ / "sim.quote",
+                      "--allow-simulation", "--root-ca", root},
+                     tmp_.path());
+  ASSERT_EQ(ok.rc, 0) << ok.err << ok.out;
+  json::object j = Json(ok);
+  EXPECT_EQ(j["tee"], "sim");
+  EXPECT_EQ(j["status"], "UpToDate");
+  EXPECT_EQ(j["mrenclave"].as_string(), kms::HexEncode(kms::Bytes(32, 0xab)));
+  EXPECT_EQ(j["isvprodid"], 4);
+  EXPECT_EQ(j["report_data"].as_string(), kms::HexEncode(kms::Bytes(64, 0x11)));
+
+  Outcome refused = Spawn({EhsmBinary(), "--json", "quote", "verify", tmp_ / "sim.quote",
+                           "--collateral", Vec("sgx_quote_collateral.json")},
+                          tmp_.path());
+  EXPECT_EQ(refused.rc, 1) << refused.err;
+  EXPECT_EQ(Json(refused)["status"], "SimulationNotAllowed");
+
+  Outcome no_root = Spawn(
+      {EhsmBinary(), "quote", "verify", tmp_ / "sim.quote", "--allow-simulation"}, tmp_.path());
+  EXPECT_EQ(no_root.rc, 2) << no_root.out;
 }
 
 }  // namespace
