@@ -2,7 +2,7 @@
 // SimAttestation: the `sim` backend's attestation PKI and quote generation. NO security claim:
 // every key lives in software, sealed with the platform secret.
 //
-// At first start it makes a sim root CA, a sim PCK CA and a sim PCK certificate (P-256, with
+// On first use it makes a sim root CA, a sim PCK CA and a sim PCK certificate (P-256, with
 // the SGX extension OID 1.2.840.113741.1.13.1 carrying FMSPC attest::kSimFmspc, PCE-ID 0000
 // and all-zero TCB values), and an attestation key. It stores them sealed (SealPolicy::
 // kMrSigner) in one file, so the chain survives restarts, and writes the root's DER next to

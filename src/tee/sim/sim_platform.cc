@@ -71,6 +71,13 @@ StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Open(SimPlatformOptions opti
             {{"note", "simulation backend: no hardware protection, no security claim"},
              {"mrenclave", HexEncode(id.mrenclave)},
              {"mrsigner", HexEncode(id.mrsigner)}});
+  return std::unique_ptr<SimPlatform>(
+      new SimPlatform(std::move(secret), std::move(id), options.secret_path));
+}
+
+StatusOr<const SimAttestation*> SimPlatform::Attestation() {
+  std::lock_guard<std::mutex> lock(attestation_mu_);
+  if (attestation_) return attestation_.get();
   // The chain is the platform's, not the enclave's: seal it under a fixed identity so that
   // every identity configured on this platform secret gets the same chain.
   TeeIdentity chain_owner{.tee_type = "sim",
@@ -79,13 +86,13 @@ StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Open(SimPlatformOptions opti
                           .prod_id = 0,
                           .svn = 0,
                           .debug = false};
-  SimPlatform sealer(secret.Clone(), std::move(chain_owner));
-  std::unique_ptr<SimPlatform> p(new SimPlatform(std::move(secret), std::move(id)));
-  KMS_ASSIGN_OR_RETURN(p->attestation_,
-                       SimAttestation::LoadOrCreate(sealer, SimAttestationPath(options.secret_path),
-                                                    SimRootCaPath(options.secret_path)));
-  return p;
+  SimPlatform sealer(secret_.Clone(), std::move(chain_owner), secret_path_);
+  KMS_ASSIGN_OR_RETURN(attestation_,
+                       SimAttestation::LoadOrCreate(sealer, SimAttestationPath(secret_path_),
+                                                    SimRootCaPath(secret_path_)));
+  return attestation_.get();
 }
+
 
 std::string SimAttestationPath(const std::string& secret_path) {
   return secret_path + ".sim-attestation";
@@ -96,7 +103,13 @@ std::string SimRootCaPath(const std::string& secret_path) {
 }
 
 StatusOr<Bytes> SimPlatform::GenerateQuote(ByteView report_data) {
-  return attestation_->Quote(identity_, report_data);
+  KMS_ASSIGN_OR_RETURN(const SimAttestation* a, Attestation());
+  return a->Quote(identity_, report_data);
+}
+
+StatusOr<Bytes> SimPlatform::SimRootCaDer() {
+  KMS_ASSIGN_OR_RETURN(const SimAttestation* a, Attestation());
+  return a->RootCaDer();
 }
 
 Status SimPlatform::Random(std::span<uint8_t> out) { return crypto::RandomFill(out); }

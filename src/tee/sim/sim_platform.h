@@ -18,6 +18,7 @@
 // (mrenclave for kMrEnclave | mrsigner || prod_id for kMrSigner)).
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "tee/sim/sim_attestation.h"
@@ -34,7 +35,8 @@ struct SimPlatformOptions {
 // The sim attestation chain lives next to the platform secret (in the data dir), named after
 // it so several secrets can share a directory: <secret_path>.sim-attestation (sealed with a
 // key of the platform secret alone, so it does not depend on the configured identity) and
-// <secret_path>.sim-root-ca.der (the root to pin). Both are made by the first Open.
+// <secret_path>.sim-root-ca.der (the root to pin). Both are made when first needed (the first
+// GenerateQuote or SimRootCaDer), so a platform that never attests writes nothing more.
 std::string SimAttestationPath(const std::string& secret_path);
 std::string SimRootCaPath(const std::string& secret_path);
 
@@ -51,16 +53,22 @@ class SimPlatform final : public TeePlatform {
   StatusOr<Bytes> GenerateQuote(ByteView report_data) override;
 
   // The sim root CA (DER) the quotes chain to; what a verifier allowing simulation pins.
-  const Bytes& SimRootCaDer() const { return attestation_->RootCaDer(); }
+  StatusOr<Bytes> SimRootCaDer();
 
  private:
-  SimPlatform(SecretBytes secret, TeeIdentity identity)
-      : secret_(std::move(secret)), identity_(std::move(identity)) {}
+  SimPlatform(SecretBytes secret, TeeIdentity identity, std::string secret_path)
+      : secret_(std::move(secret)),
+        identity_(std::move(identity)),
+        secret_path_(std::move(secret_path)) {}
+  // The attestation chain, loaded or made on first use.
+  StatusOr<const SimAttestation*> Attestation();
   StatusOr<SecretBytes> SealingKey(SealPolicy policy, ByteView key_id) const;
 
   const SecretBytes secret_;
   const TeeIdentity identity_;
-  std::unique_ptr<SimAttestation> attestation_;  // set in Open, read-only after
+  const std::string secret_path_;
+  std::mutex attestation_mu_;
+  std::unique_ptr<SimAttestation> attestation_;  // guarded by attestation_mu_; set once
 };
 
 }  // namespace kms::tee

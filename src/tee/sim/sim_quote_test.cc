@@ -49,6 +49,12 @@ class SimQuoteTest : public ::testing::Test {
     return v.ok() ? std::move(v).value() : nullptr;
   }
 
+  static Bytes Root(SimPlatform& p) {
+    auto root = p.SimRootCaDer();
+    EXPECT_TRUE(root.ok()) << root.status().ToString();
+    return root.ok() ? *root : Bytes{};
+  }
+
   static Bytes ReportData() {
     Bytes rd(64);
     for (size_t i = 0; i < rd.size(); ++i) rd[i] = static_cast<uint8_t>(0xa0 + i);
@@ -68,7 +74,7 @@ TEST_F(SimQuoteTest, RoundTripCarriesIdentityAndReportData) {
   EXPECT_EQ(parsed->version, 3);
   EXPECT_EQ(parsed->cert_data_type, attest::kCertDataPckChain);
 
-  auto v = Verifier(true, p->SimRootCaDer());
+  auto v = Verifier(true, Root(*p));
   auto verdict = v->Verify(*quote, std::chrono::system_clock::now());
   ASSERT_TRUE(verdict.ok()) << verdict.status().ToString();
   EXPECT_TRUE(verdict->verified) << verdict->error;
@@ -110,10 +116,10 @@ TEST_F(SimQuoteTest, RefusedUnderAnotherSimRoot) {
   auto a = Open("a");
   auto b = Open("b");
   ASSERT_TRUE(a && b);
-  ASSERT_NE(a->SimRootCaDer(), b->SimRootCaDer());
+  ASSERT_NE(Root(*a), Root(*b));
   auto quote = a->GenerateQuote(ReportData());
   ASSERT_TRUE(quote.ok());
-  auto verdict = Verifier(true, b->SimRootCaDer())->Verify(*quote, std::chrono::system_clock::now());
+  auto verdict = Verifier(true, Root(*b))->Verify(*quote, std::chrono::system_clock::now());
   ASSERT_TRUE(verdict.ok());
   EXPECT_FALSE(verdict->verified);
   EXPECT_EQ(verdict->status, "PckChainError");
@@ -124,7 +130,7 @@ TEST_F(SimQuoteTest, FlippedBytesRefused) {
   ASSERT_TRUE(p);
   auto quote = p->GenerateQuote(ReportData());
   ASSERT_TRUE(quote.ok());
-  auto v = Verifier(true, p->SimRootCaDer());
+  auto v = Verifier(true, Root(*p));
   const size_t body = attest::kHeaderSize;
   const size_t sig = body + attest::kSgxReportSize + 4;
   const size_t qe_report = sig + 128;
@@ -156,7 +162,7 @@ TEST_F(SimQuoteTest, SealedChainReusedAfterReopen) {
   {
     auto p = Open("a");
     ASSERT_TRUE(p);
-    root = p->SimRootCaDer();
+    root = Root(*p);
     auto q = p->GenerateQuote(ReportData());
     ASSERT_TRUE(q.ok());
     quote = *q;
@@ -167,7 +173,7 @@ TEST_F(SimQuoteTest, SealedChainReusedAfterReopen) {
 
   auto again = Open("a");
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->SimRootCaDer(), root);
+  EXPECT_EQ(Root(*again), root);
   auto v = Verifier(true, root);
   auto old_verdict = v->Verify(quote, std::chrono::system_clock::now());
   ASSERT_TRUE(old_verdict.ok());
@@ -190,16 +196,30 @@ TEST_F(SimQuoteTest, ChainDoesNotDependOnConfiguredIdentity) {
                                                .svn = 1,
                                                .debug = false}});
   ASSERT_TRUE(other.ok()) << other.status().ToString();
-  EXPECT_EQ((*other)->SimRootCaDer(), p->SimRootCaDer());
+  EXPECT_EQ(Root(**other), Root(*p));
+}
+
+TEST_F(SimQuoteTest, ChainIsMadeOnFirstUseOnly) {
+  auto p = Open("a");
+  ASSERT_TRUE(p);
+  const std::string secret = (dir_ / "a" / "platform.secret").string();
+  EXPECT_FALSE(FileExists(SimAttestationPath(secret)));
+  EXPECT_FALSE(FileExists(SimRootCaPath(secret)));
+  ASSERT_TRUE(p->GenerateQuote(ReportData()).ok());
+  EXPECT_TRUE(FileExists(SimAttestationPath(secret)));
+  EXPECT_TRUE(FileExists(SimRootCaPath(secret)));
 }
 
 TEST_F(SimQuoteTest, SealedChainFromAnotherSecretDoesNotLoad) {
-  ASSERT_TRUE(Open("a"));
+  auto a = Open("a");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->GenerateQuote(ReportData()).ok());
   std::filesystem::copy_file(SimAttestationPath((dir_ / "a" / "platform.secret").string()),
                              SimAttestationPath((dir_ / "b" / "platform.secret").string()));
-  auto p = SimPlatform::Open(
-      {.secret_path = (dir_ / "b" / "platform.secret").string(), .identity = {}});
-  EXPECT_EQ(p.status().code(), Code::kDataLoss);
+  auto b = Open("b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->GenerateQuote(ReportData()).status().code(), Code::kDataLoss);
+  EXPECT_EQ(b->SimRootCaDer().status().code(), Code::kDataLoss);
 }
 
 }  // namespace
