@@ -169,6 +169,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   std::string config_flag;
   app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")
       ->envname("EHSM_CONFIG");
+  app.add_option("--export-sim-root", c.export_sim_root,
+                 "write the sim attestation root CA (DER) of the platform secret to this file "
+                 "and exit");
   Binder b(app, file, "EHSM_");
   b.Add("host", c.host, "address to listen on");
   b.Add("port", c.port, "HTTPS port; 0 picks a free one (printed at start)");

@@ -25,6 +25,9 @@ struct KmsConfig {
   std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
   std::string platform_secret;  // sim TEE platform secret; default <data_dir>/platform.secret
+  // Command-line only: write the sim attestation root CA (DER) here and exit, for verifiers
+  // that allow simulation (docs/attestation.md, "Simulated quotes").
+  std::string export_sim_root;
   int threads = 0;              // event loops; 0 = one per core
   int workers = 0;              // worker pool; 0 = 4 per core (at least 8)
   int queue_limit = 10000;      // requests waiting for a worker before "busy"

@@ -8,6 +8,26 @@
 #include "common/log.h"
 #include "server/config.h"
 #include "server/kms_server.h"
+#include "tee/sim/sim_platform.h"
+#include "common/file_util.h"
+
+namespace {
+
+// --export-sim-root FILE: the root a verifier pins to accept this platform's sim quotes.
+int ExportSimRoot(const kms::server::KmsConfig& c) {
+  auto platform = kms::tee::SimPlatform::Open({.secret_path = c.platform_secret, .identity = {}});
+  kms::StatusOr<kms::Bytes> root =
+      platform.ok() ? (*platform)->SimRootCaDer() : kms::StatusOr<kms::Bytes>(platform.status());
+  kms::Status written = root.ok() ? kms::WriteFileAtomic(c.export_sim_root, *root, 0644)
+                                  : root.status();
+  if (!written.ok()) {
+    std::cerr << "ehsm-kms: cannot export the sim root: " << written.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   auto config = kms::server::LoadConfig(argc, argv);
@@ -16,6 +36,7 @@ int main(int argc, char** argv) {
     std::cerr << "ehsm-kms: " << config.status().message() << "\n";
     return 2;
   }
+  if (!config->export_sim_root.empty()) return ExportSimRoot(*config);
   // Block the stop signals in every thread the server creates; main waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
