@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 
 #include "bigdl/bigdl_cli_test_util.h"
 #include "common/bytes.h"
@@ -197,6 +198,28 @@ TEST_F(QuoteCliTest, SimQuoteNeedsAllowSimulation) {
   Outcome no_root = Spawn(
       {EhsmBinary(), "quote", "verify", tmp_ / "sim.quote", "--allow-simulation"}, tmp_.path());
   EXPECT_EQ(no_root.rc, 2) << no_root.out;
+}
+
+// The root `ehsm-kms --export-sim-root` writes is the one the platform's quotes chain to.
+TEST_F(QuoteCliTest, KmsExportsTheSimRoot) {
+  const std::string data_dir = tmp_ / "kms";
+  std::filesystem::create_directories(data_dir);
+  const std::string root = tmp_ / "exported.der";
+  Outcome exported = Spawn({std::string(KMS_BINARY_DIR) + "/bin/ehsm-kms", "--data-dir", data_dir,
+                            "--export-sim-root", root},
+                           tmp_.path());
+  ASSERT_EQ(exported.rc, 0) << exported.err;
+  auto p = kms::tee::SimPlatform::Open(
+      {.secret_path = data_dir + "/platform.secret", .identity = {}});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  auto q = (*p)->GenerateQuote(kms::Bytes(64, 0x22));
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  WriteFile(tmp_ / "sim.quote", std::string(kms::AsChars(*q)));
+  Outcome o = Spawn({EhsmBinary(), "--json", "quote", "verify", tmp_ / "sim.quote",
+                     "--allow-simulation", "--root-ca", root},
+                    tmp_.path());
+  EXPECT_EQ(o.rc, 0) << o.err << o.out;
+  EXPECT_EQ(Json(o)["tee"], "sim");
 }
 
 }  // namespace
