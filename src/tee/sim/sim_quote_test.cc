@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "attest/dcap_test_util.h"
 #include "attest/dcap_verifier.h"
 #include "attest/intel_root_ca.h"
 #include "attest/quote.h"
@@ -220,6 +221,34 @@ TEST_F(SimQuoteTest, SealedChainFromAnotherSecretDoesNotLoad) {
   ASSERT_TRUE(b);
   EXPECT_EQ(b->GenerateQuote(ReportData()).status().code(), Code::kDataLoss);
   EXPECT_EQ(b->SimRootCaDer().status().code(), Code::kDataLoss);
+}
+
+// Allowing simulation changes nothing for real quotes.
+TEST_F(SimQuoteTest, RealQuotesUnaffectedByAllowSimulation) {
+  auto p = Open("a");
+  ASSERT_TRUE(p);
+  attest::SimulationTrust sim{.allow_simulation = true, .sim_root_ca_der = Root(*p)};
+  auto v = attest::DcapQuoteVerifier::New(
+      std::make_shared<attest::FixedCollateral>(attest::testing::LoadCollateral("sgx_quote")),
+      attest::IntelSgxRootCaDer(), sim);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  auto at = std::chrono::system_clock::time_point(std::chrono::seconds(attest::testing::kSgx.at));
+  auto verdict = (*v)->Verify(attest::testing::QuoteBytes("sgx_quote"), at);
+  ASSERT_TRUE(verdict.ok()) << verdict.status().ToString();
+  EXPECT_TRUE(verdict->verified) << verdict->error;
+  EXPECT_EQ(verdict->identity.tee, "sgx");
+  EXPECT_EQ(verdict->status, "ConfigurationAndSWHardeningNeeded");
+
+  // Without a collateral source only sim quotes can be verified.
+  auto sim_only = attest::DcapQuoteVerifier::New(nullptr, attest::IntelSgxRootCaDer(), sim);
+  ASSERT_TRUE(sim_only.ok()) << sim_only.status().ToString();
+  EXPECT_EQ((*sim_only)->Verify(attest::testing::QuoteBytes("sgx_quote"), at).status().code(),
+            Code::kUnavailable);
+  auto quote = p->GenerateQuote(ReportData());
+  ASSERT_TRUE(quote.ok());
+  auto sim_verdict = (*sim_only)->Verify(*quote, std::chrono::system_clock::now());
+  ASSERT_TRUE(sim_verdict.ok());
+  EXPECT_TRUE(sim_verdict->verified) << sim_verdict->error;
 }
 
 }  // namespace
