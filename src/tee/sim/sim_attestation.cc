@@ -251,7 +251,11 @@ StatusOr<std::unique_ptr<SimAttestation>> SimAttestation::LoadOrCreate(
       return Status::DataLoss("sim attestation chain " + sealed_path +
                               " does not unseal: " + pem.status().message());
     }
-    return FromPem(AsChars(pem->view()));
+    KMS_ASSIGN_OR_RETURN(auto a, FromPem(AsChars(pem->view())));
+    if (!FileExists(root_der_path)) {  // the exported root was removed: put it back
+      KMS_RETURN_IF_ERROR(WriteFileAtomic(root_der_path, a->root_der_, 0644));
+    }
+    return a;
   }
   if (sealed.status().code() != Code::kNotFound) return sealed.status();
   KMS_ASSIGN_OR_RETURN(std::string pem, NewChainPem());

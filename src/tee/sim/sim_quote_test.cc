@@ -172,9 +172,13 @@ TEST_F(SimQuoteTest, SealedChainReusedAfterReopen) {
   ASSERT_TRUE(exported.ok());
   EXPECT_EQ(*exported, root);
 
+  std::filesystem::remove(SimRootCaPath((dir_ / "a" / "platform.secret").string()));
   auto again = Open("a");
   ASSERT_TRUE(again);
   EXPECT_EQ(Root(*again), root);
+  auto rewritten = ReadFileBytes(SimRootCaPath((dir_ / "a" / "platform.secret").string()));
+  ASSERT_TRUE(rewritten.ok()) << "the removed root file is written again on load";
+  EXPECT_EQ(*rewritten, root);
   auto v = Verifier(true, root);
   auto old_verdict = v->Verify(quote, std::chrono::system_clock::now());
   ASSERT_TRUE(old_verdict.ok());
