@@ -83,10 +83,11 @@ uint64_t ReplayCache::Hash(char domain, std::string_view appid, std::string_view
   };
   buf[at++] = static_cast<uint8_t>(domain);
   put_u64(appid.size());
-  std::memcpy(buf + at, appid.data(), appid.size());
+  // memcpy from an empty view's null data() is undefined even for zero bytes.
+  if (!appid.empty()) std::memcpy(buf + at, appid.data(), appid.size());
   at += appid.size();
   put_u64(static_cast<uint64_t>(timestamp_ms));
-  std::memcpy(buf + at, text.data(), text.size());
+  if (!text.empty()) std::memcpy(buf + at, text.data(), text.size());
   at += text.size();
   uint64_t h = crypto::SipHash24(key_, ByteView(buf, at));
   return h == 0 ? 1 : h;  // 0 marks an empty slot
