@@ -3,9 +3,16 @@
 # in Debian 12), installed into .cache/pouchdb-server of the repository, bound to 127.0.0.1.
 #
 #   couchdb-test-server.sh install
-#   couchdb-test-server.sh start --dir DIR [--port PORT] [--in-memory]   # prints the URL
+#   couchdb-test-server.sh start --dir DIR [--port PORT] [--host ADDR] [--in-memory]
+#                                                          # prints the URL
+# --host (default 127.0.0.1) is the address to bind and to print; run the script inside a
+# network namespace (ip netns exec) to serve on one of its addresses.
 #
-# Without --port a free port is picked at random (retried if taken).
+# Without --port a free port is picked at random (retried if taken). As CouchDB 3 requires, the
+# server gets an administrator, `admin` with a random password kept in DIR/admin.password
+# (mode 0600); the printed URL carries the credentials (http://admin:PASS@127.0.0.1:PORT), so
+# clients that take credentials from the URL need nothing else. Creating a database then needs
+# them, and wrong ones are answered 401.
 #   couchdb-test-server.sh stop --dir DIR
 #
 # DIR holds the pid file, the logs and (unless --in-memory) the databases, so a server started
@@ -35,11 +42,11 @@ install() {
 
 # Starts the server on port $1; prints its URL. Fails when the port is taken or the server dies.
 start_on() {
-  local port="$1" url="http://127.0.0.1:$1"
+  local port="$1" url="http://$HOST:$1"
   # Something already answering there would pass the readiness check below by mistake.
   if curl -s -m 1 "$url/" >/dev/null 2>&1; then return 1; fi
   # pouchdb-server writes log.txt and config.json into its working directory.
-  (cd "$DIR" && exec setsid "$BIN" --host 127.0.0.1 --port "$port" --dir "$DIR/data" \
+  (cd "$DIR" && exec setsid "$BIN" --host "$HOST" --port "$port" --dir "$DIR/data" \
       --config "$DIR/config.json" --no-stdout-logs $MEMORY \
       </dev/null >"$DIR/server.log" 2>&1) &
   echo $! >"$PIDFILE"
@@ -48,7 +55,7 @@ start_on() {
       tail -n 5 "$DIR/server.log" >&2 || true
       return 1
     fi
-    if curl -sf -m 2 "$url/" >/dev/null 2>&1; then echo "$url"; return 0; fi
+    if curl -sf -m 2 "$url/" >/dev/null 2>&1; then add_admin "$url"; return $?; fi
     sleep 0.2
   done
   kill "$(cat "$PIDFILE")" 2>/dev/null || true
@@ -56,12 +63,43 @@ start_on() {
   return 1
 }
 
+# Makes the administrator and prints the URL with its credentials.
+add_admin() {
+  local url="$1" pass
+  # DIR/admin.password may be given beforehand (a test that needs the URL before the server
+  # runs) and is kept for restarts on the same DIR.
+  if [ ! -s "$DIR/admin.password" ]; then
+    (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$DIR/admin.password")
+  fi
+  pass="$(cat "$DIR/admin.password")"
+  # 200: created; 401: the server already has one, from an earlier start on this DIR (the
+  # check below tells whether it has this password).
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X PUT "$url/_config/admins/admin" \
+    -d "\"$pass\"")" || true
+  case "$code" in
+    200|401) ;;
+    *) echo "couchdb-test-server: could not create the admin user (HTTP $code)" >&2; return 1 ;;
+  esac
+  # pouchdb-server reloads its configuration after the change and drops requests meanwhile.
+  for _ in $(seq 1 50); do
+    if curl -sf -m 2 -u "admin:$pass" "$url/_session" >/dev/null 2>&1; then
+      echo "http://admin:$pass@${url#http://}"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "couchdb-test-server: the server did not come back after creating the admin user" >&2
+  return 1
+}
+
 cmd="${1:-}"; shift || true
-DIR=""; PORT=auto; MEMORY=""
+DIR=""; PORT=auto; MEMORY=""; HOST=127.0.0.1
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
+    --host) HOST="$2"; shift 2 ;;
     --in-memory) MEMORY="--in-memory"; shift ;;
     *) die "unknown option $1" ;;
   esac
@@ -102,6 +140,6 @@ case "$cmd" in
     rm -f "$PIDFILE"
     ;;
   *)
-    die "usage: $0 install | start --dir DIR [--port PORT] [--in-memory] | stop --dir DIR"
+    die "usage: $0 install | start --dir DIR [--port PORT] [--host ADDR] [--in-memory] | stop --dir DIR"
     ;;
 esac

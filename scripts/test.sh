@@ -16,7 +16,7 @@ if [ -z "${EHSM_TEST_COUCHDB_URL:-}" ]; then
   trap 'bash scripts/couchdb-test-server.sh stop --dir "$COUCH_DIR"; rm -rf "$COUCH_DIR"' EXIT
   if URL="$(bash scripts/couchdb-test-server.sh start --dir "$COUCH_DIR" --in-memory)"; then
     export EHSM_TEST_COUCHDB_URL="$URL"
-    echo "test: CouchDB test server at $URL"
+    echo "test: CouchDB test server at $(sed 's|//[^@]*@|//admin:***@|' <<<"$URL") (password in $COUCH_DIR/admin.password)"
   elif [ "${EHSM_REQUIRE_COUCHDB:-0}" = 1 ]; then
     echo "test: the CouchDB test server did not start" >&2
     exit 1

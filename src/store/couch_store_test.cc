@@ -85,8 +85,11 @@ class CouchStoreTest : public ::testing::Test {
   std::unique_ptr<CouchStore> store_;
 };
 
-TEST_F(CouchStoreTest, DescribeNamesServerAndDatabase) {
-  EXPECT_EQ(store_->Describe(), "couchdb:" + options_.url + "/" + options_.database);
+// The test server's URL carries the administrator's credentials; Describe (used in logs and
+// messages) must not.
+TEST_F(CouchStoreTest, DescribeNamesServerAndDatabaseWithoutCredentials) {
+  EXPECT_EQ(store_->Describe(), "couchdb:" + RedactUrl(options_.url) + "/" + options_.database);
+  EXPECT_EQ(store_->Describe().find('@'), std::string::npos) << store_->Describe();
 }
 
 TEST_F(CouchStoreTest, TenantCreateGetDuplicate) {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -71,8 +72,21 @@ int RunScript(const std::string& args) {
 }
 }  // namespace
 
+// The administrator's password is chosen here, so url() is known before the server starts
+// (couchdb-test-server.sh uses a password it finds in the directory).
 PrivateCouchServer::PrivateCouchServer(std::string dir, int port)
-    : dir_(std::move(dir)), port_(port) {}
+    : dir_(std::move(dir)), port_(port) {
+  std::filesystem::create_directories(dir_);
+  const std::string path = dir_ + "/admin.password";
+  if (!std::filesystem::exists(path)) {
+    std::random_device rd;
+    std::string password;
+    for (int i = 0; i < 24; ++i) password += "0123456789abcdefghijklmnopqrstuv"[rd() % 32];
+    std::ofstream(path) << password << "\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                           std::filesystem::perms::owner_write);
+  }
+}
 
 PrivateCouchServer::~PrivateCouchServer() { Stop(); }
 
@@ -99,6 +113,13 @@ bool PrivateCouchServer::Resume() {
   return pid > 0 && kill(pid, SIGCONT) == 0;
 }
 
-std::string PrivateCouchServer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+// With the administrator's credentials, which the script keeps in the server's directory.
+std::string PrivateCouchServer::url() const {
+  std::ifstream in(dir_ + "/admin.password");
+  std::string password;
+  in >> password;
+  std::string auth = password.empty() ? "" : "admin:" + password + "@";
+  return "http://" + auth + "127.0.0.1:" + std::to_string(port_);
+}
 
 }  // namespace kms::store::testing

@@ -44,6 +44,7 @@ class PrivateCouchServer {
   // SIGSTOP/SIGCONT: the port stays open but nothing answers.
   bool Pause();
   bool Resume();
+  // The server's URL with the administrator's credentials (valid after Start).
   std::string url() const;
 
  private:
