@@ -69,6 +69,12 @@ struct KmsConfig {
   std::string couchdb_db = "ehsm_kms_db";
   std::string couchdb_ca_file;        // HTTPS: trusted CAs (PEM); empty = the system store
   int64_t couchdb_timeout_ms = 10000;  // bound of one CouchDB request
+  // Attestation collateral for verifying real DCAP quotes (docs/attestation.md): a PCCS
+  // (pccs_url, v4 API) or a directory of collateral files; at most one; neither = none.
+  std::string pccs_url;
+  std::string pccs_ca_file;    // CAs trusted for the PCCS's TLS certificate; empty = system
+  bool pccs_insecure = false;  // no TLS verification of the PCCS (the collateral is still)
+  std::string collateral_dir;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;
