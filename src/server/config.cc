@@ -128,6 +128,9 @@ Status Check(const KmsConfig& c) {
   if (c.couchdb_timeout_ms < 100) {
     return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
   }
+  if (c.tee != "sim" && c.tee != "gramine") {
+    return Status::InvalidArgument("tee must be sim or gramine, got \"" + c.tee + "\"");
+  }
   if (!c.pccs_url.empty() && !c.collateral_dir.empty()) {
     return Status::InvalidArgument("give pccs_url or collateral_dir, not both");
   }
@@ -142,7 +145,9 @@ Status Check(const KmsConfig& c) {
 
 std::string KmsConfig::Summary() const {
   std::ostringstream s;
-  s << "mode=" << run_mode << " store=" << store;
+  s << "mode=" << run_mode << " tee=" << tee;
+  if (tee == "gramine") s << " gramine_root=" << gramine_root;
+  s << " store=" << store;
   if (store == "sqlite") s << " sqlite_path=" << sqlite_path;
   if (store == "couchdb") {
     s << " couchdb_url=" << store::RedactUrl(couchdb_url) << " couchdb_db=" << couchdb_db
@@ -190,6 +195,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("sqlite_path", c.sqlite_path, "SQLite database file (default <data_dir>/kms.db)");
   b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
   b.Add("tls_key", c.tls_key, "server private key (PEM)");
+  b.Add("tee", c.tee,
+        "TEE backend: sim (software, no security claim) or gramine (SGX in a Gramine enclave)");
+  b.Add("gramine_root", c.gramine_root, "gramine: the attestation pseudo-file directory");
   b.Add("platform_secret", c.platform_secret, "sim TEE platform secret file");
   b.Add("threads", c.threads, "event-loop threads (0 = one per core)");
   b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");

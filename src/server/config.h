@@ -24,6 +24,8 @@ struct KmsConfig {
   std::string sqlite_path;          // default <data_dir>/kms.db
   std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
+  std::string tee = "sim";      // TEE backend: sim or gramine (tee/platform_factory.h)
+  std::string gramine_root = "/dev/attestation";  // gramine: the attestation pseudo-files
   std::string platform_secret;  // sim TEE platform secret; default <data_dir>/platform.secret
   // Command-line only: write the sim attestation root CA (DER) here and exit, for verifiers
   // that allow simulation (docs/attestation.md, "Simulated quotes").

@@ -272,6 +272,20 @@ TEST_F(ConfigTest, CollateralSourceFromFlagsEnvironmentAndFile) {
   EXPECT_EQ(c->collateral_dir, "/srv/collateral");
 }
 
+TEST_F(ConfigTest, TeeBackendIsSimOrGramine) {
+  auto c = Load({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->tee, "sim");
+  c = Load({"--tee", "gramine", "--gramine-root", "/tmp/attestation"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tee, "gramine");
+  EXPECT_EQ(c->gramine_root, "/tmp/attestation");
+  EXPECT_NE(c->Summary().find("tee=gramine gramine_root=/tmp/attestation"), std::string::npos);
+  auto bad = Load({"--tee", "sgx"});
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("tee must be sim or gramine"), std::string::npos);
+}
+
 TEST_F(ConfigTest, CollateralSourceConflictsAreRefused) {
   auto both = Load({"--pccs-url", "https://p:8081", "--collateral-dir", "/d"});
   EXPECT_EQ(both.status().code(), Code::kInvalidArgument);

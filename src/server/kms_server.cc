@@ -31,7 +31,7 @@
 #include "server/collateral_source_factory.h"
 #include "server/readiness.h"
 #include "server/store_factory.h"
-#include "tee/sim/sim_platform.h"
+#include "tee/platform_factory.h"
 
 #ifndef KMS_GIT_SHA
 #define KMS_GIT_SHA "0000000"
@@ -234,8 +234,10 @@ class KmsServerImpl final : public KmsServer {
     }));
     // A data dir without a domain key has never served a request: nothing there to replay.
     const bool served_before = FileExists(c.data_dir + "/domain_key.sealed");
-    KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
-                                                            .identity = {}}));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform({.tee = c.tee,
+                                                       .sim = {.secret_path = c.platform_secret,
+                                                               .identity = {}},
+                                                       .gramine = {.root = c.gramine_root}}));
     const std::string sealed_path = c.data_dir + "/domain_key.sealed";
     KMS_ASSIGN_OR_RETURN(auto dk,
                          keys::LoadOrCreateSealedDomainKey(*platform_, sealed_path, objects));
@@ -328,7 +330,7 @@ class KmsServerImpl final : public KmsServer {
   // DCAP collateral for verifying real quotes (pccs_url / collateral_dir); null when neither.
   std::shared_ptr<const attest::CollateralSource> collateral_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<tee::SimPlatform> platform_;
+  std::unique_ptr<tee::TeePlatform> platform_;
   std::unique_ptr<keys::KeyVault> vault_;
   std::unique_ptr<api::KmsContext> context_;
   std::unique_ptr<api::SecretDeletionSweeper> sweeper_;
