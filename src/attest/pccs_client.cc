@@ -166,7 +166,10 @@ StatusOr<PccsClient::Item> PccsClient::Cached(const std::string& key, F fetch) c
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(key);
-    if (it != cache_.end() && NowMs() < it->second.next_update * 1000) return it->second;
+    if (it != cache_.end()) {
+      if (NowMs() < it->second.next_update * 1000) return it->second;
+      cache_.erase(it);  // past its nextUpdate: never served again
+    }
   }
   // Fetched without the lock: concurrent misses may fetch twice, which is harmless.
   KMS_ASSIGN_OR_RETURN(Item item, fetch());
