@@ -12,7 +12,7 @@ TEST(PercentEncoding, EncodesAllButUnreserved) {
 }
 
 TEST(PercentEncoding, DecodeKeepsPlusAndAcceptsEitherCase) {
-  EXPECT_EQ(PercentDecode("%2b+%2B%0a%0A"), "++++\n\n");
+  EXPECT_EQ(PercentDecode("%2b+%2B%0a%0A"), "+++\n\n");
   EXPECT_EQ(PercentDecode("-----BEGIN%20CERTIFICATE-----"), "-----BEGIN CERTIFICATE-----");
   EXPECT_EQ(PercentDecode(""), "");
 }
