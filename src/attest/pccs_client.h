@@ -1,6 +1,7 @@
 #pragma once
-// PccsClient: a CollateralSource that fetches DCAP collateral from a PCCS (or Intel's PCS) over
-// its v4 API, and caches every item until its own nextUpdate.
+// PccsClient: a CollateralSource that fetches DCAP collateral from a PCCS (Intel's, or
+// ehsm-pccs) over its v4 API, and caches every item until its own nextUpdate. (Intel's PCS has
+// the same paths but no /rootcacrl.)
 //
 // Per quote it needs, relative to the base URL:
 //   /sgx/certification/v4/pckcrl?ca=processor|platform&encoding=der  (SGX-PCK-CRL-Issuer-Chain)
