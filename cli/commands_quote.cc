@@ -8,8 +8,10 @@
 
 #include "app.h"
 #include "attest/cert_chain.h"
+#include "attest/collateral_dir.h"
 #include "attest/dcap_verifier.h"
 #include "attest/intel_root_ca.h"
+#include "attest/pccs_client.h"
 #include "attest/pck_cert.h"
 #include "attest/tcb_eval.h"
 #include "common/file_util.h"
@@ -25,6 +27,9 @@ constexpr uintmax_t kMaxQuoteFile = 1 << 20;
 
 struct QuoteArgs {
   std::string quote_file, collateral_file, root_ca_file;
+  std::string collateral_dir;              // --collateral-dir: one bundle per TEE and FMSPC
+  std::string pccs_url, pccs_ca;           // --pccs-url: fetch from a PCCS
+  bool pccs_insecure = false;              // no TLS verification of the PCCS
   int64_t at = 0;
   bool allow_simulation = false;  // then --root-ca is the sim root and --collateral optional
 };
@@ -119,27 +124,65 @@ int Usage(Context& ctx, const kms::Status& s) {
   return ctx.Fail(kms::client::Error::InvalidArgument(s.message()));
 }
 
+// The collateral source the flags name: a file, a directory or a PCCS (at most one); null
+// when none is given (only sim quotes can then be verified).
+kms::StatusOr<std::shared_ptr<const kms::attest::CollateralSource>> SourceOf(const QuoteArgs& a) {
+  int given = !a.collateral_file.empty() + !a.collateral_dir.empty() + !a.pccs_url.empty();
+  if (given > 1) {
+    return kms::Status::InvalidArgument(
+        "give only one of --collateral, --collateral-dir and --pccs-url");
+  }
+  if (given == 0 && !a.allow_simulation) {
+    return kms::Status::InvalidArgument(
+        "--collateral, --collateral-dir or --pccs-url is required");
+  }
+  if ((!a.pccs_ca.empty() || a.pccs_insecure) && a.pccs_url.empty()) {
+    return kms::Status::InvalidArgument("--pccs-ca and --pccs-insecure need --pccs-url");
+  }
+  if (!a.pccs_url.empty()) {
+    kms::attest::PccsClientOptions o;
+    o.url = a.pccs_url;
+    o.http.ca_file = a.pccs_ca;
+    o.http.insecure = a.pccs_insecure;
+    KMS_ASSIGN_OR_RETURN(auto client, kms::attest::PccsClient::New(std::move(o)));
+    return std::shared_ptr<const kms::attest::CollateralSource>(std::move(client));
+  }
+  if (!a.collateral_dir.empty()) {
+    KMS_ASSIGN_OR_RETURN(auto dir, kms::attest::CollateralDirectory::Load(a.collateral_dir));
+    return std::shared_ptr<const kms::attest::CollateralSource>(
+        std::make_shared<kms::attest::DirectoryCollateral>(std::move(dir)));
+  }
+  if (a.collateral_file.empty()) return std::shared_ptr<const kms::attest::CollateralSource>();
+  KMS_ASSIGN_OR_RETURN(kms::Bytes text,
+                       ReadBounded(a.collateral_file, kms::attest::kMaxCollateralJsonSize));
+  auto collateral = kms::attest::ParseCollateralJson(kms::AsChars(text));
+  if (!collateral.ok()) {
+    return kms::Status::InvalidArgument(a.collateral_file + ": " + collateral.status().message());
+  }
+  return std::shared_ptr<const kms::attest::CollateralSource>(
+      std::make_shared<kms::attest::FixedCollateral>(std::move(collateral).value()));
+}
+
+// The verdict for a quote that could not be judged: not a quote, or no collateral for it.
+QuoteVerdict Unjudged(const kms::Status& s) {
+  QuoteVerdict v;
+  v.status = s.code() == kms::Code::kInvalidArgument ? "InvalidQuote"
+             : s.code() == kms::Code::kNotFound      ? "CollateralNotFound"
+                                                     : "CollateralUnavailable";
+  v.qv_result = kms::attest::kQvResultUnspecified;
+  v.error = s.message();
+  return v;
+}
+
 int RunVerify(Context& ctx, const QuoteArgs& a) {
   auto quote = ReadBounded(a.quote_file, kMaxQuoteFile);
   if (!quote.ok()) return Usage(ctx, quote.status());
-  if (a.collateral_file.empty() && !a.allow_simulation) {
-    return Usage(ctx, kms::Status::InvalidArgument("--collateral is required"));
-  }
   if (a.allow_simulation && a.root_ca_file.empty()) {
     return Usage(ctx, kms::Status::InvalidArgument(
                           "--allow-simulation needs --root-ca with the sim root CA"));
   }
-  std::shared_ptr<const kms::attest::CollateralSource> source;
-  if (!a.collateral_file.empty()) {
-    auto collateral_text = ReadBounded(a.collateral_file, kms::attest::kMaxCollateralJsonSize);
-    if (!collateral_text.ok()) return Usage(ctx, collateral_text.status());
-    auto collateral = kms::attest::ParseCollateralJson(kms::AsChars(*collateral_text));
-    if (!collateral.ok()) {
-      return Usage(ctx, kms::Status::InvalidArgument(a.collateral_file + ": " +
-                                                     collateral.status().message()));
-    }
-    source = std::make_shared<kms::attest::FixedCollateral>(std::move(collateral).value());
-  }
+  auto source = SourceOf(a);
+  if (!source.ok()) return Usage(ctx, source.status());
   kms::Bytes root(kms::attest::IntelSgxRootCaDer().begin(), kms::attest::IntelSgxRootCaDer().end());
   kms::attest::SimulationTrust sim{.allow_simulation = a.allow_simulation, .sim_root_ca_der = {}};
   if (!a.root_ca_file.empty()) {
@@ -148,19 +191,12 @@ int RunVerify(Context& ctx, const QuoteArgs& a) {
     // With --allow-simulation the given root is the sim root; real quotes keep Intel's.
     (a.allow_simulation ? sim.sim_root_ca_der : root) = std::move(r).value();
   }
-  auto verifier = kms::attest::DcapQuoteVerifier::New(std::move(source), root, sim);
+  auto verifier = kms::attest::DcapQuoteVerifier::New(*std::move(source), root, sim);
   if (!verifier.ok()) return Usage(ctx, verifier.status());
   auto at = a.at != 0 ? std::chrono::system_clock::time_point(std::chrono::seconds(a.at))
                       : std::chrono::system_clock::now();
   auto verdict = (*verifier)->Verify(*quote, at);
-  QuoteVerdict v;
-  if (verdict.ok()) {
-    v = std::move(verdict).value();
-  } else {  // not a quote at all
-    v.status = "InvalidQuote";
-    v.qv_result = kms::attest::kQvResultUnspecified;
-    v.error = verdict.status().message();
-  }
+  QuoteVerdict v = verdict.ok() ? std::move(verdict).value() : Unjudged(verdict.status());
   int rc = ctx.Emit(VerdictJson(v), [&](std::ostream& out) { PrintHuman(out, v); });
   if (rc != kExitOk) return rc;
   return v.verified ? kExitOk : kExitNotVerified;
@@ -178,7 +214,17 @@ void AddQuoteCommands(CLI::App& app, Context& ctx) {
   verify
       ->add_option("--collateral", a->collateral_file,
                    "Collateral JSON (dcap-qvl form: tcb_info, qe_identity, CRLs, chains); "
-                   "required unless --allow-simulation");
+                   "this, --collateral-dir or --pccs-url is required unless --allow-simulation");
+  verify->add_option("--collateral-dir", a->collateral_dir,
+                     "Directory of collateral JSON files, one per TEE and FMSPC (the quote's is "
+                     "picked by its content)");
+  verify->add_option("--pccs-url", a->pccs_url,
+                     "Fetch the collateral from this PCCS (v4 API), e.g. https://pccs:8081");
+  verify->add_option("--pccs-ca", a->pccs_ca,
+                     "CAs trusted for the PCCS's TLS certificate (PEM) [default: the system's]");
+  verify->add_flag("--pccs-insecure", a->pccs_insecure,
+                   "Do not verify the PCCS's TLS certificate (the collateral itself is still "
+                   "verified: Intel signs it)");
   verify->add_option("--at", a->at, "Verification time, Unix seconds [default: now]")
       ->check(CLI::PositiveNumber);
   verify->add_option("--root-ca", a->root_ca_file,
@@ -192,6 +238,7 @@ void AddQuoteCommands(CLI::App& app, Context& ctx) {
       "matched, not Revoked), 1 not verified, 2 usage error. The caller still decides which\n"
       "TCB statuses it accepts.\n\nExample:\n"
       "  ehsm --json quote verify quote.bin --collateral collateral.json --at 1751328000\n"
+      "  ehsm --json quote verify quote.bin --pccs-url https://pccs:8081 --pccs-ca ca.pem\n"
       "  ehsm --json quote verify sim.quote --allow-simulation \\\n"
       "      --root-ca data/platform.secret.sim-root-ca.der");
   verify->callback([&ctx, a] { ctx.run = [&ctx, a] { return RunVerify(ctx, *a); }; });

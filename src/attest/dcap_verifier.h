@@ -21,8 +21,9 @@ struct CollateralRequest {
   std::string ca;  // "processor" or "platform": which PCK CRL
 };
 
-// Where collateral comes from (a file, a PCCS). Thread-safe. kUnavailable when it cannot be
-// obtained now.
+// Where collateral comes from (a file, a directory, a PCCS: docs/attestation.md). Thread-safe.
+// kNotFound when the source has none for this platform (an unknown FMSPC); kUnavailable when it
+// cannot be obtained now (PCCS unreachable, malformed answer).
 class CollateralSource {
  public:
   virtual ~CollateralSource() = default;

@@ -56,10 +56,10 @@ class QuoteVerifier {
   virtual ~QuoteVerifier() = default;
 
   // Verifies `quote` as of `at`. kInvalidArgument when the bytes are not a quote (truncated,
-  // bad lengths, unknown version or key type); kUnavailable when collateral cannot be
-  // obtained; otherwise a verdict (which may say `verified = false`). Sim quotes verify only
-  // when the verifier was built to allow simulation; otherwise they are refused with a verdict
-  // whose error says so.
+  // bad lengths, unknown version or key type); the collateral source's kNotFound (none for this
+  // platform) or kUnavailable (cannot be obtained now); otherwise a verdict (which may say
+  // `verified = false`). Sim quotes verify only when the verifier was built to allow
+  // simulation; otherwise they are refused with a verdict whose error says so.
   virtual StatusOr<QuoteVerdict> Verify(ByteView quote,
                                         std::chrono::system_clock::time_point at) const = 0;
 };

@@ -10,7 +10,7 @@
 #include "dkey/health_server.h"
 #include "dkey/listen.h"
 #include "dkey/sealed_dk.h"
-#include "tee/sim/sim_platform.h"
+#include "tee/platform_factory.h"
 
 namespace kms::dkey {
 namespace {
@@ -43,9 +43,7 @@ class DkeyServerImpl final : public DkeyServer {
     // the operator's shell had.
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
-    KMS_ASSIGN_OR_RETURN(platform_,
-                         tee::SimPlatform::Open({.secret_path = c.identity.platform_secret,
-                                                 .identity = ToTeeIdentity(c.identity)}));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(ToPlatformSpec(c.identity)));
     KMS_RETURN_IF_ERROR(ObtainDomainKey(c));
     KMS_RETURN_IF_ERROR(listener_.Start(c.host, static_cast<uint16_t>(c.port),
                                         "domain-key requests", "dkeyserver.accept_failed",
@@ -120,7 +118,7 @@ class DkeyServerImpl final : public DkeyServer {
   }
 
   const Policy policy_;  // for the peer checks of the attested channel
-  std::unique_ptr<tee::SimPlatform> platform_;
+  std::unique_ptr<tee::TeePlatform> platform_;
   mutable std::mutex mu_;
   SecretBytes dk_;         // guarded by mu_; empty while not held
   std::string dk_id_;      // guarded by mu_

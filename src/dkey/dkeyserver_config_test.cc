@@ -67,6 +67,20 @@ TEST_F(DkeyServerConfigTest, DefaultsAndDerivedPlatformSecret) {
   EXPECT_FALSE(c->identity.sim_debug);
 }
 
+TEST_F(DkeyServerConfigTest, TeeGramineIsAccepted) {
+  auto c = Load(With({"--tee", "gramine", "--gramine-root", "/tmp/fake-attestation"}));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->identity.tee, "gramine");
+  tee::PlatformSpec spec = ToPlatformSpec(c->identity);
+  EXPECT_EQ(spec.tee, "gramine");
+  EXPECT_EQ(spec.gramine.root, "/tmp/fake-attestation");
+  EXPECT_NE(c->Summary().find("gramine_root=/tmp/fake-attestation"), std::string::npos);
+  // Outside an enclave the backend refuses to open, saying why.
+  auto platform = tee::OpenPlatform(spec);
+  EXPECT_EQ(platform.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(platform.status().message(), HasSubstr("not running inside a Gramine SGX enclave"));
+}
+
 TEST_F(DkeyServerConfigTest, EveryFlag) {
   const std::string enclave(64, 'e');
   const std::string signer(64, 'f');
@@ -148,7 +162,7 @@ TEST_F(DkeyServerConfigTest, BadInputNamesTheSetting) {
   EXPECT_THAT(error(With({"--peer", "nohost"})), HasSubstr("peer must be HOST:PORT"));
   EXPECT_THAT(error(With({"--peer", "host:0"})), HasSubstr("peer must be HOST:PORT"));
   EXPECT_THAT(error(With({"--peer", "host:99999"})), HasSubstr("peer must be HOST:PORT"));
-  EXPECT_THAT(error(With({"--tee", "sgx"})), HasSubstr("tee must be sim"));
+  EXPECT_THAT(error(With({"--tee", "sgx"})), HasSubstr("tee must be sim or gramine"));
   EXPECT_THAT(error(With({"--sim-mrenclave", "abc"})),
               HasSubstr("sim_mrenclave must be 64 hex digits"));
   EXPECT_THAT(error(With({"--sim-mrsigner", std::string(64, 'z')})),

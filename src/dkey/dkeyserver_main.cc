@@ -8,6 +8,7 @@
 
 #include "common/config_binder.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "dkey/dkeyserver.h"
 #include "dkey/dkeyserver_config.h"
 #include "dkey/policy.h"
@@ -31,12 +32,7 @@ int main(int argc, char** argv) {
   kms::log::Info("dkeyserver.policy", {{"summary", policy->Summary()}});
 
   // Block the stop signals in every thread the server creates; main waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = kms::BlockStopSignals();
 
   auto server = kms::dkey::DkeyServer::Start(*config, std::move(policy).value());
   if (!server.ok()) {
@@ -50,9 +46,7 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  kms::log::Info("dkeyserver.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  kms::log::Info("dkeyserver.stopping", {{"signal", kms::WaitForStopSignal(stop_signals)}});
   (*server)->Stop();
   kms::log::Flush();
   return 0;

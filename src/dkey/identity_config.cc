@@ -38,7 +38,9 @@ IdentityConfig DefaultIdentity(const std::string& binary, int isvprodid) {
 }
 
 void AddIdentityFlags(config::Binder& b, IdentityConfig& id) {
-  b.Add("tee", id.tee, "TEE backend: sim (software, no security claim; the only one in this build)");
+  b.Add("tee", id.tee,
+        "TEE backend: sim (software, no security claim) or gramine (SGX in a Gramine enclave)");
+  b.Add("gramine_root", id.gramine_root, "gramine: the attestation pseudo-file directory");
   b.Add("platform_secret", id.platform_secret,
         "sim: platform secret file, created (32 random bytes, mode 0600) when missing "
         "(default <data_dir>/platform.secret)");
@@ -50,8 +52,8 @@ void AddIdentityFlags(config::Binder& b, IdentityConfig& id) {
 }
 
 Status CheckIdentity(const IdentityConfig& id) {
-  if (id.tee != "sim") {
-    return Status::InvalidArgument("tee must be sim (the only backend in this build), got \"" +
+  if (id.tee != "sim" && id.tee != "gramine") {
+    return Status::InvalidArgument("tee must be " + std::string(tee::kTeeNames) + ", got \"" +
                                    id.tee + "\"");
   }
   KMS_RETURN_IF_ERROR(CheckMeasurement("sim_mrenclave", id.sim_mrenclave));
@@ -71,9 +73,19 @@ tee::TeeIdentity ToTeeIdentity(const IdentityConfig& id) {
   return t;
 }
 
+tee::PlatformSpec ToPlatformSpec(const IdentityConfig& id) {
+  tee::PlatformSpec spec;
+  spec.tee = id.tee;
+  spec.sim = {.secret_path = id.platform_secret, .identity = ToTeeIdentity(id)};
+  spec.gramine.root = id.gramine_root;
+  return spec;
+}
+
 std::string IdentitySummary(const IdentityConfig& id) {
   std::ostringstream s;
-  s << "tee=" << id.tee << " platform_secret=" << id.platform_secret
+  s << "tee=" << id.tee;
+  if (id.tee == "gramine") s << " gramine_root=" << id.gramine_root;
+  s << " platform_secret=" << id.platform_secret
     << " sim_mrenclave=" << id.sim_mrenclave << " sim_mrsigner=" << id.sim_mrsigner
     << " sim_isvprodid=" << id.sim_isvprodid << " sim_isvsvn=" << id.sim_isvsvn
     << " sim_debug=" << (id.sim_debug ? "true" : "false");

@@ -4,7 +4,9 @@
 // whoever starts the process chooses the identity, which is why a policy admits sim
 // identities only with `allow_simulation = true`.
 //
-//   --tee sim                   (the only backend in this build)
+//   --tee sim|gramine           gramine: SGX through Gramine's /dev/attestation (identity
+//                               and sealing keys from the enclave; the sim_* flags unused)
+//   --gramine-root DIR          default /dev/attestation (tests point it at a fake one)
 //   --platform-secret FILE      default <data_dir>/platform.secret; created (32 random bytes,
 //                               mode 0600) when missing
 //   --sim-mrenclave HEX64 --sim-mrsigner HEX64 --sim-isvprodid N --sim-isvsvn N --sim-debug
@@ -14,12 +16,14 @@
 
 #include "common/config_binder.h"
 #include "common/status.h"
+#include "tee/platform_factory.h"
 #include "tee/tee_platform.h"
 
 namespace kms::dkey {
 
 struct IdentityConfig {
   std::string tee = "sim";
+  std::string gramine_root = "/dev/attestation";
   std::string platform_secret;  // empty: <data_dir>/platform.secret
   std::string sim_mrenclave;    // 64 hex digits
   std::string sim_mrsigner;     // 64 hex digits
@@ -38,11 +42,14 @@ IdentityConfig DefaultIdentity(const std::string& binary, int isvprodid);
 void AddIdentityFlags(config::Binder& b, IdentityConfig& id);
 
 // kInvalidArgument naming the setting for a value out of range or not hex, or a backend other
-// than sim.
+// than sim and gramine.
 Status CheckIdentity(const IdentityConfig& id);
 
 // The identity as the platform takes it. REQUIRES: CheckIdentity(id) is OK.
 tee::TeeIdentity ToTeeIdentity(const IdentityConfig& id);
+
+// What tee::OpenPlatform needs to open the configured backend.
+tee::PlatformSpec ToPlatformSpec(const IdentityConfig& id);
 
 // One line for the start-up summary: tee=sim platform_secret=... sim_mrenclave=... ...
 std::string IdentitySummary(const IdentityConfig& id);

@@ -366,6 +366,7 @@ asio::awaitable<bool> Connection::Write(HttpResponse response, unsigned version,
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::server, "ehsm-kms");
   if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) res.set(name, value);
   res.body() = std::move(response.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();

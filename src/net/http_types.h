@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace kms::net {
 
@@ -22,6 +24,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   bool close = false;  // close the connection after sending
+  // Added as given (name, value); the transport sets Server, Content-Type, Content-Length and
+  // Connection itself, so those names do not belong here.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Call exactly once. Safe to call from any thread; the transport posts the reply back to the

@@ -128,6 +128,15 @@ Status Check(const KmsConfig& c) {
   if (c.couchdb_timeout_ms < 100) {
     return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
   }
+  if (c.tee != "sim" && c.tee != "gramine") {
+    return Status::InvalidArgument("tee must be sim or gramine, got \"" + c.tee + "\"");
+  }
+  if (!c.pccs_url.empty() && !c.collateral_dir.empty()) {
+    return Status::InvalidArgument("give pccs_url or collateral_dir, not both");
+  }
+  if ((!c.pccs_ca_file.empty() || c.pccs_insecure) && c.pccs_url.empty()) {
+    return Status::InvalidArgument("pccs_ca_file and pccs_insecure need pccs_url");
+  }
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
   return Status::Ok();
 }
@@ -136,7 +145,9 @@ Status Check(const KmsConfig& c) {
 
 std::string KmsConfig::Summary() const {
   std::ostringstream s;
-  s << "mode=" << run_mode << " store=" << store;
+  s << "mode=" << run_mode << " tee=" << tee;
+  if (tee == "gramine") s << " gramine_root=" << gramine_root;
+  s << " store=" << store;
   if (store == "sqlite") s << " sqlite_path=" << sqlite_path;
   if (store == "couchdb") {
     s << " couchdb_url=" << store::RedactUrl(couchdb_url) << " couchdb_db=" << couchdb_db
@@ -155,6 +166,9 @@ std::string KmsConfig::Summary() const {
     << " replay_capacity=" << replay_capacity
     << " replay_tenant_capacity=" << ReplayTenantCapacity(*this)
     << " timestamp_window_ms=" << timestamp_window_ms
+    << " pccs_url=" << (pccs_url.empty() ? "-" : pccs_url)
+    << (pccs_insecure ? " pccs_insecure=true" : "")
+    << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
@@ -181,6 +195,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("sqlite_path", c.sqlite_path, "SQLite database file (default <data_dir>/kms.db)");
   b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
   b.Add("tls_key", c.tls_key, "server private key (PEM)");
+  b.Add("tee", c.tee,
+        "TEE backend: sim (software, no security claim) or gramine (SGX in a Gramine enclave)");
+  b.Add("gramine_root", c.gramine_root, "gramine: the attestation pseudo-file directory");
   b.Add("platform_secret", c.platform_secret, "sim TEE platform secret file");
   b.Add("threads", c.threads, "event-loop threads (0 = one per core)");
   b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");
@@ -213,6 +230,13 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("couchdb_timeout_ms", c.couchdb_timeout_ms, "bound of one CouchDB request");
   b.Add("store_connect_timeout_ms", c.store_connect_timeout_ms,
         "how long start-up retries an unreachable store (0 = once)");
+  b.Add("pccs_url", c.pccs_url,
+        "PCCS (v4 API) to fetch DCAP collateral from, e.g. https://pccs:8081");
+  b.Add("pccs_ca_file", c.pccs_ca_file, "CAs trusted for the PCCS's TLS certificate (PEM)");
+  b.AddFlag("pccs_insecure", c.pccs_insecure,
+            "do not verify the PCCS's TLS certificate (Intel's signatures still are)");
+  b.Add("collateral_dir", c.collateral_dir,
+        "directory of DCAP collateral files (*.json, one per TEE and FMSPC) instead of a PCCS");
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
   FillDerived(c);
   KMS_RETURN_IF_ERROR(ApplyUpstreamCouchEnv(c, b));

@@ -24,6 +24,8 @@ struct KmsConfig {
   std::string sqlite_path;          // default <data_dir>/kms.db
   std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
+  std::string tee = "sim";      // TEE backend: sim or gramine (tee/platform_factory.h)
+  std::string gramine_root = "/dev/attestation";  // gramine: the attestation pseudo-files
   std::string platform_secret;  // sim TEE platform secret; default <data_dir>/platform.secret
   // Command-line only: write the sim attestation root CA (DER) here and exit, for verifiers
   // that allow simulation (docs/attestation.md, "Simulated quotes").
@@ -69,6 +71,12 @@ struct KmsConfig {
   std::string couchdb_db = "ehsm_kms_db";
   std::string couchdb_ca_file;        // HTTPS: trusted CAs (PEM); empty = the system store
   int64_t couchdb_timeout_ms = 10000;  // bound of one CouchDB request
+  // Attestation collateral for verifying real DCAP quotes (docs/attestation.md): a PCCS
+  // (pccs_url, v4 API) or a directory of collateral files; at most one; neither = none.
+  std::string pccs_url;
+  std::string pccs_ca_file;    // CAs trusted for the PCCS's TLS certificate; empty = system
+  bool pccs_insecure = false;  // no TLS verification of the PCCS (the collateral is still)
+  std::string collateral_dir;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;

@@ -254,5 +254,45 @@ TEST(MaxConnections, ExplicitValueMustLeaveTheReserve) {
   EXPECT_NE(too_many.status().message().find("1024"), std::string::npos);
 }
 
+TEST_F(ConfigTest, CollateralSourceFromFlagsEnvironmentAndFile) {
+  WriteFile("pccs_url = \"https://file-pccs:8081\"\n");
+  auto c = Load({"--config", file_.string()});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pccs_url, "https://file-pccs:8081");
+  EXPECT_FALSE(c->pccs_insecure);
+  setenv("EHSM_PCCS_URL", "https://env-pccs:8081", 1);
+  c = Load({"--config", file_.string(), "--pccs-insecure"});
+  unsetenv("EHSM_PCCS_URL");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pccs_url, "https://env-pccs:8081");
+  EXPECT_TRUE(c->pccs_insecure);
+  EXPECT_NE(c->Summary().find("pccs_url=https://env-pccs:8081"), std::string::npos);
+  c = Load({"--collateral-dir", "/srv/collateral"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->collateral_dir, "/srv/collateral");
+}
+
+TEST_F(ConfigTest, TeeBackendIsSimOrGramine) {
+  auto c = Load({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->tee, "sim");
+  c = Load({"--tee", "gramine", "--gramine-root", "/tmp/attestation"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tee, "gramine");
+  EXPECT_EQ(c->gramine_root, "/tmp/attestation");
+  EXPECT_NE(c->Summary().find("tee=gramine gramine_root=/tmp/attestation"), std::string::npos);
+  auto bad = Load({"--tee", "sgx"});
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("tee must be sim or gramine"), std::string::npos);
+}
+
+TEST_F(ConfigTest, CollateralSourceConflictsAreRefused) {
+  auto both = Load({"--pccs-url", "https://p:8081", "--collateral-dir", "/d"});
+  EXPECT_EQ(both.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(both.status().message().find("not both"), std::string::npos);
+  EXPECT_EQ(Load({"--pccs-insecure"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--pccs-ca-file", "/ca.pem"}).status().code(), Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace kms::server

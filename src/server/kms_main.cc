@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "server/config.h"
 #include "server/kms_server.h"
 #include "tee/sim/sim_platform.h"
@@ -38,12 +39,7 @@ int main(int argc, char** argv) {
   }
   if (!config->export_sim_root.empty()) return ExportSimRoot(*config);
   // Block the stop signals in every thread the server creates; main waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = kms::BlockStopSignals();
 
   auto server = kms::server::KmsServer::Start(*config);
   if (!server.ok()) {
@@ -58,9 +54,7 @@ int main(int argc, char** argv) {
   std::printf("ehsm-kms listening on port %u\n", static_cast<unsigned>((*server)->port()));
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  kms::log::Info("kms.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  kms::log::Info("kms.stopping", {{"signal", kms::WaitForStopSignal(stop_signals)}});
   (*server)->Stop(/*grace_ms=*/10000);
   return 0;
 }

@@ -28,9 +28,10 @@
 #include "net/health.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
+#include "server/collateral_source_factory.h"
 #include "server/readiness.h"
 #include "server/store_factory.h"
-#include "tee/sim/sim_platform.h"
+#include "tee/platform_factory.h"
 
 #ifndef KMS_GIT_SHA
 #define KMS_GIT_SHA "0000000"
@@ -64,7 +65,8 @@ class HttpAdapter final : public net::HttpHandler {
                       respond(net::HttpResponse{.status = a.http_status,
                                                 .content_type = "application/json",
                                                 .body = std::move(a.body),
-                                                .close = false});
+                                                .close = false,
+                                                .headers = {}});
                     });
   }
 
@@ -73,7 +75,8 @@ class HttpAdapter final : public net::HttpHandler {
     return net::HttpResponse{.status = a.http_status,
                              .content_type = "text/plain; charset=utf-8",
                              .body = std::move(a.body),
-                             .close = false};
+                             .close = false,
+                             .headers = {}};
   }
 
   api::KmsService& service_;
@@ -205,6 +208,7 @@ class KmsServerImpl final : public KmsServer {
     KMS_ASSIGN_OR_RETURN(c.max_connections,
                          ResolveMaxConnections(c.max_connections, RaiseOpenFileLimit()));
     log::Info("kms.config", {{"summary", c.Summary()}});
+    KMS_ASSIGN_OR_RETURN(collateral_, MakeCollateralSource(c));
     if (c.run_mode == "cluster") {
       return Status::FailedPrecondition(
           "run_mode cluster needs the domain key from ehsm-dkeycache, which this build does "
@@ -230,8 +234,10 @@ class KmsServerImpl final : public KmsServer {
     }));
     // A data dir without a domain key has never served a request: nothing there to replay.
     const bool served_before = FileExists(c.data_dir + "/domain_key.sealed");
-    KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
-                                                            .identity = {}}));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform({.tee = c.tee,
+                                                       .sim = {.secret_path = c.platform_secret,
+                                                               .identity = {}},
+                                                       .gramine = {.root = c.gramine_root}}));
     const std::string sealed_path = c.data_dir + "/domain_key.sealed";
     KMS_ASSIGN_OR_RETURN(auto dk,
                          keys::LoadOrCreateSealedDomainKey(*platform_, sealed_path, objects));
@@ -321,8 +327,10 @@ class KmsServerImpl final : public KmsServer {
 
  private:
   // Declaration order is destruction order in reverse: the listener goes first.
+  // DCAP collateral for verifying real quotes (pccs_url / collateral_dir); null when neither.
+  std::shared_ptr<const attest::CollateralSource> collateral_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<tee::SimPlatform> platform_;
+  std::unique_ptr<tee::TeePlatform> platform_;
   std::unique_ptr<keys::KeyVault> vault_;
   std::unique_ptr<api::KmsContext> context_;
   std::unique_ptr<api::SecretDeletionSweeper> sweeper_;

@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "common/percent_encoding.h"
+
 namespace kms::store {
 namespace {
 
@@ -20,23 +22,7 @@ size_t AppendBody(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view s) { return PercentEncode(s); }
 
 StatusOr<std::unique_ptr<CouchHttp>> CouchHttp::New(const CouchOptions& options) {
   if (!GlobalInit()) return Status::Internal("curl_global_init failed");

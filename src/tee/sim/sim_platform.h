@@ -4,16 +4,7 @@
 // from configuration. It exists so the KMS runs and is tested on machines without SGX/TDX, with
 // the same code paths as a real backend.
 //
-// Sealed blob layout (little-endian):
-//   0  8  magic "EHSMSEAL"
-//   8  2  version (1)
-//  10  1  policy (SealPolicy)
-//  11  1  reserved (0)
-//  12 16  key id (random; selects the HKDF-derived sealing key)
-//  28 12  IV
-//  40 16  GCM tag
-//  56  n  AES-256-GCM ciphertext
-// The GCM AAD is bytes [0, 28) followed by the caller's aad. The sealing key is
+// Sealed blobs have the layout of tee/sealed_blob.h. The sealing key is
 // HKDF-SHA256(platform secret, salt = key id, info = "ehsm-sim-seal-v1" || policy ||
 // (mrenclave for kMrEnclave | mrsigner || prod_id for kMrSigner)).
 
