@@ -18,7 +18,10 @@ using config::Binder;
 
 void FillDerived(KmsConfig& c) {
   if (c.sqlite_path.empty()) c.sqlite_path = c.data_dir + "/kms.db";
-  if (c.platform_secret.empty()) c.platform_secret = c.data_dir + "/platform.secret";
+  if (c.identity.platform_secret.empty()) {
+    c.identity.platform_secret = c.data_dir + "/platform.secret";
+  }
+  c.platform_secret = c.identity.platform_secret;
   if (c.audit_log.empty()) c.audit_log = c.data_dir + "/audit.log";
 }
 
@@ -80,6 +83,13 @@ Status Check(const KmsConfig& c) {
   if (c.run_mode != "single" && c.run_mode != "cluster") {
     return Status::InvalidArgument("run_mode must be single or cluster");
   }
+  if (c.run_mode == "cluster" && c.policy.empty()) {
+    return Status::InvalidArgument("run_mode cluster needs --policy (the deployment's policy)");
+  }
+  if (c.run_mode == "cluster" && c.dkeycache_socket.empty()) {
+    return Status::InvalidArgument("run_mode cluster needs --dkeycache-socket");
+  }
+  KMS_RETURN_IF_ERROR(dkey::CheckIdentity(c.identity));
   if (c.store != "sqlite" && c.store != "couchdb") {
     return Status::InvalidArgument("store must be sqlite or couchdb");
   }
@@ -137,6 +147,7 @@ Status Check(const KmsConfig& c) {
 std::string KmsConfig::Summary() const {
   std::ostringstream s;
   s << "mode=" << run_mode << " store=" << store;
+  if (run_mode == "cluster") s << " dkeycache_socket=" << dkeycache_socket << " policy=" << policy;
   if (store == "sqlite") s << " sqlite_path=" << sqlite_path;
   if (store == "couchdb") {
     s << " couchdb_url=" << store::RedactUrl(couchdb_url) << " couchdb_db=" << couchdb_db
@@ -155,12 +166,14 @@ std::string KmsConfig::Summary() const {
     << " replay_capacity=" << replay_capacity
     << " replay_tenant_capacity=" << ReplayTenantCapacity(*this)
     << " timestamp_window_ms=" << timestamp_window_ms
+    << " " << dkey::IdentitySummary(identity)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
 StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   KmsConfig c;
+  c.identity = dkey::DefaultIdentity("ehsm-kms", /*isvprodid=*/0);
   c.config_file = config::FindConfigPath(argc, argv, "EHSM_CONFIG");
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
 
@@ -181,7 +194,10 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("sqlite_path", c.sqlite_path, "SQLite database file (default <data_dir>/kms.db)");
   b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
   b.Add("tls_key", c.tls_key, "server private key (PEM)");
-  b.Add("platform_secret", c.platform_secret, "sim TEE platform secret file");
+  b.Add("dkeycache_socket", c.dkeycache_socket,
+        "cluster: the node's ehsm-dkeycache socket to obtain the domain key from");
+  b.Add("policy", c.policy, "cluster: the deployment's policy file (TOML)");
+  dkey::AddIdentityFlags(b, c.identity);
   b.Add("threads", c.threads, "event-loop threads (0 = one per core)");
   b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");
   b.Add("queue_limit", c.queue_limit, "requests queued for workers before answering busy");

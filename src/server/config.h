@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/status.h"
+#include "dkey/dkeycache_config.h"
+#include "dkey/identity_config.h"
 
 namespace kms::server {
 
@@ -25,6 +27,14 @@ struct KmsConfig {
   std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
   std::string platform_secret;  // sim TEE platform secret; default <data_dir>/platform.secret
+  // The identity this process claims (--tee, --sim-*; identity.platform_secret mirrors
+  // platform_secret). In cluster mode the node's dkeycache checks it against [[kms]].
+  dkey::IdentityConfig identity;
+  // Cluster mode: the node's ehsm-dkeycache socket and the deployment's policy (the dkeycache
+  // must be allowed by its [[dkeycache]] section). The platform secret must be the node's, the
+  // one the dkeycache uses, for local attestation.
+  std::string dkeycache_socket = dkey::kDefaultDkeyCacheSocket;
+  std::string policy;
   // Command-line only: write the sim attestation root CA (DER) here and exit, for verifiers
   // that allow simulation (docs/attestation.md, "Simulated quotes").
   std::string export_sim_root;

@@ -390,7 +390,7 @@ StatusOr<std::string> SqliteStore::RecordDomainKeyId(const std::string& dk_id) {
   if (dk_id.empty()) return Status::InvalidArgument("domain key id is empty");
   std::string recorded;
   const int64_t now_ms = SystemClock::Instance().NowMs();
-  KMS_RETURN_IF_ERROR(committer_->Write([&](Db& db) -> Status {
+  Status written = committer_->Write([&](Db& db) -> Status {
     KMS_ASSIGN_OR_RETURN(Stmt insert,
                          db.Prepare("INSERT OR IGNORE INTO deployment (name, value, recorded_ms)"
                                     " VALUES (?1, ?2, ?3)"));
@@ -404,7 +404,8 @@ StatusOr<std::string> SqliteStore::RecordDomainKeyId(const std::string& dk_id) {
     if (!row) return Status::Internal("domain key id not readable after recording it");
     recorded = read.ColumnText(0);
     return Status::Ok();
-  }));
+  });
+  if (!written.ok()) return written;
   return recorded;
 }
 

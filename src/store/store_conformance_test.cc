@@ -551,9 +551,6 @@ TEST_P(StoreConformanceTest, ConcurrentCreatesOfOneTenantHaveExactlyOneWinner) {
   EXPECT_EQ(*count, 1);
 }
 
-}  // namespace
-}  // namespace kms::store
-
 // --- the deployment's domain-key fingerprint
 
 TEST_P(StoreConformanceTest, DomainKeyIdIsNotFoundUntilRecorded) {
@@ -608,3 +605,7 @@ TEST_P(StoreConformanceTest, RacingRecordersAllSeeTheSameDomainKeyId) {
     EXPECT_EQ(seen[t], *recorded) << "racer " << t;
   }
 }
+
+
+}  // namespace
+}  // namespace kms::store
