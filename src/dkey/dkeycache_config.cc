@@ -15,6 +15,7 @@ std::vector<std::string> SplitCommas(const std::string& list) {
   std::stringstream in(list);
   std::string item;
   while (std::getline(in, item, ',')) out.push_back(item);
+  if (!list.empty() && list.back() == ',') out.emplace_back();  // "a:1," names an empty one
   return out;
 }
 

@@ -99,8 +99,11 @@ TEST_F(DkeyCacheConfigTest, BadInputNamesTheSetting) {
   EXPECT_EQ(error({"--data-dir", "/d", "--policy", "/p"}), "--dkeyserver is required");
   EXPECT_EQ(error({"--dkeyserver", "a:1", "--policy", "/p"}), "--data-dir is required");
   EXPECT_EQ(error({"--dkeyserver", "a:1", "--data-dir", "/d"}), "--policy is required");
-  EXPECT_THAT(error(With({"--dkeyserver", "a:1,nohost"})), HasSubstr("dkeyserver must be"));
-  EXPECT_THAT(error(With({"--dkeyserver", "a:1,,b:2"})), HasSubstr("dkeyserver must be"));
+  for (const char* bad : {"a:1,nohost", "a:1,,b:2", "a:0", "a:1,"}) {
+    EXPECT_THAT(error({"--dkeyserver", bad, "--data-dir", "/d", "--policy", "/p"}),
+                HasSubstr("dkeyserver must be HOST:PORT[,HOST:PORT...]"))
+        << bad;
+  }
   EXPECT_THAT(error(With({"--health-port", "70000"})), HasSubstr("health_port must be"));
   EXPECT_THAT(error(With({"--retry-max-ms", "1"})), HasSubstr("retry_initial_ms"));
   EXPECT_THAT(error(With({"--tee", "sgx"})), HasSubstr("tee must be sim"));

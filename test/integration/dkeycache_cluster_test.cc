@@ -139,7 +139,7 @@ TEST_F(DkeyCluster, CacheRetriesWhileUpstreamIsDownAndServesOnceItAnswers) {
   Upstream("unavailable");
   StartCache();
   ASSERT_NE(cache_->port(), 0) << cache_->output();
-  EXPECT_THAT(cache_->output(), HasSubstr("dkeycache.config summary=dkeyserver=127.0.0.1:1"));
+  EXPECT_THAT(cache_->output(), HasSubstr("dkeycache.config summary=\"dkeyserver=127.0.0.1:1 socket=" + socket()));
   EXPECT_EQ(ModeOf(socket()), 0660u);
   EXPECT_EQ(ModeOf(cache_data()), 0700u);
   EXPECT_EQ(PlainGet(cache_->port(), "/healthz").status, 200);
@@ -237,9 +237,6 @@ TEST_F(DkeyCluster, ClusterKmsWithAnotherKeyThanTheStoreRecordsRefusesToServe) {
   // The node's dkeycache lost its data and was handed another key (a re-initialised
   // dkeyserver): the KMS on the same store must refuse it.
   fs::remove_all(cache_data());
-  fs::create_directories(cache_data());
-  std::ofstream(node_secret()) << "";  // recreated below by the platform
-  fs::remove(node_secret());
   Upstream(dk_b_);
   StartCache();
   ASSERT_TRUE(Eventually([&] { return CacheReadyz().status == 200; })) << cache_->output();
