@@ -127,6 +127,27 @@ TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopen) {
   EXPECT_EQ(*count, 2);
 }
 
+// Two KMS processes starting together on one file (two connections, two group committers):
+// both learn the one fingerprint that was recorded.
+TEST_F(SqliteStoreTest, DomainKeyIdRecordedThroughTwoOpenersIsTheFirstOnly) {
+  auto a = OpenOrDie();
+  auto b = OpenOrDie();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::string seen_a, seen_b;
+  std::thread ta([&] { seen_a = a->RecordDomainKeyId("aaaaaaaaaaaaaaaa").value_or("error"); });
+  std::thread tb([&] { seen_b = b->RecordDomainKeyId("bbbbbbbbbbbbbbbb").value_or("error"); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(seen_a, seen_b);
+  EXPECT_TRUE(seen_a == "aaaaaaaaaaaaaaaa" || seen_a == "bbbbbbbbbbbbbbbb") << seen_a;
+  a.reset();
+  b.reset();
+  auto reopened = OpenOrDie();
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->GetDomainKeyId().value_or(""), seen_a);
+}
+
 TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAndRecorded) {
   ASSERT_GE(sqlite::LatestSchemaVersion(), 1);
   for (int i = 0; i < 3; ++i) {
