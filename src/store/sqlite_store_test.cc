@@ -135,8 +135,12 @@ TEST_F(SqliteStoreTest, DomainKeyIdRecordedThroughTwoOpenersIsTheFirstOnly) {
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   std::string seen_a, seen_b;
-  std::thread ta([&] { seen_a = a->RecordDomainKeyId("aaaaaaaaaaaaaaaa").value_or("error"); });
-  std::thread tb([&] { seen_b = b->RecordDomainKeyId("bbbbbbbbbbbbbbbb").value_or("error"); });
+  auto record = [](SqliteStore& store, const std::string& id) {
+    auto r = store.RecordDomainKeyId(id);
+    return r.ok() ? *r : "error: " + r.status().ToString();
+  };
+  std::thread ta([&] { seen_a = record(*a, "aaaaaaaaaaaaaaaa"); });
+  std::thread tb([&] { seen_b = record(*b, "bbbbbbbbbbbbbbbb"); });
   ta.join();
   tb.join();
   EXPECT_EQ(seen_a, seen_b);
@@ -145,7 +149,9 @@ TEST_F(SqliteStoreTest, DomainKeyIdRecordedThroughTwoOpenersIsTheFirstOnly) {
   b.reset();
   auto reopened = OpenOrDie();
   ASSERT_NE(reopened, nullptr);
-  EXPECT_EQ(reopened->GetDomainKeyId().value_or(""), seen_a);
+  auto recorded = reopened->GetDomainKeyId();
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_EQ(*recorded, seen_a);
 }
 
 TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAndRecorded) {
