@@ -93,6 +93,7 @@ class LocalDkServerImpl final : public LocalDkServer {
   void Serve(int fd) {
     if (stopping_) return;
     const PeerCred peer = PeerOf(fd);
+    log::Info("dkeycache.request", {{"uid", peer.uid}, {"pid", peer.pid}});
     const Deadline deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
     Status s = Exchange(fd, peer, deadline);
