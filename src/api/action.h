@@ -30,6 +30,10 @@ struct ActionDef {
 // nullptr for an unknown action name (names are case-sensitive).
 const ActionDef* FindAction(std::string_view name);
 
+// GetVersion's answer for `options`; also what the server answers while it has no service
+// (no domain key yet, or a refused one).
+Reply VersionReply(const ServiceOptions& options);
+
 // Handlers, grouped by file in api/actions/.
 Reply GetVersion(KmsContext& ctx, const ActionRequest& r);
 Reply Enroll(KmsContext& ctx, const ActionRequest& r);

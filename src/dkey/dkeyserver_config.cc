@@ -3,21 +3,12 @@
 #include <sstream>
 
 #include "common/config_binder.h"
+#include "dkey/listen.h"
 
 namespace kms::dkey {
 namespace {
 
 constexpr char kBinary[] = "ehsm-dkeyserver";
-
-// HOST:PORT or [V6]:PORT with a port of 1..65535.
-bool ValidPeer(const std::string& peer) {
-  const size_t colon = peer.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == peer.size()) return false;
-  const std::string port = peer.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-  const int n = std::stoi(port);
-  return n >= 1 && n <= 65535;
-}
 
 Status Check(const DkeyServerConfig& c) {
   if (c.data_dir.empty()) return Status::InvalidArgument("--data-dir is required");
@@ -26,7 +17,7 @@ Status Check(const DkeyServerConfig& c) {
   if (c.health_port < -1 || c.health_port > 65535) {
     return Status::InvalidArgument("health_port must be 0..65535 (-1: none)");
   }
-  if (!c.peer.empty() && !ValidPeer(c.peer)) {
+  if (!c.peer.empty() && !ValidHostPort(c.peer)) {
     return Status::InvalidArgument("peer must be HOST:PORT, got \"" + c.peer + "\"");
   }
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));

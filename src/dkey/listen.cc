@@ -62,4 +62,13 @@ asio::awaitable<void> TcpListener::AcceptLoop() {
   }
 }
 
+bool ValidHostPort(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+  const std::string port = address.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int n = std::stoi(port);
+  return n >= 1 && n <= 65535;
+}
+
 }  // namespace kms::dkey

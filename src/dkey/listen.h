@@ -20,6 +20,9 @@
 
 namespace kms::dkey {
 
+// HOST:PORT or [V6]:PORT with a port of 1..65535 (a peer address given on the command line).
+bool ValidHostPort(const std::string& address);
+
 class TcpListener {
  public:
   using OnAccept = std::function<void(boost::asio::ip::tcp::socket)>;

@@ -18,7 +18,13 @@ using config::Binder;
 
 void FillDerived(KmsConfig& c) {
   if (c.sqlite_path.empty()) c.sqlite_path = c.data_dir + "/kms.db";
-  if (c.platform_secret.empty()) c.platform_secret = c.data_dir + "/platform.secret";
+  if (c.identity.platform_secret.empty()) {
+    c.identity.platform_secret = c.data_dir + "/platform.secret";
+  }
+  // Mirrors of the identity settings, for the code that only needs the backend.
+  c.platform_secret = c.identity.platform_secret;
+  c.tee = c.identity.tee;
+  c.gramine_root = c.identity.gramine_root;
   if (c.audit_log.empty()) c.audit_log = c.data_dir + "/audit.log";
 }
 
@@ -80,6 +86,13 @@ Status Check(const KmsConfig& c) {
   if (c.run_mode != "single" && c.run_mode != "cluster") {
     return Status::InvalidArgument("run_mode must be single or cluster");
   }
+  if (c.run_mode == "cluster" && c.policy.empty()) {
+    return Status::InvalidArgument("run_mode cluster needs --policy (the deployment's policy)");
+  }
+  if (c.run_mode == "cluster" && c.dkeycache_socket.empty()) {
+    return Status::InvalidArgument("run_mode cluster needs --dkeycache-socket");
+  }
+  KMS_RETURN_IF_ERROR(dkey::CheckIdentity(c.identity));
   if (c.store != "sqlite" && c.store != "couchdb") {
     return Status::InvalidArgument("store must be sqlite or couchdb");
   }
@@ -128,9 +141,6 @@ Status Check(const KmsConfig& c) {
   if (c.couchdb_timeout_ms < 100) {
     return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
   }
-  if (c.tee != "sim" && c.tee != "gramine") {
-    return Status::InvalidArgument("tee must be sim or gramine, got \"" + c.tee + "\"");
-  }
   if (!c.pccs_url.empty() && !c.collateral_dir.empty()) {
     return Status::InvalidArgument("give pccs_url or collateral_dir, not both");
   }
@@ -145,9 +155,8 @@ Status Check(const KmsConfig& c) {
 
 std::string KmsConfig::Summary() const {
   std::ostringstream s;
-  s << "mode=" << run_mode << " tee=" << tee;
-  if (tee == "gramine") s << " gramine_root=" << gramine_root;
-  s << " store=" << store;
+  s << "mode=" << run_mode << " store=" << store;
+  if (run_mode == "cluster") s << " dkeycache_socket=" << dkeycache_socket << " policy=" << policy;
   if (store == "sqlite") s << " sqlite_path=" << sqlite_path;
   if (store == "couchdb") {
     s << " couchdb_url=" << store::RedactUrl(couchdb_url) << " couchdb_db=" << couchdb_db
@@ -169,12 +178,14 @@ std::string KmsConfig::Summary() const {
     << " pccs_url=" << (pccs_url.empty() ? "-" : pccs_url)
     << (pccs_insecure ? " pccs_insecure=true" : "")
     << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
+    << " " << dkey::IdentitySummary(identity)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
 StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   KmsConfig c;
+  c.identity = dkey::DefaultIdentity("ehsm-kms", /*isvprodid=*/0);
   c.config_file = config::FindConfigPath(argc, argv, "EHSM_CONFIG");
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
 
@@ -195,10 +206,10 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("sqlite_path", c.sqlite_path, "SQLite database file (default <data_dir>/kms.db)");
   b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
   b.Add("tls_key", c.tls_key, "server private key (PEM)");
-  b.Add("tee", c.tee,
-        "TEE backend: sim (software, no security claim) or gramine (SGX in a Gramine enclave)");
-  b.Add("gramine_root", c.gramine_root, "gramine: the attestation pseudo-file directory");
-  b.Add("platform_secret", c.platform_secret, "sim TEE platform secret file");
+  b.Add("dkeycache_socket", c.dkeycache_socket,
+        "cluster: the node's ehsm-dkeycache socket to obtain the domain key from");
+  b.Add("policy", c.policy, "cluster: the deployment's policy file (TOML)");
+  dkey::AddIdentityFlags(b, c.identity);
   b.Add("threads", c.threads, "event-loop threads (0 = one per core)");
   b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");
   b.Add("queue_limit", c.queue_limit, "requests queued for workers before answering busy");

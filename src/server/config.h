@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/status.h"
+#include "dkey/dkeycache_config.h"
+#include "dkey/identity_config.h"
 
 namespace kms::server {
 
@@ -24,9 +26,19 @@ struct KmsConfig {
   std::string sqlite_path;          // default <data_dir>/kms.db
   std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
-  std::string tee = "sim";      // TEE backend: sim or gramine (tee/platform_factory.h)
-  std::string gramine_root = "/dev/attestation";  // gramine: the attestation pseudo-files
-  std::string platform_secret;  // sim TEE platform secret; default <data_dir>/platform.secret
+  // The identity this process claims (--tee, --gramine-root, --platform-secret, --sim-*). In
+  // cluster mode the node's dkeycache checks it against [[kms]].
+  dkey::IdentityConfig identity;
+  // Copies of identity.tee, .gramine_root and .platform_secret (the latter with its default
+  // <data_dir>/platform.secret filled in), set by LoadConfig, for code that needs the backend.
+  std::string tee = "sim";
+  std::string gramine_root = "/dev/attestation";
+  std::string platform_secret;
+  // Cluster mode: the node's ehsm-dkeycache socket and the deployment's policy (the dkeycache
+  // must be allowed by its [[dkeycache]] section). The platform secret must be the node's, the
+  // one the dkeycache uses, for local attestation.
+  std::string dkeycache_socket = dkey::kDefaultDkeyCacheSocket;
+  std::string policy;
   // Command-line only: write the sim attestation root CA (DER) here and exit, for verifiers
   // that allow simulation (docs/attestation.md, "Simulated quotes").
   std::string export_sim_root;

@@ -48,6 +48,35 @@ TEST_F(ConfigTest, DefaultsAndDerivedPaths) {
   EXPECT_EQ(c->audit_log, "/tmp/x/audit.log");
 }
 
+TEST_F(ConfigTest, ClusterModeSettings) {
+  auto single = Load({"--data-dir", "/tmp/x"});
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->dkeycache_socket, "/var/run/ehsm/dkeyprovision.sock");
+  EXPECT_EQ(single->platform_secret, "/tmp/x/platform.secret");
+  EXPECT_EQ(single->identity.platform_secret, "/tmp/x/platform.secret");
+  EXPECT_EQ(single->identity.tee, "sim");
+  EXPECT_EQ(single->identity.sim_mrenclave.size(), 64u);
+
+  auto no_policy = Load({"--run-mode", "cluster"});
+  ASSERT_FALSE(no_policy.ok());
+  EXPECT_NE(no_policy.status().message().find("--policy"), std::string::npos);
+
+  auto cluster = Load({"--run-mode", "cluster", "--policy", "/p.toml", "--dkeycache-socket",
+                       "/run/x.sock", "--platform-secret", "/node/secret", "--sim-isvsvn", "3"});
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  EXPECT_EQ(cluster->dkeycache_socket, "/run/x.sock");
+  EXPECT_EQ(cluster->policy, "/p.toml");
+  EXPECT_EQ(cluster->platform_secret, "/node/secret");
+  EXPECT_EQ(cluster->identity.sim_isvsvn, 3);
+  EXPECT_NE(cluster->Summary().find("mode=cluster store=sqlite dkeycache_socket=/run/x.sock "
+                                    "policy=/p.toml"),
+            std::string::npos);
+
+  auto bad = Load({"--sim-mrsigner", "xyz"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("sim_mrsigner"), std::string::npos);
+}
+
 TEST_F(ConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
   WriteFile("port = 7000\nlog_level = \"warn\"\n");
   auto from_file = Load({"--config", file_.string()});

@@ -17,19 +17,22 @@
 #include "api/kms_service.h"
 #include "api/replay_cache.h"
 #include "api/secret_deletion_sweeper.h"
+#include "common/backoff.h"
 #include "common/clock.h"
 #include "common/config_binder.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/thread_pool.h"
+#include "dkey/local_dk_client.h"
+#include "dkey/policy.h"
 #include "keys/domain_key.h"
 #include "keys/import_session.h"
 #include "keys/key_vault.h"
-#include "net/health.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
 #include "server/collateral_source_factory.h"
 #include "server/readiness.h"
+#include "server/service_gate.h"
 #include "server/store_factory.h"
 #include "tee/platform_factory.h"
 
@@ -39,49 +42,6 @@
 
 namespace kms::server {
 namespace {
-
-// Routes the probes (no authentication: kubelet and load balancers call them) and hands every
-// other request, /ehsm?Action=... included, to the eHSM service unchanged.
-class HttpAdapter final : public net::HttpHandler {
- public:
-  HttpAdapter(api::KmsService& service, Readiness& readiness)
-      : service_(service), readiness_(readiness) {}
-  void Handle(net::HttpRequest request, net::Responder respond) override {
-    if (request.method == "GET") {
-      const std::string path = api::ParseTarget(request.target).path;
-      if (path == net::kHealthzPath) {
-        respond(Text(net::LivenessAnswer()));
-        return;
-      }
-      if (path == net::kReadyzPath) {
-        readiness_.Check([respond = std::move(respond)](Status ready) {
-          respond(Text(net::ReadinessAnswer(ready)));
-        });
-        return;
-      }
-    }
-    service_.Handle(request.method, request.target, std::move(request.body),
-                    [respond = std::move(respond)](api::HttpAnswer a) {
-                      respond(net::HttpResponse{.status = a.http_status,
-                                                .content_type = "application/json",
-                                                .body = std::move(a.body),
-                                                .close = false,
-                                                .headers = {}});
-                    });
-  }
-
- private:
-  static net::HttpResponse Text(net::HealthAnswer a) {
-    return net::HttpResponse{.status = a.http_status,
-                             .content_type = "text/plain; charset=utf-8",
-                             .body = std::move(a.body),
-                             .close = false,
-                             .headers = {}};
-  }
-
-  api::KmsService& service_;
-  Readiness& readiness_;
-};
 
 StatusOr<net::PemPair> LoadTls(const KmsConfig& c) {
   if (c.tls_cert.empty()) return net::LoadOrCreateSelfSigned(c.data_dir);
@@ -209,10 +169,13 @@ class KmsServerImpl final : public KmsServer {
                          ResolveMaxConnections(c.max_connections, RaiseOpenFileLimit()));
     log::Info("kms.config", {{"summary", c.Summary()}});
     KMS_ASSIGN_OR_RETURN(collateral_, MakeCollateralSource(c));
-    if (c.run_mode == "cluster") {
-      return Status::FailedPrecondition(
-          "run_mode cluster needs the domain key from ehsm-dkeycache, which this build does "
-          "not include yet; use run_mode single");
+    const bool cluster = c.run_mode == "cluster";
+    std::optional<dkey::Policy> policy;
+    if (cluster) {
+      auto loaded = dkey::Policy::LoadFile(c.policy);
+      if (!loaded.ok()) return Status::InvalidArgument(loaded.status().message());
+      policy.emplace(std::move(loaded).value());
+      log::Info("kms.policy", {{"summary", policy->Summary()}});
     }
     // A store that is not up yet (CouchDB starting beside us) is waited for. The count that
     // guards against replacing a lost domain key is part of the wait, never skipped.
@@ -233,40 +196,36 @@ class KmsServerImpl final : public KmsServer {
       return Status::Ok();
     }));
     // A data dir without a domain key has never served a request: nothing there to replay.
-    const bool served_before = FileExists(c.data_dir + "/domain_key.sealed");
-    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform({.tee = c.tee,
-                                                       .sim = {.secret_path = c.platform_secret,
-                                                               .identity = {}},
-                                                       .gramine = {.root = c.gramine_root}}));
-    const std::string sealed_path = c.data_dir + "/domain_key.sealed";
-    KMS_ASSIGN_OR_RETURN(auto dk,
-                         keys::LoadOrCreateSealedDomainKey(*platform_, sealed_path, objects));
-    KMS_RETURN_IF_ERROR(CheckBlobsMatchDomainKey(sample, *dk, sealed_path, *store_));
-    vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
-    api::ServiceOptions options{.git_sha = KMS_GIT_SHA,
-                                .key_lifetime_ms = c.key_lifetime_days * 24 * 3600 * 1000,
-                                .key_cache_ttl_ms = c.key_cache_ttl_ms,
-                                .enroll_per_second = c.enroll_rate,
-                                .enroll_burst = 5 * c.enroll_rate};
-    context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
-                                                 options);
-    sweeper_ = std::make_unique<api::SecretDeletionSweeper>(
-        *store_, SystemClock::Instance(),
-        api::SecretDeletionSweeper::Options{.interval_ms = c.secret_sweep_interval_ms});
-    sweeper_->Start();
+    // (Cluster mode keeps its key in memory only; its replay window is saved as in single.)
+    const bool served_before = cluster || FileExists(c.data_dir + "/domain_key.sealed");
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(dkey::ToPlatformSpec(c.identity)));
+    std::unique_ptr<keys::DomainKey> dk;
+    if (!cluster) {
+      const std::string sealed_path = c.data_dir + "/domain_key.sealed";
+      KMS_ASSIGN_OR_RETURN(dk, keys::LoadOrCreateSealedDomainKey(*platform_, sealed_path, objects));
+      KMS_RETURN_IF_ERROR(CheckBlobsMatchDomainKey(sample, *dk, sealed_path, *store_));
+    }
+    options_ = api::ServiceOptions{.git_sha = KMS_GIT_SHA,
+                                   .key_lifetime_ms = c.key_lifetime_days * 24 * 3600 * 1000,
+                                   .key_cache_ttl_ms = c.key_cache_ttl_ms,
+                                   .enroll_per_second = c.enroll_rate,
+                                   .enroll_burst = 5 * c.enroll_rate};
+    sweep_interval_ms_ = c.secret_sweep_interval_ms;
     int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());
     pool_ = std::make_unique<ThreadPool>(workers, c.queue_limit);
     readiness_ = std::make_unique<Readiness>(*store_, *pool_, SystemClock::Instance(),
                                              Readiness::Options{});
-    readiness_->SetDomainKeyLoaded(vault_->domain_key().IdHex());
     KMS_ASSIGN_OR_RETURN(replay_, api::ReplayCache::Create(
                                       SystemClock::Instance(), c.replay_capacity,
                                       c.timestamp_window_ms, ReplayTenantCapacity(c)));
     if (served_before) {
       RestoreReplayWindow(*platform_, *replay_, c.data_dir, start_ms, c.replay_capacity);
     }
-    service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
-    adapter_ = std::make_unique<HttpAdapter>(*service_, *readiness_);
+    gate_ = std::make_unique<ServiceGate>(options_, *readiness_);
+    if (!cluster) {
+      // Single mode: the store records the fingerprint, or the key is refused (not ready).
+      KMS_RETURN_IF_ERROR(Activate(std::move(dk)));
+    }
     KMS_ASSIGN_OR_RETURN(net::PemPair tls, LoadTls(c));
     if (!c.tls_cert.empty()) {
       WarnIfCertExpiresSoon(c.tls_cert, tls.cert_pem);
@@ -287,9 +246,17 @@ class KmsServerImpl final : public KmsServer {
                                  .max_connections_per_ip = c.max_connections_per_ip,
                                  .cert_pem = std::move(tls.cert_pem),
                                  .key_pem = std::move(tls.key_pem)};
-    KMS_ASSIGN_OR_RETURN(http_, net::HttpsServer::Start(http, *adapter_));
+    KMS_ASSIGN_OR_RETURN(http_, net::HttpsServer::Start(http, *gate_));
     log::Info("kms.started", {{"port", http_->port()}, {"store", store_->Describe()},
-                              {"dk_id", vault_->domain_key().IdHex()}});
+                              {"mode", c.run_mode},
+                              {"dk_id", vault_ ? vault_->domain_key().IdHex() : std::string("-")}});
+    if (cluster) {
+      policy_ = std::make_unique<dkey::Policy>(std::move(*policy));
+      upstream_ = dkey::NewLocalDkClient({.socket_path = c.dkeycache_socket}, *platform_,
+                                         *policy_);
+      readiness_->SetDomainKeyRefused("waiting for the domain key from the dkeycache");
+      dk_thread_ = std::thread([this] { ObtainDomainKey(); });
+    }
     return Status::Ok();
   }
 
@@ -298,6 +265,12 @@ class KmsServerImpl final : public KmsServer {
   void Stop(int grace_ms) override {
     if (stopped_) return;
     stopped_ = true;
+    {
+      std::lock_guard<std::mutex> lock(watch_mu_);
+      stopping_ = true;
+    }
+    watch_cv_.notify_all();
+    if (dk_thread_.joinable()) dk_thread_.join();
     if (http_) {
       http_->Stop(grace_ms);
       http_->Wait();
@@ -313,11 +286,6 @@ class KmsServerImpl final : public KmsServer {
         log::Warn("replay.window_not_saved", {{"error", saved.message()}});
       }
     }
-    {
-      std::lock_guard<std::mutex> lock(watch_mu_);
-      stopping_ = true;
-    }
-    watch_cv_.notify_all();
     if (cert_watch_.joinable()) cert_watch_.join();
     log::Info("kms.stopped");
     log::Flush();
@@ -326,6 +294,76 @@ class KmsServerImpl final : public KmsServer {
   ~KmsServerImpl() override { Stop(0); }
 
  private:
+  // Cluster mode: asks the node's dkeycache until it grants the key (retrying with backoff,
+  // not ready meanwhile and saying why), then activates it. Runs on dk_thread_.
+  void ObtainDomainKey() {
+    Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(10));
+    for (;;) {
+      Status s = FetchAndActivate();
+      if (s.ok()) return;
+      const auto delay = backoff.Next();
+      readiness_->SetDomainKeyRefused("waiting for the domain key from the dkeycache");
+      log::Warn("kms.domain_key_retry", {{"attempt", backoff.attempts()},
+                                         {"delay_ms", static_cast<int64_t>(delay.count())},
+                                         {"source", upstream_->Describe()},
+                                         {"error", s.message()}});
+      std::unique_lock<std::mutex> lock(watch_mu_);
+      if (watch_cv_.wait_for(lock, delay, [this] { return stopping_; })) return;
+    }
+  }
+
+  // OK also when the key was refused (that is final); an error means "try again".
+  Status FetchAndActivate() {
+    KMS_ASSIGN_OR_RETURN(dkey::FetchedDomainKey fetched, upstream_->Fetch());
+    KMS_ASSIGN_OR_RETURN(auto dk, keys::DomainKey::FromBytes(fetched.dk.view()));
+    log::Info("kms.domain_key_obtained",
+              {{"dk_id", dk->IdHex()}, {"served_by", fetched.served_by}});
+    KMS_ASSIGN_OR_RETURN(std::vector<Bytes> sample,
+                         store_->SampleWrappedBlobs(kBlobsCheckedAtStart));
+    Status blobs = CheckBlobsMatchDomainKey(sample, *dk, "from " + fetched.served_by, *store_);
+    if (!blobs.ok()) {
+      Refuse(*dk, "", blobs.message());
+      return Status::Ok();
+    }
+    return Activate(std::move(dk));
+  }
+
+  // Checks `dk` against the fingerprint the store records (recording it when none is), then
+  // opens the service. A mismatch is not an error: the server runs, refusing (see Refuse).
+  Status Activate(std::unique_ptr<keys::DomainKey> dk) {
+    const std::string id = dk->IdHex();
+    KMS_ASSIGN_OR_RETURN(std::string recorded, store_->RecordDomainKeyId(id));
+    if (recorded != id) {
+      Refuse(*dk, recorded, "the store records another domain key");
+      return Status::Ok();
+    }
+    vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
+    context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
+                                                 options_);
+    sweeper_ = std::make_unique<api::SecretDeletionSweeper>(
+        *store_, SystemClock::Instance(),
+        api::SecretDeletionSweeper::Options{.interval_ms = sweep_interval_ms_});
+    sweeper_->Start();
+    service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
+    gate_->Open(*service_);
+    readiness_->SetDomainKeyLoaded(id);
+    return Status::Ok();
+  }
+
+  // For good: not ready, and only GetVersion and the probes answer (ServiceGate).
+  void Refuse(const keys::DomainKey& dk, const std::string& recorded, const std::string& why) {
+    log::Error("kms.domain_key_mismatch",
+               {{"dk_id", dk.IdHex()},
+                {"store_dk_id", recorded.empty() ? std::string("-") : recorded},
+                {"store", store_->Describe()},
+                {"reason", why},
+                {"action", "refusing to serve; GetVersion and /healthz still answer"}});
+    readiness_->SetDomainKeyRefused(
+        "domain key mismatch: this KMS holds dk_id " + dk.IdHex() +
+        (recorded.empty() ? ", the store's keys were wrapped by another"
+                          : ", the store records dk_id " + recorded));
+  }
+
   // Declaration order is destruction order in reverse: the listener goes first.
   // DCAP collateral for verifying real quotes (pccs_url / collateral_dir); null when neither.
   std::shared_ptr<const attest::CollateralSource> collateral_;
@@ -340,7 +378,13 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<Readiness> readiness_;
   std::unique_ptr<api::ReplayCache> replay_;
   std::unique_ptr<api::KmsService> service_;
-  std::unique_ptr<HttpAdapter> adapter_;
+  std::unique_ptr<ServiceGate> gate_;
+  api::ServiceOptions options_;
+  int64_t sweep_interval_ms_ = 30000;
+  // Cluster mode.
+  std::unique_ptr<dkey::Policy> policy_;
+  std::unique_ptr<dkey::DkUpstream> upstream_;
+  std::thread dk_thread_;
   std::unique_ptr<net::HttpsServer> http_;
   std::string data_dir_;
   bool stopped_ = false;

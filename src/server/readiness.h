@@ -39,7 +39,8 @@ class Readiness {
 
   // Until one of these is called the answer is "domain key not loaded".
   void SetDomainKeyLoaded(const std::string& dk_id);
-  // Not ready for as long as the process runs, with `reason` (e.g. a refused domain key).
+  // Not ready with `reason` (a refused domain key: for as long as the process runs; cluster
+  // mode waiting for the key: until SetDomainKeyLoaded).
   void SetDomainKeyRefused(const std::string& reason);
 
   void Check(Done done);

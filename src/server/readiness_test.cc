@@ -91,6 +91,8 @@ class PingStore final : public store::Store {
   }
   StatusOr<int64_t> CountWrappedObjects() override { return Unused(); }
   StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int) override { return Unused(); }
+  StatusOr<std::string> GetDomainKeyId() override { return Unused(); }
+  StatusOr<std::string> RecordDomainKeyId(const std::string&) override { return Unused(); }
 
  private:
   static Status Unused() { return Status::Internal("not used by Readiness"); }

@@ -38,6 +38,9 @@ inline constexpr std::string_view kTenantPrefix = "user_info:";
 inline constexpr std::string_view kKeyPrefix = "cmk:";
 inline constexpr std::string_view kSecretPrefix = "secret_metadata:";
 inline constexpr std::string_view kSecretVersionPrefix = "secret_version_data:";
+// The deployment's domain-key fingerprint: {"_id": kDomainKeyIdDocId, "dk_id": "<hex>"}. Its
+// prefix is none of the above, so object counts and listings never see it.
+inline constexpr std::string_view kDomainKeyIdDocId = "deployment:domain_key_id";
 
 std::string TenantDocId(std::string_view appid);
 std::string KeyDocId(std::string_view keyid);

@@ -448,6 +448,44 @@ StatusOr<std::vector<Bytes>> CouchStore::SampleWrappedBlobs(int limit) {
   return out;
 }
 
+// --- the deployment's domain-key fingerprint
+
+namespace {
+
+StatusOr<std::string> DomainKeyIdOf(const json::object& doc) {
+  const json::value* id = doc.if_contains("dk_id");
+  if (id == nullptr || !id->is_string() || id->as_string().empty()) {
+    return Status::DataLoss("couchdb document " + std::string(couch::kDomainKeyIdDocId) +
+                            " has no dk_id");
+  }
+  return std::string(id->as_string());
+}
+
+}  // namespace
+
+StatusOr<std::string> CouchStore::GetDomainKeyId() {
+  auto doc = GetDoc(std::string(couch::kDomainKeyIdDocId));
+  if (!doc.ok()) {
+    if (doc.status().code() == Code::kNotFound) {
+      return Status::NotFound("no domain key id recorded in " + Describe());
+    }
+    return doc.status();
+  }
+  return DomainKeyIdOf(*doc);
+}
+
+// A PUT without _rev creates the document or fails with 409: CouchDB's own first-writer-wins.
+// The loser reads the winner's value.
+StatusOr<std::string> CouchStore::RecordDomainKeyId(const std::string& dk_id) {
+  if (dk_id.empty()) return Status::InvalidArgument("domain key id is empty");
+  json::object doc;
+  doc["dk_id"] = dk_id;
+  Status put = PutDoc(std::string(couch::kDomainKeyIdDocId), doc);
+  if (put.ok()) return dk_id;
+  if (put.code() != Code::kAborted) return put;
+  return GetDomainKeyId();
+}
+
 // --- secrets
 
 namespace {

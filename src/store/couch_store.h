@@ -52,6 +52,8 @@ class CouchStore final : public Store {
   StatusOr<int64_t> DeleteAllKeys(const std::string& creator) override;
   StatusOr<int64_t> CountWrappedObjects() override;
   StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int limit) override;
+  StatusOr<std::string> GetDomainKeyId() override;
+  StatusOr<std::string> RecordDomainKeyId(const std::string& dk_id) override;
 
   Status CreateSecret(const SecretRecord& secret, const SecretVersionRecord& first) override;
   StatusOr<SecretRecord> GetSecret(const std::string& appid, const std::string& name) override;

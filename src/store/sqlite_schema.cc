@@ -62,6 +62,15 @@ CREATE TABLE secret_versions (
   PRIMARY KEY (secret_uid, version_id)
 ) WITHOUT ROWID;
 )sql"},
+    {3, "deployment facts", R"sql(
+-- Facts about the deployment as a whole, one row each. `domain_key_id` is the fingerprint
+-- (dk_id) of the domain key every KMS of the deployment must hold; the first KMS records it.
+CREATE TABLE deployment (
+  name        TEXT PRIMARY KEY NOT NULL,
+  value       TEXT NOT NULL,
+  recorded_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable =

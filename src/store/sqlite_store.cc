@@ -369,6 +369,46 @@ StatusOr<std::vector<Bytes>> SqliteStore::SampleWrappedBlobs(int limit) {
   return out;
 }
 
+// --- the deployment's domain-key fingerprint
+
+namespace {
+constexpr char kDomainKeyIdFact[] = "domain_key_id";
+}  // namespace
+
+StatusOr<std::string> SqliteStore::GetDomainKeyId() {
+  ReaderLease db = AcquireReader();
+  KMS_ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT value FROM deployment WHERE name = ?1"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, kDomainKeyIdFact));
+  KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::NotFound("no domain key id recorded in " + Describe());
+  return s.ColumnText(0);
+}
+
+// INSERT OR IGNORE and the read back run in one write transaction: the first writer's row
+// stays, and every caller learns which one that is.
+StatusOr<std::string> SqliteStore::RecordDomainKeyId(const std::string& dk_id) {
+  if (dk_id.empty()) return Status::InvalidArgument("domain key id is empty");
+  std::string recorded;
+  const int64_t now_ms = SystemClock::Instance().NowMs();
+  Status written = committer_->Write([&](Db& db) -> Status {
+    KMS_ASSIGN_OR_RETURN(Stmt insert,
+                         db.Prepare("INSERT OR IGNORE INTO deployment (name, value, recorded_ms)"
+                                    " VALUES (?1, ?2, ?3)"));
+    KMS_RETURN_IF_ERROR(insert.BindText(1, kDomainKeyIdFact));
+    KMS_RETURN_IF_ERROR(insert.BindText(2, dk_id));
+    KMS_RETURN_IF_ERROR(insert.BindInt64(3, now_ms));
+    KMS_RETURN_IF_ERROR(insert.Run());
+    KMS_ASSIGN_OR_RETURN(Stmt read, db.Prepare("SELECT value FROM deployment WHERE name = ?1"));
+    KMS_RETURN_IF_ERROR(read.BindText(1, kDomainKeyIdFact));
+    KMS_ASSIGN_OR_RETURN(bool row, read.Step());
+    if (!row) return Status::Internal("domain key id not readable after recording it");
+    recorded = read.ColumnText(0);
+    return Status::Ok();
+  });
+  if (!written.ok()) return written;
+  return recorded;
+}
+
 // --- secrets
 
 Status SqliteStore::CreateSecret(const SecretRecord& r, const SecretVersionRecord& first) {

@@ -127,6 +127,33 @@ TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopen) {
   EXPECT_EQ(*count, 2);
 }
 
+// Two KMS processes starting together on one file (two connections, two group committers):
+// both learn the one fingerprint that was recorded.
+TEST_F(SqliteStoreTest, DomainKeyIdRecordedThroughTwoOpenersIsTheFirstOnly) {
+  auto a = OpenOrDie();
+  auto b = OpenOrDie();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::string seen_a, seen_b;
+  auto record = [](SqliteStore& store, const std::string& id) {
+    auto r = store.RecordDomainKeyId(id);
+    return r.ok() ? *r : "error: " + r.status().ToString();
+  };
+  std::thread ta([&] { seen_a = record(*a, "aaaaaaaaaaaaaaaa"); });
+  std::thread tb([&] { seen_b = record(*b, "bbbbbbbbbbbbbbbb"); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(seen_a, seen_b);
+  EXPECT_TRUE(seen_a == "aaaaaaaaaaaaaaaa" || seen_a == "bbbbbbbbbbbbbbbb") << seen_a;
+  a.reset();
+  b.reset();
+  auto reopened = OpenOrDie();
+  ASSERT_NE(reopened, nullptr);
+  auto recorded = reopened->GetDomainKeyId();
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_EQ(*recorded, seen_a);
+}
+
 TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAndRecorded) {
   ASSERT_GE(sqlite::LatestSchemaVersion(), 1);
   for (int i = 0; i < 3; ++i) {

@@ -105,6 +105,17 @@ class Store {
   // empty result for an empty store): at start the server checks that its domain key is the
   // one they were wrapped by, which a few blobs show as well as all of them.
   virtual StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int limit) = 0;
+
+  // --- the deployment's domain-key fingerprint (dk_id, 16 hex digits; keys::DomainKey::IdHex)
+  // Every KMS of a deployment checks its domain key against the one recorded here, so a KMS
+  // handed another key (a dkeyserver re-initialised after its data was lost) refuses to serve
+  // instead of wrapping new data under it.
+  // The recorded dk_id; kNotFound when none has been recorded yet.
+  virtual StatusOr<std::string> GetDomainKeyId() = 0;
+  // Records `dk_id` when none is recorded, atomically: of two callers racing on an empty store
+  // exactly one is recorded. Returns the dk_id recorded afterwards (`dk_id` itself, or the
+  // first writer's, which the caller compares). kInvalidArgument for an empty `dk_id`.
+  virtual StatusOr<std::string> RecordDomainKeyId(const std::string& dk_id) = 0;
 };
 
 }  // namespace kms::store

@@ -551,5 +551,61 @@ TEST_P(StoreConformanceTest, ConcurrentCreatesOfOneTenantHaveExactlyOneWinner) {
   EXPECT_EQ(*count, 1);
 }
 
+// --- the deployment's domain-key fingerprint
+
+TEST_P(StoreConformanceTest, DomainKeyIdIsNotFoundUntilRecorded) {
+  EXPECT_TRUE(HasCode(store_->GetDomainKeyId().status(), Code::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, FirstRecordedDomainKeyIdWinsAndStays) {
+  auto first = store_->RecordDomainKeyId("00112233aabbccdd");
+  ASSERT_OK(first.status());
+  EXPECT_EQ(*first, "00112233aabbccdd");
+  auto second = store_->RecordDomainKeyId("ffeeddcc99887766");
+  ASSERT_OK(second.status());
+  EXPECT_EQ(*second, "00112233aabbccdd");
+  auto read = store_->GetDomainKeyId();
+  ASSERT_OK(read.status());
+  EXPECT_EQ(*read, "00112233aabbccdd");
+}
+
+TEST_P(StoreConformanceTest, EmptyDomainKeyIdIsRefused) {
+  EXPECT_TRUE(HasCode(store_->RecordDomainKeyId("").status(), Code::kInvalidArgument));
+  EXPECT_TRUE(HasCode(store_->GetDomainKeyId().status(), Code::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, DomainKeyIdIsNotAWrappedObject) {
+  ASSERT_OK(store_->RecordDomainKeyId("00112233aabbccdd").status());
+  auto count = store_->CountWrappedObjects();
+  ASSERT_OK(count.status());
+  EXPECT_EQ(*count, 0);
+  auto sample = store_->SampleWrappedBlobs(4);
+  ASSERT_OK(sample.status());
+  EXPECT_TRUE(sample->empty());
+}
+
+// Two KMSs starting together on an empty store must agree on one fingerprint.
+TEST_P(StoreConformanceTest, RacingRecordersAllSeeTheSameDomainKeyId) {
+  constexpr int kRacers = 8;
+  std::vector<std::string> seen(kRacers);
+  std::vector<Status> errors(kRacers, Status::Ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kRacers; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = store_->RecordDomainKeyId("racer" + std::to_string(t) + "00000000000");
+      if (r.ok()) seen[t] = *r;
+      else errors[t] = r.status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  auto recorded = store_->GetDomainKeyId();
+  ASSERT_OK(recorded.status());
+  for (int t = 0; t < kRacers; ++t) {
+    ASSERT_OK(errors[t]);
+    EXPECT_EQ(seen[t], *recorded) << "racer " << t;
+  }
+}
+
+
 }  // namespace
 }  // namespace kms::store

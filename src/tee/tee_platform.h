@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/bytes.h"
 #include "common/secret_bytes.h"
@@ -46,6 +47,16 @@ class TeePlatform {
   // Remote-attestation evidence: a DCAP-format quote over this platform's identity whose
   // report data is `report_data` (exactly 64 bytes). Verified by attest::QuoteVerifier.
   // kUnimplemented-style kFailedPrecondition where the backend cannot make quotes.
+  // Local attestation: a 32-byte key that only code on this platform (node) can derive, for
+  // `label` and `salt` (a verifier's nonce). Two processes of one node MAC reports to each other
+  // with it (dkey/local_report.h), like SGX's report key. kFailedPrecondition where the backend
+  // has none.
+  virtual StatusOr<SecretBytes> DeriveLocalKey(std::string_view label, ByteView salt) {
+    (void)label;
+    (void)salt;
+    return Status::FailedPrecondition("this TEE backend has no local attestation key");
+  }
+
   virtual StatusOr<Bytes> GenerateQuote(ByteView report_data) {
     (void)report_data;
     return Status::FailedPrecondition("this TEE backend cannot generate quotes");

@@ -35,14 +35,25 @@ std::string KmsProcess::BinaryPath(const std::string& name) {
 
 KmsProcess::KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args,
                        const std::string& binary) {
-  static int instance = 0;
-  log_path_ = data_dir + ".out." + std::to_string(++instance);
-  std::filesystem::create_directories(std::filesystem::path(data_dir).parent_path());
   std::vector<std::string> args = {binary, "--port", "0", "--data-dir", data_dir};
   if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end()) {
     args.insert(args.end(), {"--log-level", "warn"});
   }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  Launch(data_dir, std::move(args), "listening on port ([0-9]+)");
+}
+
+KmsProcess::KmsProcess(const std::string& log_stem, const std::string& binary,
+                       std::vector<std::string> args, const std::string& port_line) {
+  args.insert(args.begin(), binary);
+  Launch(log_stem, std::move(args), port_line);
+}
+
+void KmsProcess::Launch(const std::string& log_stem, std::vector<std::string> args,
+                        const std::string& port_line) {
+  static int instance = 0;
+  log_path_ = log_stem + ".out." + std::to_string(++instance);
+  std::filesystem::create_directories(std::filesystem::path(log_stem).parent_path());
   pid_ = fork();
   if (pid_ == 0) {
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -54,7 +65,7 @@ KmsProcess::KmsProcess(const std::string& data_dir, std::vector<std::string> ext
     execv(argv[0], argv.data());
     _exit(127);
   }
-  std::regex re("listening on port ([0-9]+)");
+  std::regex re(port_line);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch m;

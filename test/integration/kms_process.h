@@ -19,6 +19,11 @@ class KmsProcess {
   // its "listening on port N" line. On failure port() is 0 and output() says why.
   KmsProcess(const std::string& data_dir, std::vector<std::string> extra_args = {},
              const std::string& binary = BinaryPath());
+  // A daemon with other flags: runs `binary args...` (nothing added) and waits (up to 30 s) for
+  // a line matching `port_line`, whose first group becomes port() (e.g. "health on port
+  // ([0-9]+)"). `log_stem` names the output file (<log_stem>.out.N).
+  KmsProcess(const std::string& log_stem, const std::string& binary,
+             std::vector<std::string> args, const std::string& port_line);
   ~KmsProcess();
   KmsProcess(const KmsProcess&) = delete;
   KmsProcess& operator=(const KmsProcess&) = delete;
@@ -35,6 +40,8 @@ class KmsProcess {
   std::string output() const;
 
  private:
+  void Launch(const std::string& log_stem, std::vector<std::string> args,
+              const std::string& port_line);
   int SignalAndWait(int sig);
   pid_t pid_ = -1;
   int exit_code_ = -1;  // set when the process exited before listening

@@ -6,10 +6,11 @@
 
 namespace kms::api {
 
-Reply GetVersion(KmsContext& ctx, const ActionRequest&) {
-  return Reply::Ok("success!", {{"git_sha", ctx.options().git_sha},
-                                {"version", ctx.options().version}});
+Reply VersionReply(const ServiceOptions& options) {
+  return Reply::Ok("success!", {{"git_sha", options.git_sha}, {"version", options.version}});
 }
+
+Reply GetVersion(KmsContext& ctx, const ActionRequest&) { return VersionReply(ctx.options()); }
 
 Reply Enroll(KmsContext& ctx, const ActionRequest& r) {
   if (!ctx.enroll_limiter().TryAcquire()) {

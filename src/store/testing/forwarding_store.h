@@ -87,6 +87,10 @@ class ForwardingStore : public Store {
   StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int limit) override {
     return inner_.SampleWrappedBlobs(limit);
   }
+  StatusOr<std::string> GetDomainKeyId() override { return inner_.GetDomainKeyId(); }
+  StatusOr<std::string> RecordDomainKeyId(const std::string& dk_id) override {
+    return inner_.RecordDomainKeyId(dk_id);
+  }
 
  protected:
   Store& inner() { return inner_; }

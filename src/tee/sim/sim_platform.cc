@@ -100,6 +100,12 @@ StatusOr<Bytes> SimPlatform::SimRootCaDer() {
 
 Status SimPlatform::Random(std::span<uint8_t> out) { return crypto::RandomFill(out); }
 
+StatusOr<SecretBytes> SimPlatform::DeriveLocalKey(std::string_view label, ByteView salt) {
+  Bytes info = ToBytes("ehsm-sim-local-v1");
+  info.insert(info.end(), label.begin(), label.end());
+  return crypto::HkdfSha256(secret_.view(), salt, info, 32);
+}
+
 StatusOr<SecretBytes> SimPlatform::SealingKey(SealPolicy policy, ByteView key_id) const {
   Bytes info = ToBytes("ehsm-sim-seal-v1");
   info.push_back(static_cast<uint8_t>(policy));

@@ -42,6 +42,9 @@ class SimPlatform final : public TeePlatform {
   StatusOr<SecretBytes> Unseal(ByteView sealed, ByteView aad) override;
   // An SGX v3 quote over Identity(), signed by the sim attestation chain.
   StatusOr<Bytes> GenerateQuote(ByteView report_data) override;
+  // HKDF-SHA256(platform secret, salt, info = "ehsm-sim-local-v1" || label): every process
+  // given the same platform secret file derives it (in sim that file is the node's secret).
+  StatusOr<SecretBytes> DeriveLocalKey(std::string_view label, ByteView salt) override;
 
   // The sim root CA (DER) the quotes chain to; what a verifier allowing simulation pins.
   StatusOr<Bytes> SimRootCaDer();

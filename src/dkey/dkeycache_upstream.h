@@ -1,0 +1,21 @@
+#pragma once
+// Where ehsm-dkeycache obtains the domain key: the dkeyservers of --dkeyserver. This is the one
+// place the binary chooses its upstream (the test binary links a scripted one instead,
+// dkey/testing/test_upstream.h).
+
+#include <memory>
+
+#include "dkey/dk_upstream.h"
+#include "dkey/dkeycache_config.h"
+#include "dkey/policy.h"
+#include "tee/sim/sim_platform.h"
+
+namespace kms::dkey {
+
+// The upstream over attested TLS to `config.dkeyservers`, checking each against the policy's
+// [[dkeyserver]] section. `platform` and `policy` outlive it.
+std::unique_ptr<DkUpstream> NewDkeyServerUpstream(const DkeyCacheConfig& config,
+                                                  tee::SimPlatform& platform,
+                                                  const Policy& policy);
+
+}  // namespace kms::dkey
