@@ -49,9 +49,15 @@ RawOutcome RawExchange(uint16_t port, ssl::context& ctx, Role role = Role::kDkey
   ssl::stream<tcp::socket> s(ioc, ctx);
   boost::system::error_code ec;
   s.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return {.error = "connect: " + ec.message()};
+  if (ec) {
+    out.error = "connect: " + ec.message();
+    return out;
+  }
   s.handshake(ssl::stream_base::client, ec);
-  if (ec) return {.error = "handshake: " + ec.message()};
+  if (ec) {
+    out.error = "handshake: " + ec.message();
+    return out;
+  }
   out.handshake_ok = true;
   Bytes request = EncodeDkRequest(role);
   asio::write(s, asio::buffer(request), ec);

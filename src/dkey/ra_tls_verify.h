@@ -14,6 +14,8 @@
 //
 // Immutable after construction; thread-safe.
 
+#include <openssl/x509.h>
+
 #include <chrono>
 #include <memory>
 
