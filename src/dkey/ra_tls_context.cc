@@ -32,6 +32,7 @@ StatusOr<std::shared_ptr<ssl::context>> MakeContext(const RaTlsCredentials& cred
   }
   // No resumption: every connection presents (and has checked) fresh evidence.
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(native, 0);
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   SSL_CTX_set_cert_verify_callback(native, AcceptAnyChain, nullptr);
   if (SSL_CTX_use_certificate(native, creds.cert.get()) != 1 ||
