@@ -85,12 +85,14 @@ asio::awaitable<void> DkService::Run(tcp::socket socket) {
 
   // From here every outcome is a release or a refusal of a request for `role`.
   const X509* cert = SSL_get0_peer_certificate(stream->native_handle());
-  StatusOr<attest::QuoteIdentity> identity =
+  StatusOr<attest::QuoteIdentity> evidence =
       cert == nullptr ? StatusOr<attest::QuoteIdentity>(
                             Status::PermissionDenied("the peer presented no certificate"))
-                      : verifier_->Verify(*cert, *role, std::chrono::system_clock::now());
-  StatusOr<HeldDomainKey> key = identity.ok() ? keys_() : StatusOr<HeldDomainKey>(identity.status());
-  const std::string who = identity.ok() ? DescribeIdentity(*identity) : std::string("-");
+                      : verifier_->VerifyEvidence(*cert, std::chrono::system_clock::now());
+  const std::string who = evidence.ok() ? DescribeIdentity(*evidence) : std::string("-");
+  const Status allowed =
+      evidence.ok() ? verifier_->policy().Check(*role, *evidence) : evidence.status();
+  StatusOr<HeldDomainKey> key = allowed.ok() ? keys_() : StatusOr<HeldDomainKey>(allowed);
   if (!key.ok()) {
     log::Warn(prefix_ + ".dk_refused", {{"peer", peer},
                                         {"role", RoleName(*role)},
