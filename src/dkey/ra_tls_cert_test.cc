@@ -114,5 +114,23 @@ TEST_F(RaTlsCertTest, SimQuoteFromAnotherPlatformSecretIsRefused) {
   EXPECT_THAT(Refusal(*creds.cert), HasSubstr("not the pinned sim root"));
 }
 
+TEST_F(RaTlsCertTest, SimQuoteFromAnotherPlatformSecretVerifiesUnderAPinnedExtraRoot) {
+  auto stranger = platforms_.Open("ehsm-dkeycache", [](IdentityConfig&) {}, "other.secret");
+  auto creds = MakeRaTlsCredentials(*stranger, 1h).value();
+  const std::string policy =
+      "allow_simulation = true\n" + Entry("dkeycache", platform_->Identity());
+  auto v = RaTlsVerifier::New(MustParse(policy), *platform_, {stranger->SimRootCaDer().value()});
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  auto id = (*v)->Verify(*creds.cert, Role::kDkeyCache, std::chrono::system_clock::now());
+  EXPECT_TRUE(id.ok()) << id.status().message();
+  // Our own platform's quotes still verify, and without allow_simulation no root helps.
+  auto own = MakeRaTlsCredentials(*platform_, 1h).value();
+  EXPECT_TRUE((*v)->Verify(*own.cert, Role::kDkeyCache, std::chrono::system_clock::now()).ok());
+  auto strict = RaTlsVerifier::New(MustParse(Entry("dkeycache", platform_->Identity())),
+                                   *platform_, {stranger->SimRootCaDer().value()});
+  ASSERT_TRUE(strict.ok());
+  EXPECT_FALSE((*strict)->Verify(*creds.cert, Role::kDkeyCache, std::chrono::system_clock::now()).ok());
+}
+
 }  // namespace
 }  // namespace kms::dkey

@@ -110,7 +110,8 @@ StatusOr<std::unique_ptr<RaTlsUpstream>> RaTlsUpstream::New(RaTlsUpstreamOptions
     KMS_ASSIGN_OR_RETURN(auto hp, SplitHostPort(s));
     sources.push_back({s, hp.first, hp.second});
   }
-  KMS_ASSIGN_OR_RETURN(auto verifier, RaTlsVerifier::New(std::move(policy), platform));
+  KMS_ASSIGN_OR_RETURN(auto verifier, RaTlsVerifier::New(std::move(policy), platform,
+                                                          options.extra_sim_roots));
   return std::unique_ptr<RaTlsUpstream>(
       new RaTlsUpstream(std::move(sources), options.role,
                         std::make_shared<RaTlsContextSource>(platform), std::move(verifier)));

@@ -42,26 +42,48 @@ Status CheckCertificate(const X509& cert, std::chrono::system_clock::time_point 
 
 }  // namespace
 
-StatusOr<std::shared_ptr<const RaTlsVerifier>> RaTlsVerifier::New(Policy policy,
-                                                                  tee::TeePlatform& platform) {
-  attest::SimulationTrust sim;
+StatusOr<std::shared_ptr<const RaTlsVerifier>> RaTlsVerifier::New(
+    Policy policy, tee::TeePlatform& platform, const std::vector<Bytes>& extra_sim_roots) {
   auto* sim_platform = dynamic_cast<tee::SimPlatform*>(&platform);
-  if (policy.allow_simulation() && sim_platform != nullptr) {
-    sim.allow_simulation = true;
-    KMS_ASSIGN_OR_RETURN(sim.sim_root_ca_der, sim_platform->SimRootCaDer());
+  std::vector<Bytes> sim_roots;
+  if (policy.allow_simulation()) {
+    if (sim_platform != nullptr) {
+      KMS_ASSIGN_OR_RETURN(Bytes own, sim_platform->SimRootCaDer());
+      sim_roots.push_back(std::move(own));
+    }
+    sim_roots.insert(sim_roots.end(), extra_sim_roots.begin(), extra_sim_roots.end());
   }
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<attest::DcapQuoteVerifier> quotes,
-                       attest::DcapQuoteVerifier::New(std::make_shared<NoCollateral>(),
-                                                      attest::IntelSgxRootCaDer(), sim));
+  std::vector<std::unique_ptr<attest::QuoteVerifier>> quotes;
+  auto collateral = std::make_shared<NoCollateral>();
+  do {
+    attest::SimulationTrust trust;
+    if (!sim_roots.empty()) {
+      trust = {.allow_simulation = true, .sim_root_ca_der = sim_roots[quotes.size()]};
+    }
+    KMS_ASSIGN_OR_RETURN(auto q, attest::DcapQuoteVerifier::New(
+                                     collateral, attest::IntelSgxRootCaDer(), trust));
+    quotes.push_back(std::move(q));
+  } while (quotes.size() < sim_roots.size());
   return std::shared_ptr<const RaTlsVerifier>(
       new RaTlsVerifier(std::move(policy), std::move(quotes)));
+}
+
+StatusOr<attest::QuoteVerdict> RaTlsVerifier::VerifyQuote(
+    ByteView quote, std::chrono::system_clock::time_point now) const {
+  auto first = quotes_[0]->Verify(quote, now);
+  if (!first.ok() || first->verified) return first;
+  for (size_t i = 1; i < quotes_.size(); ++i) {
+    auto other = quotes_[i]->Verify(quote, now);
+    if (other.ok() && other->verified) return other;
+  }
+  return first;
 }
 
 StatusOr<attest::QuoteIdentity> RaTlsVerifier::VerifyEvidence(
     const X509& cert, std::chrono::system_clock::time_point now) const {
   KMS_RETURN_IF_ERROR(CheckCertificate(cert, now));
   KMS_ASSIGN_OR_RETURN(Bytes quote, ExtractRaTlsQuote(cert));
-  auto verdict = quotes_->Verify(quote, now);
+  auto verdict = VerifyQuote(quote, now);
   if (!verdict.ok()) {
     if (verdict.status().code() == Code::kUnavailable) {
       return Denied("the quote cannot be verified here: " + verdict.status().message());

@@ -6,7 +6,9 @@
 //      status UpToDate. Sim quotes verify only when the policy says allow_simulation, and only
 //      under the sim root CA of this process's own platform: in a sim deployment the daemons
 //      share one platform secret (and the sim attestation chain made next to it), so a sim quote
-//      from elsewhere is refused. Real quotes need collateral, which this build has no source
+//      from elsewhere is refused, unless its root is one of `extra_sim_roots` (for deployments
+//      whose daemons have separate platform secrets: each pins the others' sim roots, the
+//      `<secret>.sim-root-ca.der` files). Real quotes need collateral, which this build has no source
 //      for: they are refused (kPermissionDenied, "cannot be verified here");
 //   3. the quote's report data is RaTlsReportData(cert), so the quote belongs to the key the
 //      peer proved in the handshake;
@@ -18,6 +20,7 @@
 
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "attest/quote_verifier.h"
 #include "common/status.h"
@@ -29,9 +32,10 @@ namespace kms::dkey {
 class RaTlsVerifier {
  public:
   // Trusts the sim root of `platform` when it is a simulation platform and the policy allows
-  // simulation. Errors: the sim root cannot be read or made.
-  static StatusOr<std::shared_ptr<const RaTlsVerifier>> New(Policy policy,
-                                                            tee::TeePlatform& platform);
+  // simulation, and then also `extra_sim_roots` (DER). Errors: the sim root cannot be read or
+  // made; kInvalidArgument for an extra root that does not parse.
+  static StatusOr<std::shared_ptr<const RaTlsVerifier>> New(
+      Policy policy, tee::TeePlatform& platform, const std::vector<Bytes>& extra_sim_roots = {});
 
   // Steps 1-3: the identity the certificate's evidence proves, or kPermissionDenied with a
   // one-line reason for a log.
@@ -44,11 +48,14 @@ class RaTlsVerifier {
   const Policy& policy() const { return policy_; }
 
  private:
-  RaTlsVerifier(Policy policy, std::unique_ptr<attest::QuoteVerifier> quotes)
+  RaTlsVerifier(Policy policy, std::vector<std::unique_ptr<attest::QuoteVerifier>> quotes)
       : policy_(std::move(policy)), quotes_(std::move(quotes)) {}
+  // The first verifier's verdict, or the first verified one: each verifier pins one sim root.
+  StatusOr<attest::QuoteVerdict> VerifyQuote(ByteView quote,
+                                             std::chrono::system_clock::time_point now) const;
 
   const Policy policy_;
-  const std::unique_ptr<attest::QuoteVerifier> quotes_;
+  const std::vector<std::unique_ptr<attest::QuoteVerifier>> quotes_;  // at least one
 };
 
 }  // namespace kms::dkey
