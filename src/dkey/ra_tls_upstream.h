@@ -26,7 +26,7 @@ struct RaTlsUpstreamOptions {
   std::vector<std::string> sources;  // "HOST:PORT" (IPv6 as "[::1]:8888")
   Role role = Role::kDkeyCache;      // kDkeyCache or kDkeyServer
   // Sim roots (DER) to trust besides our platform's own (RaTlsVerifier::New); usually empty.
-  std::vector<Bytes> extra_sim_roots;
+  std::vector<Bytes> extra_sim_roots = {};
 };
 
 class RaTlsUpstream final : public DkUpstream {
