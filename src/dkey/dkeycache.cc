@@ -12,6 +12,7 @@
 #include "dkey/health_server.h"
 #include "dkey/local_dk_server.h"
 #include "dkey/sealed_dk.h"
+#include "tee/platform_factory.h"
 
 namespace kms::dkey {
 namespace {
@@ -27,9 +28,7 @@ class DkeyCacheImpl final : public DkeyCache {
     // the operator's shell had (the socket's mode is set explicitly).
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
-    KMS_ASSIGN_OR_RETURN(platform_,
-                         tee::SimPlatform::Open({.secret_path = c.identity.platform_secret,
-                                                 .identity = ToTeeIdentity(c.identity)}));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(ToPlatformSpec(c.identity)));
     sealed_ = std::make_unique<SealedDomainKeyFile>(*platform_, c.data_dir);
     LoadSealedCopy();
     upstream_ = make_upstream(c, *platform_, policy_);
@@ -182,7 +181,7 @@ class DkeyCacheImpl final : public DkeyCache {
 
   const Policy policy_;
   DkeyCacheConfig config_;
-  std::unique_ptr<tee::SimPlatform> platform_;
+  std::unique_ptr<tee::TeePlatform> platform_;
   std::unique_ptr<SealedDomainKeyFile> sealed_;
   std::unique_ptr<DkUpstream> upstream_;
   mutable std::mutex mu_;

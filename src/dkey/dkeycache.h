@@ -23,13 +23,13 @@
 #include "dkey/dk_upstream.h"
 #include "dkey/dkeycache_config.h"
 #include "dkey/policy.h"
-#include "tee/sim/sim_platform.h"
+#include "tee/tee_platform.h"
 
 namespace kms::dkey {
 
 // Makes the upstream once the platform is open (the attested channel quotes with it).
 using DkUpstreamFactory = std::function<std::unique_ptr<DkUpstream>(
-    const DkeyCacheConfig& config, tee::SimPlatform& platform, const Policy& policy)>;
+    const DkeyCacheConfig& config, tee::TeePlatform& platform, const Policy& policy)>;
 
 class DkeyCache {
  public:

@@ -56,7 +56,7 @@ class DkeyCacheTest : public testing::NodeFixture {
     upstream_ = upstream.get();
     if (script) script(*upstream);
     auto started = DkeyCache::Start(Config(), TestPolicy(),
-                                    [&](const DkeyCacheConfig&, tee::SimPlatform&,
+                                    [&](const DkeyCacheConfig&, tee::TeePlatform&,
                                         const Policy&) { return std::move(upstream); });
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     cache_ = std::move(started).value();

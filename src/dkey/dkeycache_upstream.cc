@@ -1,31 +1,35 @@
 #include "dkey/dkeycache_upstream.h"
 
+#include "dkey/ra_tls_upstream.h"
+
 namespace kms::dkey {
 namespace {
 
-// Until the attested channel to the dkeyservers is in the build: every attempt is unavailable,
-// so the dkeycache serves from its sealed copy (when it has one) and keeps retrying.
-class NoChannelUpstream final : public DkUpstream {
+// The upstream could not be made (the platform's sim root is unreadable, say): every attempt
+// reports why, so the cache keeps serving a sealed copy it holds and says what is wrong.
+class BrokenUpstream final : public DkUpstream {
  public:
-  explicit NoChannelUpstream(std::string sources) : sources_(std::move(sources)) {}
+  BrokenUpstream(std::string sources, Status why)
+      : sources_(std::move(sources)), why_(std::move(why)) {}
   StatusOr<FetchedDomainKey> Fetch() override {
-    return Status::Unavailable(Describe() +
-                               ": the attested channel to dkeyservers is not in this build");
+    return Status(why_.code(), Describe() + ": " + std::string(why_.message()));
   }
   std::string Describe() const override { return "dkeyserver " + sources_; }
 
  private:
   const std::string sources_;
+  const Status why_;
 };
 
 }  // namespace
 
 std::unique_ptr<DkUpstream> NewDkeyServerUpstream(const DkeyCacheConfig& config,
-                                                  tee::SimPlatform& platform,
+                                                  tee::TeePlatform& platform,
                                                   const Policy& policy) {
-  (void)platform;
-  (void)policy;
-  return std::make_unique<NoChannelUpstream>(config.dkeyserver);
+  auto made = RaTlsUpstream::New({.sources = config.dkeyservers, .role = Role::kDkeyCache},
+                                 platform, policy);
+  if (made.ok()) return std::move(made).value();
+  return std::make_unique<BrokenUpstream>(config.dkeyserver, made.status());
 }
 
 }  // namespace kms::dkey

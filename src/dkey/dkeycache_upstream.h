@@ -8,14 +8,14 @@
 #include "dkey/dk_upstream.h"
 #include "dkey/dkeycache_config.h"
 #include "dkey/policy.h"
-#include "tee/sim/sim_platform.h"
+#include "tee/tee_platform.h"
 
 namespace kms::dkey {
 
 // The upstream over attested TLS to `config.dkeyservers`, checking each against the policy's
 // [[dkeyserver]] section. `platform` and `policy` outlive it.
 std::unique_ptr<DkUpstream> NewDkeyServerUpstream(const DkeyCacheConfig& config,
-                                                  tee::SimPlatform& platform,
+                                                  tee::TeePlatform& platform,
                                                   const Policy& policy);
 
 }  // namespace kms::dkey

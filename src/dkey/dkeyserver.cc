@@ -3,12 +3,17 @@
 #include <sys/stat.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
+#include "common/backoff.h"
 #include "common/file_util.h"
 #include "common/log.h"
+#include "dkey/dk_service.h"
 #include "dkey/health_server.h"
 #include "dkey/listen.h"
+#include "dkey/ra_tls_upstream.h"
 #include "dkey/sealed_dk.h"
 #include "tee/platform_factory.h"
 
@@ -20,16 +25,18 @@ using tcp = asio::ip::tcp;
 
 constexpr char kNoKeyReason[] = "no domain key: start with --init or --peer";
 
-// The domain-key port until the attested channel exists: accepts, logs, closes. Binding it now
-// lets deployments and probes wire the port; sending nothing means no peer can mistake it for
-// a working server, and nothing about the key can leak.
-void RefuseConnection(tcp::socket socket) {
+// The replica's retries: soon after a peer restart, but never more than every 30 s.
+constexpr std::chrono::milliseconds kPeerRetryInitial{500};
+constexpr std::chrono::milliseconds kPeerRetryMax{30000};
+
+// Without a service (our evidence cannot be made) the port still accepts, and says why it closes.
+void DropConnection(tcp::socket socket, const std::string& reason) {
   boost::system::error_code ec;
   const tcp::endpoint peer = socket.remote_endpoint(ec);
-  log::Info("dkeyserver.connection_refused",
+  log::Warn("dkeyserver.connection_dropped",
             {{"peer", ec ? std::string("?")
                          : peer.address().to_string() + ":" + std::to_string(peer.port())},
-             {"reason", "the attested channel is not in this build; nothing is served"}});
+             {"reason", reason}});
   socket.close(ec);
 }
 
@@ -43,25 +50,30 @@ class DkeyServerImpl final : public DkeyServer {
     // the operator's shell had.
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
+    data_dir_ = c.data_dir;
+    peer_ = c.peer;
     KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(ToPlatformSpec(c.identity)));
     KMS_RETURN_IF_ERROR(ObtainDomainKey(c));
-    KMS_RETURN_IF_ERROR(listener_.Start(c.host, static_cast<uint16_t>(c.port),
-                                        "domain-key requests", "dkeyserver.accept_failed",
-                                        RefuseConnection));
+    PrepareChannel();
+    listener_ = std::make_unique<TcpListener>();
+    KMS_RETURN_IF_ERROR(listener_->Start(c.host, static_cast<uint16_t>(c.port),
+                                         "domain-key requests", "dkeyserver.accept_failed",
+                                         [this](tcp::socket s) { Accept(std::move(s)); }));
     if (c.health_port >= 0) {
       KMS_ASSIGN_OR_RETURN(health_, HealthServer::Start(
                                         {.host = c.host,
                                          .port = static_cast<uint16_t>(c.health_port)},
                                         [this] { return Ready(); }));
     }
+    if (!peer_.empty() && channel_error_.empty()) StartReplication();
     log::Info("dkeyserver.started",
-              {{"port", listener_.port()},
+              {{"port", listener_->port()},
                {"health_port", health_ ? std::to_string(health_->port()) : std::string("-")},
                {"ready", Ready().ok() ? "true" : "false"}});
     return Status::Ok();
   }
 
-  uint16_t port() const override { return listener_.port(); }
+  uint16_t port() const override { return listener_ ? listener_->port() : 0; }
   std::optional<uint16_t> health_port() const override {
     if (!health_) return std::nullopt;
     return health_->port();
@@ -69,16 +81,61 @@ class DkeyServerImpl final : public DkeyServer {
 
   Status Ready() const override {
     std::lock_guard lock(mu_);
-    if (!dk_.empty()) return Status::Ok();
-    return Status::Unavailable(not_ready_);
+    if (dk_.empty()) return Status::Unavailable(not_ready_);
+    if (!channel_error_.empty()) return Status::Unavailable(channel_error_);
+    return Status::Ok();
   }
 
   void Stop() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    if (replicator_.joinable()) replicator_.join();
     health_.reset();
-    // The listener closes with the object; nothing else runs.
+    // Closing the port ends every connection before the state they read goes away.
+    listener_.reset();
   }
 
  private:
+  // The attested channel's evidence and verifier. Failing to make them (the sim attestation
+  // chain next to the platform secret does not unseal) leaves the process up, not ready,
+  // saying why: like a key that does not unseal, it needs an operator.
+  void PrepareChannel() {
+    auto tls = std::make_shared<RaTlsContextSource>(*platform_);
+    Status made = tls->Current().status();
+    auto verifier = made.ok() ? RaTlsVerifier::New(policy_, *platform_)
+                              : StatusOr<std::shared_ptr<const RaTlsVerifier>>(made);
+    if (!verifier.ok()) {
+      std::lock_guard lock(mu_);
+      channel_error_ = "cannot make or check attestation evidence: " + verifier.status().message();
+      log::Error("dkeyserver.not_ready", {{"reason", channel_error_}});
+      return;
+    }
+    tls_ = tls;
+    service_ = std::make_unique<DkService>(tls, *verifier, [this] { return CurrentKey(); },
+                                           "dkeyserver");
+  }
+
+  void Accept(tcp::socket socket) {
+    if (!service_) {
+      std::string reason;
+      {
+        std::lock_guard lock(mu_);
+        reason = channel_error_;
+      }
+      return DropConnection(std::move(socket), reason);
+    }
+    service_->Serve(std::move(socket));
+  }
+
+  StatusOr<HeldDomainKey> CurrentKey() const {
+    std::lock_guard lock(mu_);
+    if (dk_.empty()) return Status::Unavailable(not_ready_);
+    return HeldDomainKey{.dk = dk_.Clone(), .dk_id = dk_id_};
+  }
+
   Status ObtainDomainKey(const DkeyServerConfig& c) {
     SealedDomainKeyFile file(*platform_, c.data_dir);
     if (file.Exists()) {
@@ -93,11 +150,73 @@ class DkeyServerImpl final : public DkeyServer {
       return Hold(std::move(created).value(), "dkeyserver.domain_key_created", file.path());
     }
     if (!c.peer.empty()) {
-      return NotReady("no domain key: obtaining it from --peer " + c.peer +
-                          " needs the attested channel, which this build does not have yet",
-                      file.path());
+      return NotReady("no domain key: obtaining it from --peer " + c.peer, file.path());
     }
     return NotReady(kNoKeyReason, file.path());
+  }
+
+  // A replica: obtains the key from --peer when it has none, or checks that the peer serves the
+  // same key when it has one. Retries (backoff) until one exchange completes; never exits.
+  void StartReplication() {
+    auto upstream = RaTlsUpstream::New({.sources = {peer_}, .role = Role::kDkeyServer},
+                                       *platform_, policy_);
+    if (!upstream.ok()) {
+      log::Error("dkeyserver.peer_unusable", {{"peer", peer_}, {"error", upstream.status().message()}});
+      return;
+    }
+    replicator_ = std::thread([this, up = std::move(upstream).value()] { Replicate(*up); });
+  }
+
+  void Replicate(DkUpstream& upstream) {
+    Backoff backoff(kPeerRetryInitial, kPeerRetryMax);
+    while (true) {
+      auto got = upstream.Fetch();
+      if (got.ok()) return Adopt(std::move(got).value());
+      const auto delay = backoff.Next();
+      log::Warn("dkeyserver.peer_fetch_failed", {{"peer", peer_},
+                                                 {"error", got.status().message()},
+                                                 {"retry_in_ms", delay.count()}});
+      std::unique_lock lock(mu_);
+      if (dk_.empty()) {
+        not_ready_ = "no domain key: obtaining it from --peer " + peer_ + ": " +
+                     got.status().message();
+      }
+      if (stop_cv_.wait_for(lock, delay, [this] { return stopping_; })) return;
+    }
+  }
+
+  void Adopt(FetchedDomainKey got) {
+    std::string held_id;
+    {
+      std::lock_guard lock(mu_);
+      held_id = dk_id_;
+    }
+    if (!held_id.empty()) {
+      if (held_id == got.dk_id) {
+        log::Info("dkeyserver.peer_domain_key_matches", {{"peer", got.served_by}, {"dk_id", held_id}});
+      } else {
+        // Two different keys in one deployment: keep ours (stored keys depend on it) and say so.
+        log::Error("dkeyserver.domain_key_mismatch", {{"peer", got.served_by},
+                                                      {"held_dk_id", held_id},
+                                                      {"peer_dk_id", got.dk_id},
+                                                      {"action", "kept ours, refused the peer's"}});
+      }
+      return;
+    }
+    SealedDomainKeyFile file(*platform_, data_dir_);
+    Status stored = file.Store(got.dk.view());
+    if (!stored.ok()) {
+      log::Error("dkeyserver.seal_failed", {{"path", file.path()},
+                                            {"error", stored.message()},
+                                            {"action", "serving from memory"}});
+    }
+    log::Info("dkeyserver.domain_key_obtained", {{"dk_id", got.dk_id},
+                                                 {"peer", got.served_by},
+                                                 {"path", file.path()},
+                                                 {"sealed", stored.ok() ? "true" : "false"}});
+    std::lock_guard lock(mu_);
+    dk_ = std::move(got.dk);
+    dk_id_ = std::move(got.dk_id);
   }
 
   Status Hold(SecretBytes key, std::string_view event, const std::string& path) {
@@ -118,13 +237,21 @@ class DkeyServerImpl final : public DkeyServer {
   }
 
   const Policy policy_;  // for the peer checks of the attested channel
+  std::string data_dir_;
+  std::string peer_;
   std::unique_ptr<tee::TeePlatform> platform_;
   mutable std::mutex mu_;
-  SecretBytes dk_;         // guarded by mu_; empty while not held
-  std::string dk_id_;      // guarded by mu_
-  std::string not_ready_;  // guarded by mu_
-  TcpListener listener_;
+  SecretBytes dk_;             // guarded by mu_; empty while not held
+  std::string dk_id_;          // guarded by mu_
+  std::string not_ready_;      // guarded by mu_
+  std::string channel_error_;  // guarded by mu_; set once, at Init
+  bool stopping_ = false;      // guarded by mu_
+  std::condition_variable stop_cv_;
+  std::shared_ptr<RaTlsContextSource> tls_;
+  std::unique_ptr<DkService> service_;
+  std::unique_ptr<TcpListener> listener_;
   std::unique_ptr<HealthServer> health_;
+  std::thread replicator_;
 };
 
 }  // namespace

@@ -4,14 +4,14 @@
 // - a data dir with a sealed key: the key is unsealed (with or without --init); if it does not
 //   unseal, the server stays not ready saying why, and never replaces the file;
 // - no sealed key and --init: a fresh key is made, sealed and written before anything else;
-// - no sealed key, no --init: not ready, "no domain key: start with --init or --peer" (with
-//   --peer: obtaining the key from that dkeyserver needs the attested channel, which this build
-//   does not have yet, and the reason says so).
+// - no sealed key, no --init: not ready, "no domain key: start with --init or --peer"; with
+//   --peer (a replica) it obtains the key from that dkeyserver over the attested channel,
+//   retrying with backoff (not ready, with the last failure, meanwhile), seals its own copy and
+//   serves it. A replica that holds a key checks once that its peer serves the same one and logs
+//   dkeyserver.domain_key_mismatch, keeping its own, when it does not.
 //
-// The domain-key port is bound (so deployments can wire it), but the attested-TLS protocol that
-// will serve the key to allowed peers is not implemented yet: every connection is logged
-// (event dkeyserver.connection_refused) and closed without a byte sent. The key never leaves
-// the process in this build.
+// The domain-key port serves the key over the attested channel (dkey/dk_service.h) to
+// dkeycaches and replicas whose evidence and identity the policy allows.
 //
 // Thread-safety: Start, Stop and destruction from one thread; Ready and the accessors from any.
 

@@ -43,9 +43,9 @@ StatusOr<DkeyServerConfig> LoadDkeyServerConfig(int argc, char** argv) {
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
 
   CLI::App app{
-      "ehsm-dkeyserver: creates the domain key (--init), seals it to --data-dir, and will serve "
-      "it to attested peers that --policy allows (the attested channel is not in this build "
-      "yet: the port accepts and closes)"};
+      "ehsm-dkeyserver: creates the domain key (--init) or obtains it from --peer, seals it to "
+      "--data-dir, and serves it over attested TLS (RA-TLS, TLS 1.3) to the dkeycaches and "
+      "replicas that --policy allows"};
   app.set_version_flag("--version", "ehsm-dkeyserver 0.3.2");
   std::string config_flag;
   app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "crypto/openssl_error.h"
 #include "crypto/ossl_ptr.h"
 
 namespace kms::net {
@@ -36,17 +37,7 @@ constexpr char kKeyFile[] = "tls.key";
 constexpr char kDefaultCommonName[] = "ehsm-kms";
 constexpr int kDefaultDays = 365;
 
-Status OpenSslError(std::string what) {
-  unsigned long err = ERR_get_error();  // NOLINT(runtime/int): OpenSSL's type
-  if (err != 0) {
-    char buf[256];
-    ERR_error_string_n(err, buf, sizeof(buf));
-    what += ": ";
-    what += buf;
-  }
-  ERR_clear_error();
-  return Status::Internal(std::move(what));
-}
+using crypto::OpenSslError;
 
 Status AddExtension(X509* cert, int nid, const char* value) {
   X509V3_CTX ctx;

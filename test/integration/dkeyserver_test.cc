@@ -1,6 +1,7 @@
 // The real ehsm-dkeyserver binary: the domain key made once with --init and reused on every
 // later start, not ready (saying why) without one, usage errors, the platform secret it
-// creates, its health port and SIGTERM.
+// creates, its health port and SIGTERM. The attested channel and replicas:
+// test/integration/dkeyserver_channel_test.cc.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 
 #include "common/file_util.h"
 #include "crypto/hmac.h"
+#include "dkeyserver_output.h"
 #include "kms_process.h"
 #include "net/testing/plain_connection.h"
 
@@ -50,21 +52,7 @@ class DkeyServerProcess : public ::testing::Test {
   }
   fs::path data() const { return root_ / "data"; }
 
-  static uint16_t HealthPort(const KmsProcess& p) {
-    std::smatch m;
-    std::string out = p.output();
-    if (!std::regex_search(out, m, std::regex("ehsm-dkeyserver health on port ([0-9]+)"))) {
-      return 0;
-    }
-    return static_cast<uint16_t>(std::stoi(m[1]));
-  }
-  // The dk_id of the log event `event`, or "".
-  static std::string LoggedDkId(const KmsProcess& p, const std::string& event) {
-    std::smatch m;
-    std::string out = p.output();
-    if (!std::regex_search(out, m, std::regex(event + " dk_id=([0-9a-f]{16})"))) return "";
-    return m[1];
-  }
+  static uint16_t HealthPort(const KmsProcess& p) { return DkeyServerHealthPort(p); }
   static unsigned ModeOf(const fs::path& p) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0) return 0xFFFF;
@@ -126,15 +114,6 @@ TEST_F(DkeyServerProcess, WithoutInitAndWithoutAKeyItRunsNotReadySayingWhy) {
   EXPECT_EQ(p->Stop(), 0);
 }
 
-TEST_F(DkeyServerProcess, PeerWithoutAttestedChannelIsNotReadyAndSaysSo) {
-  auto p = Start({"--peer", "127.0.0.1:1"});
-  ASSERT_NE(p->port(), 0) << p->output();
-  auto ready = PlainGet(HealthPort(*p), "/readyz");
-  EXPECT_EQ(ready.status, 503);
-  EXPECT_THAT(ready.body, HasSubstr("obtaining it from --peer 127.0.0.1:1 needs the attested "
-                                    "channel"));
-}
-
 // A sealed key that does not unseal here (the platform secret changed) is never replaced, even
 // with --init: the server stays up, not ready, naming the file.
 TEST_F(DkeyServerProcess, KeyThatDoesNotUnsealIsKeptAndReported) {
@@ -162,19 +141,6 @@ TEST_F(DkeyServerProcess, MissingPlatformSecretIsCreatedOwnerOnly) {
   EXPECT_EQ(ModeOf(secret), 0600u);
   EXPECT_FALSE(fs::exists(data() / "platform.secret"));
   EXPECT_EQ(p->Stop(), 0);
-}
-
-TEST_F(DkeyServerProcess, TheKeyPortAcceptsAndClosesWithoutSendingAnything) {
-  auto p = Start({"--init"});
-  ASSERT_NE(p->port(), 0) << p->output();
-  net::testing::PlainConnection c(p->port(), 3000);
-  ASSERT_TRUE(c.connected());
-  c.Send("GET / HTTP/1.0\r\n\r\n");  // upstream's request for the key
-  bool closed = false;
-  EXPECT_EQ(c.ReadAll(&closed), "");
-  EXPECT_TRUE(closed);
-  EXPECT_EQ(p->Stop(), 0);
-  EXPECT_THAT(p->output(), HasSubstr("dkeyserver.connection_refused"));
 }
 
 TEST_F(DkeyServerProcess, UsageErrorsExit2WithAClearMessage) {

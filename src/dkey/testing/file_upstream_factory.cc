@@ -10,7 +10,7 @@
 namespace kms::dkey {
 
 std::unique_ptr<DkUpstream> NewDkeyServerUpstream(const DkeyCacheConfig& config,
-                                                  tee::SimPlatform& platform,
+                                                  tee::TeePlatform& platform,
                                                   const Policy& policy) {
   (void)platform;
   (void)policy;
