@@ -45,7 +45,7 @@ class DkeyServerImpl final : public DkeyServer {
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
     KMS_ASSIGN_OR_RETURN(platform_,
                          tee::SimPlatform::Open({.secret_path = c.identity.platform_secret,
-                                                 .identity = ToTeeIdentity(c.identity)}));
+                                                 .identity = tee::ToTeeIdentity(c.identity)}));
     KMS_RETURN_IF_ERROR(ObtainDomainKey(c));
     KMS_RETURN_IF_ERROR(listener_.Start(c.host, static_cast<uint16_t>(c.port),
                                         "domain-key requests", "dkeyserver.accept_failed",

@@ -129,7 +129,7 @@ Status Check(const KmsConfig& c) {
     return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
   }
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
-  return Status::Ok();
+  return tee::CheckIdentity(c.identity);
 }
 
 }  // namespace
@@ -154,7 +154,9 @@ std::string KmsConfig::Summary() const {
     << " store_connect_timeout_ms=" << store_connect_timeout_ms
     << " replay_capacity=" << replay_capacity
     << " replay_tenant_capacity=" << ReplayTenantCapacity(*this)
-    << " timestamp_window_ms=" << timestamp_window_ms
+    << " timestamp_window_ms=" << timestamp_window_ms << " "
+    << tee::SimIdentitySummary(identity)
+    << " allow_simulation=" << (allow_simulation ? "true" : "false")
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
@@ -182,6 +184,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
   b.Add("tls_key", c.tls_key, "server private key (PEM)");
   b.Add("platform_secret", c.platform_secret, "sim TEE platform secret file");
+  tee::AddSimIdentityFlags(b, c.identity);
+  b.AddFlag("allow_simulation", c.allow_simulation,
+            "VerifyQuote accepts sim quotes of this process's sim root (no security claim)");
   b.Add("threads", c.threads, "event-loop threads (0 = one per core)");
   b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");
   b.Add("queue_limit", c.queue_limit, "requests queued for workers before answering busy");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "tee/identity_config.h"
 
 namespace kms::server {
 
@@ -25,6 +26,12 @@ struct KmsConfig {
   std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
   std::string platform_secret;  // sim TEE platform secret; default <data_dir>/platform.secret
+  // The sim identity this process claims (--sim-mrenclave, ...; its `tee` and
+  // `platform_secret` are unused here): mrsigner SHA-256("ehsm-kms sim mrsigner"), mrenclave
+  // SHA-256("ehsm-kms sim mrenclave"), product id and svn 0, not debug.
+  tee::IdentityConfig identity = tee::DefaultIdentity("ehsm-kms", /*isvprodid=*/0);
+  // VerifyQuote accepts sim quotes (signed by this process's own sim root) only when set.
+  bool allow_simulation = false;
   // Command-line only: write the sim attestation root CA (DER) here and exit, for verifiers
   // that allow simulation (docs/attestation.md, "Simulated quotes").
   std::string export_sim_root;

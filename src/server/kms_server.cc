@@ -17,6 +17,8 @@
 #include "api/kms_service.h"
 #include "api/replay_cache.h"
 #include "api/secret_deletion_sweeper.h"
+#include "attest/dcap_verifier.h"
+#include "attest/intel_root_ca.h"
 #include "common/clock.h"
 #include "common/config_binder.h"
 #include "common/file_util.h"
@@ -189,6 +191,22 @@ Status CheckBlobsMatchDomainKey(const std::vector<Bytes>& blobs, const keys::Dom
   return Status::Ok();
 }
 
+// The verifier behind VerifyQuote. Real quotes chain to the Intel SGX Root CA and need
+// `collateral` (a PCCS or files; with none they are answered result false, "no collateral
+// source"); sim quotes verify only with allow_simulation, and only under this platform's own
+// sim root, so a quote of another KMS's sim platform is refused too.
+StatusOr<std::shared_ptr<const attest::QuoteVerifier>> MakeQuoteVerifier(
+    const KmsConfig& c, tee::SimPlatform& platform,
+    std::shared_ptr<const attest::CollateralSource> collateral) {
+  attest::SimulationTrust sim{.allow_simulation = c.allow_simulation, .sim_root_ca_der = {}};
+  if (c.allow_simulation) {
+    KMS_ASSIGN_OR_RETURN(sim.sim_root_ca_der, platform.SimRootCaDer());
+  }
+  KMS_ASSIGN_OR_RETURN(auto verifier, attest::DcapQuoteVerifier::New(
+                                          std::move(collateral), attest::IntelSgxRootCaDer(), sim));
+  return std::shared_ptr<const attest::QuoteVerifier>(std::move(verifier));
+}
+
 class KmsServerImpl final : public KmsServer {
  public:
   Status Init(const KmsConfig& config) {
@@ -230,8 +248,9 @@ class KmsServerImpl final : public KmsServer {
     }));
     // A data dir without a domain key has never served a request: nothing there to replay.
     const bool served_before = FileExists(c.data_dir + "/domain_key.sealed");
-    KMS_ASSIGN_OR_RETURN(platform_, tee::SimPlatform::Open({.secret_path = c.platform_secret,
-                                                            .identity = {}}));
+    KMS_ASSIGN_OR_RETURN(platform_,
+                         tee::SimPlatform::Open({.secret_path = c.platform_secret,
+                                                 .identity = tee::ToTeeIdentity(c.identity)}));
     const std::string sealed_path = c.data_dir + "/domain_key.sealed";
     KMS_ASSIGN_OR_RETURN(auto dk,
                          keys::LoadOrCreateSealedDomainKey(*platform_, sealed_path, objects));
@@ -242,8 +261,10 @@ class KmsServerImpl final : public KmsServer {
                                 .key_cache_ttl_ms = c.key_cache_ttl_ms,
                                 .enroll_per_second = c.enroll_rate,
                                 .enroll_burst = 5 * c.enroll_rate};
-    context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
-                                                 options);
+    KMS_ASSIGN_OR_RETURN(auto verifier, MakeQuoteVerifier(c, *platform_, /*collateral=*/nullptr));
+    context_ = std::make_unique<api::KmsContext>(
+        *store_, *vault_, SystemClock::Instance(), options,
+        api::Attestation{.platform = platform_.get(), .verifier = std::move(verifier)});
     sweeper_ = std::make_unique<api::SecretDeletionSweeper>(
         *store_, SystemClock::Instance(),
         api::SecretDeletionSweeper::Options{.interval_ms = c.secret_sweep_interval_ms});

@@ -62,6 +62,16 @@ CREATE TABLE secret_versions (
   PRIMARY KEY (secret_uid, version_id)
 ) WITHOUT ROWID;
 )sql"},
+    {3, "quote policies", R"sql(
+-- Remote-attestation policies (UploadQuotePolicy). Looked up by (policy_id, appid) only.
+CREATE TABLE quote_policies (
+  policy_id   TEXT PRIMARY KEY NOT NULL,
+  appid       TEXT NOT NULL,
+  mr_enclave  TEXT NOT NULL,
+  mr_signer   TEXT NOT NULL,
+  create_time INTEGER NOT NULL
+);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable =
