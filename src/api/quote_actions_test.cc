@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/api_test_env.h"
+#include "api/payload_validator.h"
 #include "api/quote_check.h"
 #include "crypto/hmac.h"
 

@@ -191,6 +191,15 @@ Status CheckBlobsMatchDomainKey(const std::vector<Bytes>& blobs, const keys::Dom
   return Status::Ok();
 }
 
+// Stands in while no collateral source is configured: a real quote is then answered "not
+// verified" with this reason, instead of the server refusing to start.
+class NoCollateralSource final : public attest::CollateralSource {
+ public:
+  StatusOr<attest::Collateral> Get(const attest::CollateralRequest&) const override {
+    return Status::Unavailable("no collateral source is configured for real DCAP quotes");
+  }
+};
+
 // The verifier behind VerifyQuote. Real quotes chain to the Intel SGX Root CA and need
 // `collateral` (a PCCS or files; with none they are answered result false, "no collateral
 // source"); sim quotes verify only with allow_simulation, and only under this platform's own
@@ -198,6 +207,7 @@ Status CheckBlobsMatchDomainKey(const std::vector<Bytes>& blobs, const keys::Dom
 StatusOr<std::shared_ptr<const attest::QuoteVerifier>> MakeQuoteVerifier(
     const KmsConfig& c, tee::SimPlatform& platform,
     std::shared_ptr<const attest::CollateralSource> collateral) {
+  if (collateral == nullptr) collateral = std::make_shared<NoCollateralSource>();
   attest::SimulationTrust sim{.allow_simulation = c.allow_simulation, .sim_root_ca_der = {}};
   if (c.allow_simulation) {
     KMS_ASSIGN_OR_RETURN(sim.sim_root_ca_der, platform.SimRootCaDer());
