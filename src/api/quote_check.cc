@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <string>
 
 #include "api/canonical.h"
@@ -51,6 +52,34 @@ std::string PolicyMismatch(const attest::QuoteIdentity& identity,
   std::string why = CheckMeasurement("MRENCLAVE", identity.mrenclave, policy.mr_enclave);
   if (!why.empty()) return why;
   return CheckMeasurement("MRSIGNER", identity.mrsigner, policy.mr_signer);
+}
+
+QuoteJudgement JudgeQuote(const attest::QuoteVerifier* verifier, ByteView quote,
+                          const store::QuotePolicyRecord* policy) {
+  QuoteJudgement j;
+  StatusOr<attest::QuoteVerdict> verdict =
+      verifier != nullptr ? verifier->Verify(quote, std::chrono::system_clock::now())
+                          : Status::Unavailable("this KMS has no quote verifier");
+  if (!verdict.ok()) {
+    if (verdict.status().code() == Code::kInvalidArgument) {
+      j.broken = "The quote is invalid: " + verdict.status().message();
+    } else {
+      // No collateral for a real quote (none configured, or the PCCS is down): not verified.
+      j.reason = "cannot verify the quote: " + verdict.status().message();
+    }
+    return j;
+  }
+  j.identity = verdict->identity;
+  j.qv_result = verdict->qv_result;
+  if (VerdictMeansBrokenQuote(*verdict)) {
+    j.broken = "The quote is invalid: " + verdict->status + ": " + verdict->error;
+  } else if (!verdict->verified) {
+    j.reason = verdict->status + ": " + verdict->error;
+  } else if (policy != nullptr) {
+    j.reason = PolicyMismatch(verdict->identity, *policy);
+  }
+  j.result = verdict->verified && j.broken.empty() && j.reason.empty();
+  return j;
 }
 
 std::string VerifyQuoteSigningString(const boost::json::object& result) {

@@ -43,11 +43,8 @@ class KmsQuotes : public KmsFixture {
  protected:
   std::vector<std::string> extra_args_or(std::vector<std::string> extra) override {
     if (!allow_simulation_) return extra;
-    for (const char* a : {"--sim-mrenclave", kMrEnclave, "--sim-mrsigner", kMrSigner,
-                          "--sim-isvprodid", "7", "--sim-isvsvn", "3", "--allow-simulation"}) {
-      extra.emplace_back(a);
-    }
-    return extra;
+    for (const char* a : {"--sim-isvprodid", "7", "--sim-isvsvn", "3"}) extra.emplace_back(a);
+    return WithSimAttestation(std::move(extra), kMrEnclave, kMrSigner);
   }
   void SetUp() override {
     KmsFixture::SetUp();

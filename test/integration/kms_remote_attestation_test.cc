@@ -55,11 +55,7 @@ std::string B64(std::string_view s) { return crypto::Base64Encode(AsBytes(s)); }
 class KmsRemoteAttestation : public KmsFixture {
  protected:
   std::vector<std::string> extra_args_or(std::vector<std::string> extra) override {
-    for (const char* a :
-         {"--sim-mrenclave", kMrEnclave, "--sim-mrsigner", kMrSigner, "--allow-simulation"}) {
-      extra.emplace_back(a);
-    }
-    return extra;
+    return WithSimAttestation(std::move(extra), kMrEnclave, kMrSigner);
   }
 };
 

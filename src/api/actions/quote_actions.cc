@@ -18,14 +18,7 @@
 namespace kms::api {
 namespace {
 
-// Upstream's texts, typos included (clients match them).
-constexpr std::string_view kInvalidPolicyMessage = "Invalid  policyId.";
-constexpr std::string_view kQuoteLengthMessage = "The quote's length is invalid.";
 constexpr std::string_view kServerException = "Server exception.";
-// A DCAP quote is a few KiB (upstream's bound on the decoded quote).
-constexpr size_t kMaxQuoteBytes = 8192;
-// qv_result when no verdict was reached (Intel's SGX_QL_QV_RESULT_UNSPECIFIED).
-constexpr int64_t kQvUnspecified = 0xA006;
 
 bool IsHex(std::string_view s) {
   for (char c : s) {
@@ -54,26 +47,6 @@ Reply PolicyStoreFailure(const ActionRequest& r, const Status& status) {
   log::Error("attest.store_failed", {{"rid", r.request_id}, {"status", status.ToString()}});
   if (status.code() == Code::kUnavailable) return FromStatus(status);
   return Reply::ServerError(std::string(kInternalErrorMessage));
-}
-
-// What a verification came to, before the reply is signed.
-struct Outcome {
-  bool result = false;
-  int64_t qv_result = kQvUnspecified;
-  std::string reason;  // when !result
-};
-
-// The verifier's refusal of a quote that is not broken, or the policy's judgement of a verified
-// one (a broken quote never gets here: it is answered 400).
-Outcome Judge(const attest::QuoteVerdict& verdict, const store::QuotePolicyRecord* policy) {
-  Outcome o{.result = false, .qv_result = verdict.qv_result, .reason = {}};
-  if (!verdict.verified) {
-    o.reason = verdict.status + ": " + verdict.error;
-    return o;
-  }
-  if (policy != nullptr) o.reason = PolicyMismatch(verdict.identity, *policy);
-  o.result = o.reason.empty();
-  return o;
 }
 
 }  // namespace
@@ -117,22 +90,9 @@ Reply VerifyQuote(KmsContext& ctx, const ActionRequest& r) {
     return Reply::BadRequest(std::string(kQuoteLengthMessage));
   }
 
-  Outcome outcome;
-  const attest::QuoteVerifier* verifier = ctx.attestation().verifier.get();
-  StatusOr<attest::QuoteVerdict> verdict =
-      verifier != nullptr ? verifier->Verify(quote, std::chrono::system_clock::now())
-                          : Status::Unavailable("this KMS has no quote verifier");
-  if (verdict.ok()) {
-    if (VerdictMeansBrokenQuote(*verdict)) {
-      return Reply::BadRequest("The quote is invalid: " + verdict->status + ": " + verdict->error);
-    }
-    outcome = Judge(*verdict, policy ? &*policy : nullptr);
-  } else if (verdict.status().code() == Code::kInvalidArgument) {
-    return Reply::BadRequest("The quote is invalid: " + verdict.status().message());
-  } else {
-    // No collateral for a real quote (none configured, or the PCCS is down): not verified.
-    outcome.reason = "cannot verify the quote: " + verdict.status().message();
-  }
+  QuoteJudgement outcome =
+      JudgeQuote(ctx.attestation().verifier.get(), quote, policy ? &*policy : nullptr);
+  if (!outcome.broken.empty()) return Reply::BadRequest(outcome.broken);
 
   boost::json::object result;
   result["result"] = outcome.result;
