@@ -52,8 +52,8 @@ inline constexpr int64_t kNeverExpires = 253402300799999;
 
 class KmsContext {
  public:
-  KmsContext(store::Store& store, keys::KeyVault& vault, const Clock& clock,
-             ServiceOptions options, Attestation attestation = {})
+  KmsContext(store::Store& store, keys::KeyVault& vault, const Clock& clock, ServiceOptions options,
+             Attestation attestation = {})
       : store_(store),
         vault_(vault),
         clock_(clock),

@@ -98,8 +98,7 @@ bool InlineWhenCached(std::string_view action) {
 bool HasRecipient(const boost::json::value& body) {
   const boost::json::object* o = body.if_object();
   const boost::json::value* payload = o != nullptr ? o->if_contains("payload") : nullptr;
-  return payload != nullptr && payload->is_object() &&
-         payload->get_object().contains("recipient");
+  return payload != nullptr && payload->is_object() && payload->get_object().contains("recipient");
 }
 
 void KmsService::Handle(std::string_view method, std::string_view target, std::string body,

@@ -139,13 +139,12 @@ TEST_F(InlineRun, ReleaseToARecipientRunsOnAWorkerEvenWithCachedRecords) {
   ASSERT_GT(der_len, 0);
   std::string public_key = crypto::Base64Encode(ByteView(der, der_len));
   OPENSSL_free(der);
-  boost::json::object payload{
-      {"keyid", keyid},
-      {"keylen", 16},
-      {"recipient",
-       {{"quote", "AAAA"},
-        {"policyId", "0f5b6a7c-1d2e-4f30-8a41-b2c3d4e5f607"},
-        {"publicKey", public_key}}}};
+  boost::json::object payload{{"keyid", keyid},
+                              {"keylen", 16},
+                              {"recipient",
+                               {{"quote", "AAAA"},
+                                {"policyId", "0f5b6a7c-1d2e-4f30-8a41-b2c3d4e5f607"},
+                                {"publicKey", public_key}}}};
   HttpAnswer answer = Handle("GenerateDataKey", env_.SignedBody(payload, kStartMs));
   // The policy lookup (a store read) happened, on a worker.
   EXPECT_NE(answer.body.find("Invalid  policyId."), std::string::npos) << answer.body;

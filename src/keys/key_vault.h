@@ -150,8 +150,8 @@ class KeyVault {
   StatusOr<std::shared_ptr<const SymmetricCipher>> OpenSymmetric(const KeyRef& key);
   // The tenant's request-MAC key (its apikey), opened once and cached by appid.
   StatusOr<std::shared_ptr<const crypto::HmacSha256Key>> OpenTenantMac(const std::string& appid,
-                                                                        ByteView cmk_blob,
-                                                                        ByteView apikey_blob);
+                                                                       ByteView cmk_blob,
+                                                                       ByteView apikey_blob);
   // Parsing a key pair costs more than an EC signature (OpenSSL's decoders), so opened pairs
   // are kept like symmetric ones, in a smaller cache (an RSA-4096 pair holds a few KiB).
   StatusOr<std::shared_ptr<const AsymmetricKey>> OpenAsymmetric(const KeyRef& key);

@@ -138,9 +138,11 @@ TEST(CouchDoc, QuotePolicyIsUpstreamsDocumentAndReadsUpstreamsToo) {
                 p.mr_enclave + "\",\"mr_signer\":\"" + p.mr_signer +
                 "\",\"createTime\":1700000000123}");
   // As upstream's Node service wrote it: createTime may come back as a double.
-  json::object upstream = json::parse(
-      "{\"_id\":\"quote_policy:x\",\"_rev\":\"1-a\",\"appid\":\"app\",\"policyId\":\"x\","
-      "\"mr_enclave\":\"e\",\"mr_signer\":\"s\",\"createTime\":1.7e12}").as_object();
+  json::object upstream =
+      json::parse(
+          "{\"_id\":\"quote_policy:x\",\"_rev\":\"1-a\",\"appid\":\"app\",\"policyId\":\"x\","
+          "\"mr_enclave\":\"e\",\"mr_signer\":\"s\",\"createTime\":1.7e12}")
+          .as_object();
   auto parsed = ParseQuotePolicy(upstream);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->policy_id, "x");

@@ -1,5 +1,6 @@
 #pragma once
-// Store: durable state of the KMS (tenants, keys, secrets and quote policies). Implementations: SqliteStore (embedded default), CouchStore.
+// Store: durable state of the KMS (tenants, keys, secrets and quote policies). Implementations:
+// SqliteStore (embedded default), CouchStore.
 //
 // Contract for every implementation:
 // - Thread-safe: any method may be called from any thread concurrently.

@@ -38,7 +38,8 @@ IdentityConfig DefaultIdentity(const std::string& binary, int isvprodid) {
 }
 
 void AddIdentityFlags(config::Binder& b, IdentityConfig& id) {
-  b.Add("tee", id.tee, "TEE backend: sim (software, no security claim; the only one in this build)");
+  b.Add("tee", id.tee,
+        "TEE backend: sim (software, no security claim; the only one in this build)");
   b.Add("platform_secret", id.platform_secret,
         "sim: platform secret file, created (32 random bytes, mode 0600) when missing "
         "(default <data_dir>/platform.secret)");
@@ -76,8 +77,7 @@ TeeIdentity ToTeeIdentity(const IdentityConfig& id) {
 }
 
 std::string IdentitySummary(const IdentityConfig& id) {
-  return "tee=" + id.tee + " platform_secret=" + id.platform_secret + " " +
-         SimIdentitySummary(id);
+  return "tee=" + id.tee + " platform_secret=" + id.platform_secret + " " + SimIdentitySummary(id);
 }
 
 std::string SimIdentitySummary(const IdentityConfig& id) {

@@ -153,9 +153,10 @@ TEST_F(KmsQuotes, SignCoversEveryResultFieldIncludingFalseAndZero) {
   auto no = Verify(quote, Upload(kOther, kMrSigner));
   const object& f = ResultOf(no);
   std::string reason(f.at("reason").as_string());
-  EXPECT_EQ(f.at("sign").as_string(), Hmac(apikey, "mr_enclave=" + std::string(kOther) +
-                                           "&mr_signer=" + kMrSigner + "&nonce=" + B64("nonce-1") +
-                                           "&qv_result=0&reason=" + reason + "&result=false"));
+  EXPECT_EQ(f.at("sign").as_string(),
+            Hmac(apikey, "mr_enclave=" + std::string(kOther) + "&mr_signer=" + kMrSigner +
+                             "&nonce=" + B64("nonce-1") + "&qv_result=0&reason=" + reason +
+                             "&result=false"));
 }
 
 TEST_F(KmsQuotes, BrokenQuotesAre400) {

@@ -4,8 +4,8 @@
 
 #include "api/action.h"
 #include "api/action_util.h"
-#include "api/recipient_release.h"
 #include "api/cmk_resolver.h"
+#include "api/recipient_release.h"
 #include "crypto/base64.h"
 
 namespace kms::api {
