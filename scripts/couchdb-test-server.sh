@@ -9,10 +9,10 @@
 # network namespace (ip netns exec) to serve on one of its addresses.
 #
 # Without --port a free port is picked at random (retried if taken). As CouchDB 3 requires, the
-# server gets an administrator, `admin` with a random password kept in DIR/admin.password
-# (mode 0600); the printed URL carries the credentials (http://admin:PASS@127.0.0.1:PORT), so
-# clients that take credentials from the URL need nothing else. Creating a database then needs
-# them, and wrong ones are answered 401.
+# server has an administrator from its first start, `admin` with a random password kept in
+# DIR/admin.password (mode 0600); the printed URL carries the credentials
+# (http://admin:PASS@127.0.0.1:PORT), so clients that take credentials from the URL need
+# nothing else. Creating a database needs them, and wrong ones are answered 401.
 #   couchdb-test-server.sh stop --dir DIR
 #
 # DIR holds the pid file, the logs and (unless --in-memory) the databases, so a server started
@@ -63,25 +63,24 @@ start_on() {
   return 1
 }
 
-# Makes the administrator and prints the URL with its credentials.
-add_admin() {
-  local url="$1" pass
-  # DIR/admin.password may be given beforehand (a test that needs the URL before the server
-  # runs) and is kept for restarts on the same DIR.
+# Gives the server its administrator before it first starts, as CouchDB 3 has one from the
+# start (a client never sees the server without it): the password goes into DIR/config.json,
+# which pouchdb-server rewrites with its hash when it loads it. DIR/admin.password may be given
+# beforehand (a test that needs the URL before the server runs) and is kept for restarts.
+prepare_admin() {
   if [ ! -s "$DIR/admin.password" ]; then
     (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$DIR/admin.password")
   fi
+  if [ ! -f "$DIR/config.json" ]; then
+    (umask 077 && printf '{"admins":{"admin":"%s"}}\n' "$(cat "$DIR/admin.password")" \
+      >"$DIR/config.json")
+  fi
+}
+
+# Prints the URL with the administrator's credentials once they are accepted.
+add_admin() {
+  local url="$1" pass
   pass="$(cat "$DIR/admin.password")"
-  # 200: created; 401: the server already has one, from an earlier start on this DIR (the
-  # check below tells whether it has this password).
-  local code
-  code="$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X PUT "$url/_config/admins/admin" \
-    -d "\"$pass\"")" || true
-  case "$code" in
-    200|401) ;;
-    *) echo "couchdb-test-server: could not create the admin user (HTTP $code)" >&2; return 1 ;;
-  esac
-  # pouchdb-server reloads its configuration after the change and drops requests meanwhile.
   for _ in $(seq 1 50); do
     if curl -sf -m 2 -u "admin:$pass" "$url/_session" >/dev/null 2>&1; then
       echo "http://admin:$pass@${url#http://}"
@@ -89,7 +88,7 @@ add_admin() {
     fi
     sleep 0.1
   done
-  echo "couchdb-test-server: the server did not come back after creating the admin user" >&2
+  echo "couchdb-test-server: the administrator's password is not accepted (see $DIR/config.json)" >&2
   return 1
 }
 
@@ -114,6 +113,7 @@ case "$cmd" in
     install
     mkdir -p "$DIR/data"
     DIR="$(cd "$DIR" && pwd)"
+    prepare_admin
     PIDFILE="$DIR/pouchdb-server.pid"
     if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
       die "already running (pid $(cat "$PIDFILE")); stop it first"

@@ -65,5 +65,11 @@ Reply DescribeSecret(KmsContext& ctx, const ActionRequest& r);
 Reply DeleteSecret(KmsContext& ctx, const ActionRequest& r);
 Reply GetSecretValue(KmsContext& ctx, const ActionRequest& r);
 Reply RestoreSecret(KmsContext& ctx, const ActionRequest& r);
+// Remote attestation (a missing payload of GenerateQuote/VerifyQuote is refused up front, as
+// upstream's napi group does).
+Reply GenerateQuote(KmsContext& ctx, const ActionRequest& r);
+Reply VerifyQuote(KmsContext& ctx, const ActionRequest& r);
+Reply UploadQuotePolicy(KmsContext& ctx, const ActionRequest& r);
+Reply GetQuotePolicy(KmsContext& ctx, const ActionRequest& r);
 
 }  // namespace kms::api

@@ -35,6 +35,10 @@ constexpr std::array kActions = {
     ActionDef{"DeleteSecret", &DeleteSecret, true, false},
     ActionDef{"GetSecretValue", &GetSecretValue, true, false},
     ActionDef{"RestoreSecret", &RestoreSecret, true, false},
+    ActionDef{"GenerateQuote", &GenerateQuote, true, true},
+    ActionDef{"VerifyQuote", &VerifyQuote, true, true},
+    ActionDef{"UploadQuotePolicy", &UploadQuotePolicy, true, false},
+    ActionDef{"GetQuotePolicy", &GetQuotePolicy, true, false},
 };
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include "api/action.h"
 #include "api/canonical.h"
 #include "api/request_sign.h"
+#include "attest/dcap_verifier.h"
+#include "attest/intel_root_ca.h"
 #include "crypto/base64.h"
 #include "keys/test_domain_key.h"
 #include "store/sqlite_store.h"
@@ -30,7 +32,9 @@ inline constexpr int64_t kStartMs = 1800000000000;
 template <typename Wrapper>
 class ApiTestEnv {
  public:
-  explicit ApiTestEnv(const Clock& clock, ServiceOptions options = {}) {
+  // With `attested`, the context has the platform and a verifier that accepts this platform's
+  // sim quotes, as ehsm-kms --allow-simulation wires them.
+  explicit ApiTestEnv(const Clock& clock, ServiceOptions options = {}, bool attested = false) {
     static std::atomic<int> serial{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("kms_api_env_" + std::to_string(::getpid()) + "_" + std::to_string(serial++));
@@ -41,7 +45,17 @@ class ApiTestEnv {
                               {.secret_path = (dir_ / "secret").string(), .identity = {}}))
                     .value();
     vault_ = std::make_unique<keys::KeyVault>(*platform_, keys::TestDomainKey());
-    ctx_ = std::make_unique<KmsContext>(*store_, *vault_, clock, std::move(options));
+    Attestation attestation;
+    if (attested) {
+      attest::SimulationTrust sim{.allow_simulation = true,
+                                  .sim_root_ca_der = platform_->SimRootCaDer().value()};
+      attestation = {.platform = platform_.get(),
+                     .verifier = std::move(attest::DcapQuoteVerifier::New(
+                                               nullptr, attest::IntelSgxRootCaDer(), sim))
+                                     .value()};
+    }
+    ctx_ = std::make_unique<KmsContext>(*store_, *vault_, clock, std::move(options),
+                                        std::move(attestation));
     Reply enrolled = Enroll(*ctx_, {"", boost::json::object(), "rid"});
     EXPECT_EQ(enrolled.code, 200) << enrolled.message;
     appid_ = Field(enrolled, "appid");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/record_cache.h"
+#include "attest/quote_verifier.h"
 #include "common/clock.h"
 #include "common/concurrency_limiter.h"
 #include "common/rate_limiter.h"
@@ -38,13 +39,21 @@ struct ServiceOptions {
   size_t rsa_keygen_concurrency = 0;
 };
 
+// What the remote-attestation actions use: the platform that makes this process's quotes
+// (GenerateQuote) and the verifier of quotes sent in (VerifyQuote). Either may be null; the
+// action then answers that it is not available.
+struct Attestation {
+  tee::TeePlatform* platform = nullptr;
+  std::shared_ptr<const attest::QuoteVerifier> verifier;
+};
+
 // 9999-12-31T23:59:59.999Z: the expireTime of keys that do not expire.
 inline constexpr int64_t kNeverExpires = 253402300799999;
 
 class KmsContext {
  public:
-  KmsContext(store::Store& store, keys::KeyVault& vault, const Clock& clock,
-             ServiceOptions options)
+  KmsContext(store::Store& store, keys::KeyVault& vault, const Clock& clock, ServiceOptions options,
+             Attestation attestation = {})
       : store_(store),
         vault_(vault),
         clock_(clock),
@@ -52,12 +61,14 @@ class KmsContext {
         tenants_(clock, options_.cache_capacity, /*ttl_ms=*/0),
         keys_(clock, options_.cache_capacity, options_.key_cache_ttl_ms),
         enroll_limiter_(clock, options_.enroll_per_second, options_.enroll_burst),
-        rsa_keygen_(RsaKeygenConcurrency(options_), RsaKeygenConcurrency(options_)) {}
+        rsa_keygen_(RsaKeygenConcurrency(options_), RsaKeygenConcurrency(options_)),
+        attestation_(std::move(attestation)) {}
 
   store::Store& store() { return store_; }
   keys::KeyVault& vault() { return vault_; }
   const Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
+  const Attestation& attestation() const { return attestation_; }
 
   // Tenant records never change after Enroll, so they are cached without expiry.
   StatusOr<std::shared_ptr<const store::TenantRecord>> GetTenant(const std::string& appid);
@@ -132,6 +143,7 @@ class KmsContext {
   RecordCache<store::KeyRecord> keys_;
   RateLimiter enroll_limiter_;
   ConcurrencyLimiter rsa_keygen_;
+  const Attestation attestation_;
 
   static size_t RsaKeygenConcurrency(const ServiceOptions& o);
   // The pin of this thread's inline run, if it is for this context.

@@ -93,6 +93,14 @@ bool InlineWhenCached(std::string_view action) {
          action == "GenerateDataKeyWithoutPlaintext";
 }
 
+// A release to an attested recipient reads its quote policy from the store and verifies a
+// quote: worker work, never the event loop's.
+bool HasRecipient(const boost::json::value& body) {
+  const boost::json::object* o = body.if_object();
+  const boost::json::value* payload = o != nullptr ? o->if_contains("payload") : nullptr;
+  return payload != nullptr && payload->is_object() && payload->get_object().contains("recipient");
+}
+
 void KmsService::Handle(std::string_view method, std::string_view target, std::string body,
                         Done done) {
   std::string rid = NextRequestId();
@@ -107,13 +115,15 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
     parsed.emplace(ParseJson(body));
     // A body that does not parse is answered here too: that costs nothing either. With a
     // local store a record miss is a few microseconds of SQLite, less than the handoff.
-    if (!parsed->ok() || ctx_.store().ReadsAreLocal()) {
+    if (!parsed->ok() || (ctx_.store().ReadsAreLocal() && !HasRecipient(**parsed))) {
       done(Run(method, route, body, &*parsed, rid));
       return;
     }
     // Otherwise only with the records found now: looked up again later, one could have
     // expired and its re-read would block the event loop on the network store.
-    if (std::optional<KmsContext::CachedRecords> records = CachedRecordsFor(**parsed)) {
+    std::optional<KmsContext::CachedRecords> records;
+    if (!HasRecipient(**parsed)) records = CachedRecordsFor(**parsed);
+    if (records) {
       HttpAnswer answer;
       {
         KmsContext::ScopedPin pin(ctx_, *records);

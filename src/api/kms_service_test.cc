@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/api_test_env.h"
+#include "crypto/ossl_ptr.h"
 
 namespace kms::api {
 namespace {
@@ -33,6 +34,11 @@ class RemoteStore : public store::testing::ForwardingStore {
   StatusOr<store::KeyRecord> GetKey(const std::string& keyid) override {
     Record();
     return inner().GetKey(keyid);
+  }
+  StatusOr<store::QuotePolicyRecord> GetQuotePolicy(const std::string& appid,
+                                                    const std::string& policy_id) override {
+    Record();
+    return inner().GetQuotePolicy(appid, policy_id);
   }
   int ReadsOn(std::thread::id thread) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -119,6 +125,30 @@ TEST_F(InlineRun, UncachedKeyOfARemoteStoreIsReadOnAWorker) {
   EXPECT_EQ(answer.code, 200) << answer.body;
   EXPECT_EQ(env_.store().ReadsOn(caller), reads_before);
   EXPECT_TRUE(env_.ctx().KeyCached(keyid));
+}
+
+TEST_F(InlineRun, ReleaseToARecipientRunsOnAWorkerEvenWithCachedRecords) {
+  const std::string keyid = env_.CreateAesKey();
+  ASSERT_TRUE(env_.ctx().GetTenant(env_.appid()).ok());
+  ASSERT_TRUE(env_.ctx().GetKey(keyid).ok());
+  const std::thread::id caller = std::this_thread::get_id();
+  const int reads_before = env_.store().ReadsOn(caller);
+  crypto::OsslPtr<EVP_PKEY> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  unsigned char* der = nullptr;
+  const int der_len = i2d_PUBKEY(key.get(), &der);
+  ASSERT_GT(der_len, 0);
+  std::string public_key = crypto::Base64Encode(ByteView(der, der_len));
+  OPENSSL_free(der);
+  boost::json::object payload{{"keyid", keyid},
+                              {"keylen", 16},
+                              {"recipient",
+                               {{"quote", "AAAA"},
+                                {"policyId", "0f5b6a7c-1d2e-4f30-8a41-b2c3d4e5f607"},
+                                {"publicKey", public_key}}}};
+  HttpAnswer answer = Handle("GenerateDataKey", env_.SignedBody(payload, kStartMs));
+  // The policy lookup (a store read) happened, on a worker.
+  EXPECT_NE(answer.body.find("Invalid  policyId."), std::string::npos) << answer.body;
+  EXPECT_EQ(env_.store().ReadsOn(caller), reads_before);
 }
 
 }  // namespace

@@ -102,7 +102,7 @@ class DkChannelTest : public ::testing::Test {
   void SetUp() override {
     server_platform_ = platforms_.Open("ehsm-dkeyserver");
     cache_platform_ = platforms_.Open("ehsm-dkeycache");
-    debug_platform_ = platforms_.Open("ehsm-dkeycache", [](IdentityConfig& id) { id.sim_debug = true; });
+    debug_platform_ = platforms_.Open("ehsm-dkeycache", [](tee::IdentityConfig& id) { id.sim_debug = true; });
     stranger_platform_ = platforms_.Open("ehsm-kms");
   }
 

@@ -28,7 +28,7 @@ class DkeyCacheImpl final : public DkeyCache {
     // the operator's shell had (the socket's mode is set explicitly).
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
-    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(ToPlatformSpec(c.identity)));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(tee::ToPlatformSpec(c.identity)));
     sealed_ = std::make_unique<SealedDomainKeyFile>(*platform_, c.data_dir);
     LoadSealedCopy();
     upstream_ = make_upstream(c, *platform_, policy_);

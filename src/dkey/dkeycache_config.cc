@@ -38,7 +38,7 @@ Status Check(const DkeyCacheConfig& c) {
   }
   if (c.revalidate_ms < 1) return Status::InvalidArgument("revalidate_ms must be >= 1");
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
-  return CheckIdentity(c.identity);
+  return tee::CheckIdentity(c.identity);
 }
 
 }  // namespace
@@ -50,13 +50,13 @@ std::string DkeyCacheConfig::Summary() const {
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
     << " retry_initial_ms=" << retry_initial_ms << " retry_max_ms=" << retry_max_ms
     << " revalidate_ms=" << revalidate_ms << " log_level=" << log_level << " "
-    << IdentitySummary(identity) << " config_file=" << (config_file.empty() ? "-" : config_file);
+    << tee::IdentitySummary(identity) << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
 StatusOr<DkeyCacheConfig> LoadDkeyCacheConfig(int argc, char** argv) {
   DkeyCacheConfig c;
-  c.identity = DefaultIdentity(kBinary, /*isvprodid=*/0);
+  c.identity = tee::DefaultIdentity(kBinary, /*isvprodid=*/0);
   c.config_file = config::FindConfigPath(argc, argv, "EHSM_DKEYCACHE_CONFIG");
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
 
@@ -80,7 +80,7 @@ StatusOr<DkeyCacheConfig> LoadDkeyCacheConfig(int argc, char** argv) {
   b.Add("retry_max_ms", c.retry_max_ms, "longest delay between dkeyserver retries");
   b.Add("revalidate_ms", c.revalidate_ms, "how often the held key is checked again upstream");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
-  AddIdentityFlags(b, c.identity);
+  tee::AddIdentityFlags(b, c.identity);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
   if (c.identity.platform_secret.empty() && !c.data_dir.empty()) {
     c.identity.platform_secret = c.data_dir + "/platform.secret";

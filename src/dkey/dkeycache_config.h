@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "dkey/identity_config.h"
+#include "tee/identity_config.h"
 
 namespace kms::dkey {
 
@@ -30,7 +30,7 @@ struct DkeyCacheConfig {
   // How often the held key is checked against the dkeyservers again.
   int revalidate_ms = 300000;
   std::string log_level = "info";
-  IdentityConfig identity;
+  tee::IdentityConfig identity;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;

@@ -147,7 +147,7 @@ TEST_F(DkeyCacheTest, UnwritableSealedCopyStillServesFromMemory) {
 TEST_F(DkeyCacheTest, KmsOutsideThePolicyGetsNothing) {
   StartCache([&](ScriptedUpstream& u) { u.Grant(dk_a_); });
   ASSERT_TRUE(Eventually([&] { return cache_->Ready().ok(); }));
-  IdentityConfig other = KmsIdentity();
+  tee::IdentityConfig other = KmsIdentity();
   other.sim_isvprodid = 7;
   other.sim_mrenclave = std::string(64, '1');
   auto platform = Platform(other);

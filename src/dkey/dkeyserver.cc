@@ -52,7 +52,7 @@ class DkeyServerImpl final : public DkeyServer {
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
     data_dir_ = c.data_dir;
     peer_ = c.peer;
-    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(ToPlatformSpec(c.identity)));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(tee::ToPlatformSpec(c.identity)));
     KMS_RETURN_IF_ERROR(ObtainDomainKey(c));
     PrepareChannel();
     listener_ = std::make_unique<TcpListener>();

@@ -21,7 +21,7 @@ Status Check(const DkeyServerConfig& c) {
     return Status::InvalidArgument("peer must be HOST:PORT, got \"" + c.peer + "\"");
   }
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
-  return CheckIdentity(c.identity);
+  return tee::CheckIdentity(c.identity);
 }
 
 }  // namespace
@@ -31,14 +31,14 @@ std::string DkeyServerConfig::Summary() const {
   s << "host=" << host << " port=" << port << " data_dir=" << data_dir << " policy=" << policy
     << " peer=" << (peer.empty() ? "-" : peer) << " init=" << (init ? "true" : "false")
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
-    << " log_level=" << log_level << " " << IdentitySummary(identity)
+    << " log_level=" << log_level << " " << tee::IdentitySummary(identity)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
 StatusOr<DkeyServerConfig> LoadDkeyServerConfig(int argc, char** argv) {
   DkeyServerConfig c;
-  c.identity = DefaultIdentity(kBinary, /*isvprodid=*/0);
+  c.identity = tee::DefaultIdentity(kBinary, /*isvprodid=*/0);
   c.config_file = config::FindConfigPath(argc, argv, "EHSM_DKEYSERVER_CONFIG");
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
 
@@ -60,7 +60,7 @@ StatusOr<DkeyServerConfig> LoadDkeyServerConfig(int argc, char** argv) {
   b.Add("health_port", c.health_port,
         "plain-HTTP /healthz and /readyz; 0 picks a free one (printed), -1 none");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
-  AddIdentityFlags(b, c.identity);
+  tee::AddIdentityFlags(b, c.identity);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
   if (c.identity.platform_secret.empty() && !c.data_dir.empty()) {
     c.identity.platform_secret = c.data_dir + "/platform.secret";

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "dkey/identity_config.h"
+#include "tee/identity_config.h"
 
 namespace kms::dkey {
 
@@ -22,7 +22,7 @@ struct DkeyServerConfig {
   bool init = false;         // create a domain key when the data dir holds none
   int health_port = -1;      // -1 = no health port; 0 picks a free one (printed at start)
   std::string log_level = "info";
-  IdentityConfig identity;
+  tee::IdentityConfig identity;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;

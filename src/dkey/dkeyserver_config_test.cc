@@ -71,7 +71,7 @@ TEST_F(DkeyServerConfigTest, TeeGramineIsAccepted) {
   auto c = Load(With({"--tee", "gramine", "--gramine-root", "/tmp/fake-attestation"}));
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->identity.tee, "gramine");
-  tee::PlatformSpec spec = ToPlatformSpec(c->identity);
+  tee::PlatformSpec spec = tee::ToPlatformSpec(c->identity);
   EXPECT_EQ(spec.tee, "gramine");
   EXPECT_EQ(spec.gramine.root, "/tmp/fake-attestation");
   EXPECT_NE(c->Summary().find("gramine_root=/tmp/fake-attestation"), std::string::npos);

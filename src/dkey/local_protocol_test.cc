@@ -42,7 +42,7 @@ class LocalProtocolTest : public testing::NodeFixture {
   }
   std::string socket() const { return Path("s/dk.sock"); }
 
-  StatusOr<FetchedDomainKey> FetchAs(const IdentityConfig& id, const std::string& secret = "") {
+  StatusOr<FetchedDomainKey> FetchAs(const tee::IdentityConfig& id, const std::string& secret = "") {
     auto platform = Platform(id, secret);
     auto client = NewLocalDkClient({.socket_path = socket()}, *platform, *policy_);
     return client->Fetch();
@@ -85,7 +85,7 @@ TEST_F(LocalProtocolTest, AllowedKmsGetsTheKeyOverASocketOfMode0660) {
 
 TEST_F(LocalProtocolTest, IdentityOutsideTheKmsSectionIsRefusedWithTheReason) {
   StartServer();
-  IdentityConfig other = KmsIdentity();
+  tee::IdentityConfig other = KmsIdentity();
   other.sim_mrenclave = std::string(64, 'e');
   auto got = FetchAs(other);
   ASSERT_EQ(got.status().code(), Code::kPermissionDenied) << got.status().ToString();
@@ -96,7 +96,7 @@ TEST_F(LocalProtocolTest, IdentityOutsideTheKmsSectionIsRefusedWithTheReason) {
 
 TEST_F(LocalProtocolTest, DebugIdentityWithoutAllowDebugIsRefused) {
   StartServer();
-  IdentityConfig debug = KmsIdentity();
+  tee::IdentityConfig debug = KmsIdentity();
   debug.sim_debug = true;
   EXPECT_EQ(FetchAs(debug).status().code(), Code::kPermissionDenied);
 }
@@ -109,7 +109,7 @@ TEST_F(LocalProtocolTest, ProcessOfAnotherNodeIsRefused) {
 }
 
 TEST_F(LocalProtocolTest, ClientRefusesAServerOutsideTheDkeycacheSection) {
-  IdentityConfig rogue = CacheIdentity();
+  tee::IdentityConfig rogue = CacheIdentity();
   rogue.sim_mrenclave = std::string(64, 'f');
   cache_platform_ = Platform(rogue);
   StartServer();

@@ -109,13 +109,13 @@ TEST_F(RaTlsCertTest, SimQuotesNeedAllowSimulation) {
 }
 
 TEST_F(RaTlsCertTest, SimQuoteFromAnotherPlatformSecretIsRefused) {
-  auto stranger = platforms_.Open("ehsm-dkeycache", [](IdentityConfig&) {}, "other.secret");
+  auto stranger = platforms_.Open("ehsm-dkeycache", [](tee::IdentityConfig&) {}, "other.secret");
   auto creds = MakeRaTlsCredentials(*stranger, 1h).value();
   EXPECT_THAT(Refusal(*creds.cert), HasSubstr("not the pinned sim root"));
 }
 
 TEST_F(RaTlsCertTest, SimQuoteFromAnotherPlatformSecretVerifiesUnderAPinnedExtraRoot) {
-  auto stranger = platforms_.Open("ehsm-dkeycache", [](IdentityConfig&) {}, "other.secret");
+  auto stranger = platforms_.Open("ehsm-dkeycache", [](tee::IdentityConfig&) {}, "other.secret");
   auto creds = MakeRaTlsCredentials(*stranger, 1h).value();
   const std::string policy =
       "allow_simulation = true\n" + Entry("dkeycache", platform_->Identity());

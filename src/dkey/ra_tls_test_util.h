@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "dkey/identity_config.h"
+#include "tee/identity_config.h"
 #include "dkey/policy.h"
 #include "tee/sim/sim_platform.h"
 
@@ -29,15 +29,15 @@ class SimPlatforms {
   template <typename Edit>
   std::unique_ptr<tee::SimPlatform> Open(const std::string& binary, Edit edit,
                                          const std::string& secret = "platform.secret") {
-    IdentityConfig id = DefaultIdentity(binary, 0);
+    tee::IdentityConfig id = tee::DefaultIdentity(binary, 0);
     edit(id);
     auto p = tee::SimPlatform::Open(
-        {.secret_path = (dir_ / secret).string(), .identity = ToTeeIdentity(id)});
+        {.secret_path = (dir_ / secret).string(), .identity = tee::ToTeeIdentity(id)});
     EXPECT_TRUE(p.ok()) << p.status().message();
     return std::move(p).value();
   }
   std::unique_ptr<tee::SimPlatform> Open(const std::string& binary) {
-    return Open(binary, [](IdentityConfig&) {});
+    return Open(binary, [](tee::IdentityConfig&) {});
   }
   const std::filesystem::path& dir() const { return dir_; }
 

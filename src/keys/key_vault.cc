@@ -133,25 +133,35 @@ StatusOr<Enrollment> KeyVault::Enroll() {
   return e;
 }
 
+StatusOr<std::shared_ptr<const crypto::HmacSha256Key>> KeyVault::OpenTenantMac(
+    const std::string& appid, ByteView cmk_blob, ByteView apikey_blob) {
+  std::string fp = Fingerprint({AsChars(cmk_blob), AsChars(apikey_blob)});
+  std::shared_ptr<const crypto::HmacSha256Key> key = macs_.Get(appid, fp);
+  if (key != nullptr) return key;
+  KMS_ASSIGN_OR_RETURN(SecretBytes tenant_key,
+                       UnwrapKeyMaterial(*dk_, TenantApikeyKeyBinding(appid), cmk_blob));
+  KMS_ASSIGN_OR_RETURN(auto cipher,
+                       SymmetricCipher::New(KeySpec::kAesGcm256, std::move(tenant_key)));
+  KMS_ASSIGN_OR_RETURN(SecretBytes apikey, cipher->Decrypt(apikey_blob, AsBytes(appid)));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<crypto::HmacSha256Key> opened,
+                       crypto::HmacSha256Key::New(apikey.view()));
+  key = std::move(opened);
+  macs_.Put(appid, std::move(fp), key);
+  return key;
+}
+
 StatusOr<bool> KeyVault::VerifyRequestMac(const std::string& appid, ByteView cmk_blob,
                                           ByteView apikey_blob, std::string_view message,
                                           std::string_view sign) {
-  std::string fp = Fingerprint({AsChars(cmk_blob), AsChars(apikey_blob)});
-  std::shared_ptr<const crypto::HmacSha256Key> key = macs_.Get(appid, fp);
-  if (key == nullptr) {
-    KMS_ASSIGN_OR_RETURN(SecretBytes tenant_key,
-                         UnwrapKeyMaterial(*dk_, TenantApikeyKeyBinding(appid), cmk_blob));
-    KMS_ASSIGN_OR_RETURN(auto cipher,
-                         SymmetricCipher::New(KeySpec::kAesGcm256, std::move(tenant_key)));
-    KMS_ASSIGN_OR_RETURN(SecretBytes apikey, cipher->Decrypt(apikey_blob, AsBytes(appid)));
-    KMS_ASSIGN_OR_RETURN(std::unique_ptr<crypto::HmacSha256Key> opened,
-                         crypto::HmacSha256Key::New(apikey.view()));
-    key = std::move(opened);
-    macs_.Put(appid, std::move(fp), key);
-  }
-  KMS_ASSIGN_OR_RETURN(auto mac, key->Compute(AsBytes(message)));
-  std::string expected = crypto::Base64Encode(mac);
+  KMS_ASSIGN_OR_RETURN(std::string expected, SignWithApikey(appid, cmk_blob, apikey_blob, message));
   return crypto::ConstantTimeEquals(AsBytes(expected), AsBytes(sign));
+}
+
+StatusOr<std::string> KeyVault::SignWithApikey(const std::string& appid, ByteView cmk_blob,
+                                               ByteView apikey_blob, std::string_view message) {
+  KMS_ASSIGN_OR_RETURN(auto key, OpenTenantMac(appid, cmk_blob, apikey_blob));
+  KMS_ASSIGN_OR_RETURN(auto mac, key->Compute(AsBytes(message)));
+  return crypto::Base64Encode(mac);
 }
 
 StatusOr<Bytes> KeyVault::Encrypt(const KeyRef& key, ByteView plaintext, ByteView aad) {

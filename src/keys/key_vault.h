@@ -96,6 +96,10 @@ class KeyVault {
   StatusOr<bool> VerifyRequestMac(const std::string& appid, ByteView cmk_blob,
                                   ByteView apikey_blob, std::string_view message,
                                   std::string_view sign);
+  // base64(HMAC-SHA256(apikey, message)): how the KMS signs a reply for the tenant to check
+  // (VerifyQuote's `sign`). kDataLoss if the tenant's blobs do not unwrap.
+  StatusOr<std::string> SignWithApikey(const std::string& appid, ByteView cmk_blob,
+                                       ByteView apikey_blob, std::string_view message);
 
   StatusOr<Bytes> Encrypt(const KeyRef& key, ByteView plaintext, ByteView aad);
   StatusOr<SecretBytes> Decrypt(const KeyRef& key, ByteView ciphertext, ByteView aad);
@@ -144,6 +148,10 @@ class KeyVault {
 
  private:
   StatusOr<std::shared_ptr<const SymmetricCipher>> OpenSymmetric(const KeyRef& key);
+  // The tenant's request-MAC key (its apikey), opened once and cached by appid.
+  StatusOr<std::shared_ptr<const crypto::HmacSha256Key>> OpenTenantMac(const std::string& appid,
+                                                                       ByteView cmk_blob,
+                                                                       ByteView apikey_blob);
   // Parsing a key pair costs more than an EC signature (OpenSSL's decoders), so opened pairs
   // are kept like symmetric ones, in a smaller cache (an RSA-4096 pair holds a few KiB).
   StatusOr<std::shared_ptr<const AsymmetricKey>> OpenAsymmetric(const KeyRef& key);

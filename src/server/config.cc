@@ -92,7 +92,6 @@ Status Check(const KmsConfig& c) {
   if (c.run_mode == "cluster" && c.dkeycache_socket.empty()) {
     return Status::InvalidArgument("run_mode cluster needs --dkeycache-socket");
   }
-  KMS_RETURN_IF_ERROR(dkey::CheckIdentity(c.identity));
   if (c.store != "sqlite" && c.store != "couchdb") {
     return Status::InvalidArgument("store must be sqlite or couchdb");
   }
@@ -148,7 +147,7 @@ Status Check(const KmsConfig& c) {
     return Status::InvalidArgument("pccs_ca_file and pccs_insecure need pccs_url");
   }
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
-  return Status::Ok();
+  return tee::CheckIdentity(c.identity);
 }
 
 }  // namespace
@@ -178,14 +177,14 @@ std::string KmsConfig::Summary() const {
     << " pccs_url=" << (pccs_url.empty() ? "-" : pccs_url)
     << (pccs_insecure ? " pccs_insecure=true" : "")
     << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
-    << " " << dkey::IdentitySummary(identity)
+    << " " << tee::IdentitySummary(identity)
+    << " allow_simulation=" << (allow_simulation ? "true" : "false")
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
 StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   KmsConfig c;
-  c.identity = dkey::DefaultIdentity("ehsm-kms", /*isvprodid=*/0);
   c.config_file = config::FindConfigPath(argc, argv, "EHSM_CONFIG");
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
 
@@ -209,7 +208,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("dkeycache_socket", c.dkeycache_socket,
         "cluster: the node's ehsm-dkeycache socket to obtain the domain key from");
   b.Add("policy", c.policy, "cluster: the deployment's policy file (TOML)");
-  dkey::AddIdentityFlags(b, c.identity);
+  tee::AddIdentityFlags(b, c.identity);
+  b.AddFlag("allow_simulation", c.allow_simulation,
+            "VerifyQuote accepts sim quotes of this process's sim root (no security claim)");
   b.Add("threads", c.threads, "event-loop threads (0 = one per core)");
   b.Add("workers", c.workers, "worker threads for store and slow crypto (0 = auto)");
   b.Add("queue_limit", c.queue_limit, "requests queued for workers before answering busy");

@@ -9,7 +9,7 @@
 
 #include "common/status.h"
 #include "dkey/dkeycache_config.h"
-#include "dkey/identity_config.h"
+#include "tee/identity_config.h"
 
 namespace kms::server {
 
@@ -26,9 +26,11 @@ struct KmsConfig {
   std::string sqlite_path;          // default <data_dir>/kms.db
   std::string tls_cert;             // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
-  // The identity this process claims (--tee, --gramine-root, --platform-secret, --sim-*). In
-  // cluster mode the node's dkeycache checks it against [[kms]].
-  dkey::IdentityConfig identity;
+  // The identity this process claims (--tee, --gramine-root, --platform-secret, --sim-*):
+  // by default mrsigner SHA-256("ehsm-kms sim mrsigner"), mrenclave SHA-256("ehsm-kms sim
+  // mrenclave"), product id and svn 0, not debug. In cluster mode the node's dkeycache checks
+  // it against [[kms]].
+  tee::IdentityConfig identity = tee::DefaultIdentity("ehsm-kms", /*isvprodid=*/0);
   // Copies of identity.tee, .gramine_root and .platform_secret (the latter with its default
   // <data_dir>/platform.secret filled in), set by LoadConfig, for code that needs the backend.
   std::string tee = "sim";
@@ -39,6 +41,9 @@ struct KmsConfig {
   // one the dkeycache uses, for local attestation.
   std::string dkeycache_socket = dkey::kDefaultDkeyCacheSocket;
   std::string policy;
+  // VerifyQuote (and key release to a recipient) accept sim quotes, signed by this process's
+  // own sim root, only when set.
+  bool allow_simulation = false;
   // Command-line only: write the sim attestation root CA (DER) here and exit, for verifiers
   // that allow simulation (docs/attestation.md, "Simulated quotes").
   std::string export_sim_root;

@@ -77,6 +77,50 @@ TEST_F(ConfigTest, ClusterModeSettings) {
   EXPECT_NE(bad.status().message().find("sim_mrsigner"), std::string::npos);
 }
 
+TEST_F(ConfigTest, SimIdentityAndAllowSimulationFromFlagsEnvAndFile) {
+  auto d = Load({});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  // SHA-256("ehsm-kms sim mrenclave") and SHA-256("ehsm-kms sim mrsigner").
+  EXPECT_EQ(d->identity.sim_mrenclave, tee::DefaultIdentity("ehsm-kms", 0).sim_mrenclave);
+  EXPECT_EQ(d->identity.sim_mrsigner.size(), 64u);
+  EXPECT_EQ(d->identity.sim_isvprodid, 0);
+  EXPECT_FALSE(d->identity.sim_debug);
+  EXPECT_FALSE(d->allow_simulation);
+  EXPECT_NE(d->Summary().find("allow_simulation=false"), std::string::npos);
+
+  const std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+  WriteFile("sim_mrenclave = \"" + a + "\"\nsim_isvsvn = 4\nallow_simulation = true\n");
+  auto from_file = Load({"--config", file_.string()});
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->identity.sim_mrenclave, a);
+  EXPECT_EQ(from_file->identity.sim_isvsvn, 4);
+  EXPECT_TRUE(from_file->allow_simulation);
+
+  setenv("EHSM_SIM_MRENCLAVE", b.c_str(), 1);
+  setenv("EHSM_SIM_DEBUG", "true", 1);
+  auto from_env = Load({"--config", file_.string()});
+  auto from_flag = Load({"--config", file_.string(), "--sim-mrenclave", c, "--sim-isvprodid", "9",
+                         "--sim-mrsigner", a});
+  unsetenv("EHSM_SIM_MRENCLAVE");
+  unsetenv("EHSM_SIM_DEBUG");
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->identity.sim_mrenclave, b);
+  EXPECT_TRUE(from_env->identity.sim_debug);
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status().ToString();
+  EXPECT_EQ(from_flag->identity.sim_mrenclave, c);
+  EXPECT_EQ(from_flag->identity.sim_mrsigner, a);
+  EXPECT_EQ(from_flag->identity.sim_isvprodid, 9);
+  EXPECT_NE(from_flag->Summary().find("sim_mrenclave=" + c), std::string::npos);
+  EXPECT_NE(from_flag->Summary().find("sim_debug=true allow_simulation=true"), std::string::npos)
+      << from_flag->Summary();
+
+  EXPECT_TRUE(Load({"--allow-simulation"})->allow_simulation);
+  EXPECT_NE(Load({"--sim-mrsigner", "abc"}).status().message().find("sim_mrsigner"),
+            std::string::npos);
+  EXPECT_NE(Load({"--sim-isvsvn", "65536"}).status().message().find("sim_isvsvn"),
+            std::string::npos);
+}
+
 TEST_F(ConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
   WriteFile("port = 7000\nlog_level = \"warn\"\n");
   auto from_file = Load({"--config", file_.string()});

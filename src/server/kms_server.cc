@@ -17,6 +17,8 @@
 #include "api/kms_service.h"
 #include "api/replay_cache.h"
 #include "api/secret_deletion_sweeper.h"
+#include "attest/dcap_verifier.h"
+#include "attest/intel_root_ca.h"
 #include "common/backoff.h"
 #include "common/clock.h"
 #include "common/config_binder.h"
@@ -35,6 +37,7 @@
 #include "server/service_gate.h"
 #include "server/store_factory.h"
 #include "tee/platform_factory.h"
+#include "tee/sim/sim_platform.h"
 
 #ifndef KMS_GIT_SHA
 #define KMS_GIT_SHA "0000000"
@@ -152,6 +155,37 @@ Status CheckBlobsMatchDomainKey(const std::vector<Bytes>& blobs, const keys::Dom
   return Status::Ok();
 }
 
+// Stands in while no collateral source is configured: a real quote is then answered "not
+// verified" with this reason, instead of the server refusing to start.
+class NoCollateralSource final : public attest::CollateralSource {
+ public:
+  StatusOr<attest::Collateral> Get(const attest::CollateralRequest&) const override {
+    return Status::Unavailable("no collateral source is configured for real DCAP quotes");
+  }
+};
+
+// The verifier behind VerifyQuote. Real quotes chain to the Intel SGX Root CA and need
+// `collateral` (a PCCS or files; with none they are answered result false, "no collateral
+// source"); sim quotes verify only with allow_simulation, and only under this platform's own
+// sim root, so a quote of another KMS's sim platform is refused too.
+StatusOr<std::shared_ptr<const attest::QuoteVerifier>> MakeQuoteVerifier(
+    const KmsConfig& c, tee::TeePlatform& platform,
+    std::shared_ptr<const attest::CollateralSource> collateral) {
+  if (collateral == nullptr) collateral = std::make_shared<NoCollateralSource>();
+  attest::SimulationTrust sim{.allow_simulation = c.allow_simulation, .sim_root_ca_der = {}};
+  if (c.allow_simulation) {
+    auto* sim_platform = dynamic_cast<tee::SimPlatform*>(&platform);
+    if (sim_platform == nullptr) {
+      return Status::InvalidArgument("allow_simulation needs tee sim (it trusts the sim root of "
+                                     "this process's own sim platform)");
+    }
+    KMS_ASSIGN_OR_RETURN(sim.sim_root_ca_der, sim_platform->SimRootCaDer());
+  }
+  KMS_ASSIGN_OR_RETURN(auto verifier, attest::DcapQuoteVerifier::New(
+                                          std::move(collateral), attest::IntelSgxRootCaDer(), sim));
+  return std::shared_ptr<const attest::QuoteVerifier>(std::move(verifier));
+}
+
 class KmsServerImpl final : public KmsServer {
  public:
   Status Init(const KmsConfig& config) {
@@ -198,7 +232,8 @@ class KmsServerImpl final : public KmsServer {
     // A data dir without a domain key has never served a request: nothing there to replay.
     // (Cluster mode keeps its key in memory only; its replay window is saved as in single.)
     const bool served_before = cluster || FileExists(c.data_dir + "/domain_key.sealed");
-    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(dkey::ToPlatformSpec(c.identity)));
+    KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(tee::ToPlatformSpec(c.identity)));
+    KMS_ASSIGN_OR_RETURN(verifier_, MakeQuoteVerifier(c, *platform_, collateral_));
     std::unique_ptr<keys::DomainKey> dk;
     if (!cluster) {
       const std::string sealed_path = c.data_dir + "/domain_key.sealed";
@@ -338,8 +373,9 @@ class KmsServerImpl final : public KmsServer {
       return Status::Ok();
     }
     vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
-    context_ = std::make_unique<api::KmsContext>(*store_, *vault_, SystemClock::Instance(),
-                                                 options_);
+    context_ = std::make_unique<api::KmsContext>(
+        *store_, *vault_, SystemClock::Instance(), options_,
+        api::Attestation{.platform = platform_.get(), .verifier = verifier_});
     sweeper_ = std::make_unique<api::SecretDeletionSweeper>(
         *store_, SystemClock::Instance(),
         api::SecretDeletionSweeper::Options{.interval_ms = sweep_interval_ms_});
@@ -366,7 +402,8 @@ class KmsServerImpl final : public KmsServer {
 
   // Declaration order is destruction order in reverse: the listener goes first.
   // DCAP collateral for verifying real quotes (pccs_url / collateral_dir); null when neither.
-  std::shared_ptr<const attest::CollateralSource> collateral_;
+  std::shared_ptr<const attest::CollateralSource> collateral_;  // null: none configured
+  std::shared_ptr<const attest::QuoteVerifier> verifier_;        // VerifyQuote's
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<tee::TeePlatform> platform_;
   std::unique_ptr<keys::KeyVault> vault_;

@@ -89,6 +89,11 @@ class PingStore final : public store::Store {
   StatusOr<bool> DeleteSecretIfDue(const std::string&, const std::string&, int64_t) override {
     return Unused();
   }
+  Status CreateQuotePolicy(const store::QuotePolicyRecord&) override { return Unused(); }
+  StatusOr<store::QuotePolicyRecord> GetQuotePolicy(const std::string&,
+                                                    const std::string&) override {
+    return Unused();
+  }
   StatusOr<int64_t> CountWrappedObjects() override { return Unused(); }
   StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int) override { return Unused(); }
   StatusOr<std::string> GetDomainKeyId() override { return Unused(); }

@@ -93,6 +93,10 @@ std::string SecretVersionDocId(std::string_view uid, int64_t version_id) {
   return SecretVersionDocPrefix(uid) + digits;
 }
 
+std::string QuotePolicyDocId(std::string_view policy_id) {
+  return std::string(kQuotePolicyPrefix) + std::string(policy_id);
+}
+
 void PutTenant(const TenantRecord& tenant, json::object& doc) {
   doc["_id"] = TenantDocId(tenant.appid);
   doc["appid"] = tenant.appid;
@@ -196,6 +200,26 @@ StatusOr<SecretVersionRecord> ParseSecretVersion(const json::object& doc) {
   KMS_ASSIGN_OR_RETURN(v.value_blob, GetBlob(doc, kKind, "secretData"));
   KMS_ASSIGN_OR_RETURN(v.create_time_ms, GetInt(doc, kKind, "createTime", 0));
   return v;
+}
+
+void PutQuotePolicy(const QuotePolicyRecord& policy, json::object& doc) {
+  doc["_id"] = QuotePolicyDocId(policy.policy_id);
+  doc["appid"] = policy.appid;
+  doc["policyId"] = policy.policy_id;
+  doc["mr_enclave"] = policy.mr_enclave;
+  doc["mr_signer"] = policy.mr_signer;
+  doc["createTime"] = policy.create_time_ms;
+}
+
+StatusOr<QuotePolicyRecord> ParseQuotePolicy(const json::object& doc) {
+  constexpr std::string_view kKind = "quote_policy";
+  QuotePolicyRecord p;
+  KMS_ASSIGN_OR_RETURN(p.policy_id, GetString(doc, kKind, "policyId"));
+  KMS_ASSIGN_OR_RETURN(p.appid, GetString(doc, kKind, "appid"));
+  KMS_ASSIGN_OR_RETURN(p.mr_enclave, GetString(doc, kKind, "mr_enclave"));
+  KMS_ASSIGN_OR_RETURN(p.mr_signer, GetString(doc, kKind, "mr_signer"));
+  KMS_ASSIGN_OR_RETURN(p.create_time_ms, GetInt(doc, kKind, "createTime", 0));
+  return p;
 }
 
 StatusOr<TenantRecord> ParseTenant(const json::object& doc) {

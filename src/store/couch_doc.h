@@ -41,6 +41,7 @@ inline constexpr std::string_view kSecretVersionPrefix = "secret_version_data:";
 // The deployment's domain-key fingerprint: {"_id": kDomainKeyIdDocId, "dk_id": "<hex>"}. Its
 // prefix is none of the above, so object counts and listings never see it.
 inline constexpr std::string_view kDomainKeyIdDocId = "deployment:domain_key_id";
+inline constexpr std::string_view kQuotePolicyPrefix = "quote_policy:";
 
 std::string TenantDocId(std::string_view appid);
 std::string KeyDocId(std::string_view keyid);
@@ -50,6 +51,7 @@ std::string SecretDocId(std::string_view appid, std::string_view name);
 // Prefix of the ids of every version of the secret incarnation `uid`.
 std::string SecretVersionDocPrefix(std::string_view uid);
 std::string SecretVersionDocId(std::string_view uid, int64_t version_id);
+std::string QuotePolicyDocId(std::string_view policy_id);
 
 struct SecretDoc {
   SecretRecord record;
@@ -64,6 +66,7 @@ void PutKey(const KeyRecord& key, int64_t revision, boost::json::object& doc);
 void PutSecret(const SecretDoc& secret, boost::json::object& doc);
 void PutSecretVersion(const SecretRecord& secret, const SecretVersionRecord& version,
                       boost::json::object& doc);
+void PutQuotePolicy(const QuotePolicyRecord& policy, boost::json::object& doc);
 
 // kDataLoss when a required field is missing, has the wrong type, or a blob is not base64.
 // A key without `rev_n` (written by the upstream service) has revision 1.
@@ -72,6 +75,7 @@ StatusOr<KeyRecord> ParseKey(const boost::json::object& doc);
 StatusOr<SecretDoc> ParseSecret(const boost::json::object& doc);
 // `current` is left false: whether a version is current is the metadata's to say.
 StatusOr<SecretVersionRecord> ParseSecretVersion(const boost::json::object& doc);
+StatusOr<QuotePolicyRecord> ParseQuotePolicy(const boost::json::object& doc);
 
 std::string Base64Encode(ByteView data);
 // Strict standard base64 with padding; nullopt-like kDataLoss on anything else.

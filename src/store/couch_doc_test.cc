@@ -124,6 +124,33 @@ TEST(CouchDoc, MalformedKeyIsDataLossWithoutBlobInMessage) {
   EXPECT_EQ(ParseKey(doc).status().code(), Code::kDataLoss);
 }
 
+TEST(CouchDoc, QuotePolicyIsUpstreamsDocumentAndReadsUpstreamsToo) {
+  QuotePolicyRecord p{.policy_id = "0f5b6a7c-1d2e-4f30-8a41-b2c3d4e5f607",
+                      .appid = "app",
+                      .mr_enclave = std::string(64, 'a'),
+                      .mr_signer = std::string(64, 'B'),
+                      .create_time_ms = 1700000000123};
+  json::object doc;
+  PutQuotePolicy(p, doc);
+  EXPECT_EQ(json::serialize(doc),
+            "{\"_id\":\"quote_policy:0f5b6a7c-1d2e-4f30-8a41-b2c3d4e5f607\",\"appid\":\"app\","
+            "\"policyId\":\"0f5b6a7c-1d2e-4f30-8a41-b2c3d4e5f607\",\"mr_enclave\":\"" +
+                p.mr_enclave + "\",\"mr_signer\":\"" + p.mr_signer +
+                "\",\"createTime\":1700000000123}");
+  // As upstream's Node service wrote it: createTime may come back as a double.
+  json::object upstream =
+      json::parse(
+          "{\"_id\":\"quote_policy:x\",\"_rev\":\"1-a\",\"appid\":\"app\",\"policyId\":\"x\","
+          "\"mr_enclave\":\"e\",\"mr_signer\":\"s\",\"createTime\":1.7e12}")
+          .as_object();
+  auto parsed = ParseQuotePolicy(upstream);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->policy_id, "x");
+  EXPECT_EQ(parsed->create_time_ms, 1700000000000);
+  upstream.erase("mr_signer");
+  EXPECT_EQ(ParseQuotePolicy(upstream).status().code(), Code::kDataLoss);
+}
+
 TEST(CouchDoc, TenantRoundTrip) {
   TenantRecord t;
   t.appid = "5c9d7e1a-0000-4000-8000-000000000001";

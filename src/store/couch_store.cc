@@ -186,6 +186,29 @@ StatusOr<TenantRecord> CouchStore::GetTenant(const std::string& appid) {
   return couch::ParseTenant(*doc);
 }
 
+// --- quote policies
+
+Status CouchStore::CreateQuotePolicy(const QuotePolicyRecord& policy) {
+  if (policy.policy_id.empty()) return Status::InvalidArgument("policy id is empty");
+  json::object doc;
+  couch::PutQuotePolicy(policy, doc);
+  Status s = PutDoc(couch::QuotePolicyDocId(policy.policy_id), doc);
+  if (s.code() == Code::kAborted) {
+    return Status::AlreadyExists("quote policy " + policy.policy_id + " already exists");
+  }
+  return s;
+}
+
+StatusOr<QuotePolicyRecord> CouchStore::GetQuotePolicy(const std::string& appid,
+                                                       const std::string& policy_id) {
+  const Status not_found = Status::NotFound("quote policy " + policy_id + " not found");
+  auto doc = GetDoc(couch::QuotePolicyDocId(policy_id));
+  if (!doc.ok()) return doc.status().code() == Code::kNotFound ? not_found : doc.status();
+  KMS_ASSIGN_OR_RETURN(QuotePolicyRecord p, couch::ParseQuotePolicy(*doc));
+  if (p.appid != appid || p.policy_id != policy_id) return not_found;
+  return p;
+}
+
 // --- keys
 
 Status CouchStore::CreateKey(const KeyRecord& key) {

@@ -50,6 +50,9 @@ class CouchStore final : public Store {
   Status SetKeyState(const std::string& keyid, const std::string& creator, int key_state) override;
   StatusOr<bool> DeleteKey(const std::string& keyid, const std::string& creator) override;
   StatusOr<int64_t> DeleteAllKeys(const std::string& creator) override;
+  Status CreateQuotePolicy(const QuotePolicyRecord& policy) override;
+  StatusOr<QuotePolicyRecord> GetQuotePolicy(const std::string& appid,
+                                             const std::string& policy_id) override;
   StatusOr<int64_t> CountWrappedObjects() override;
   StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int limit) override;
   StatusOr<std::string> GetDomainKeyId() override;

@@ -67,4 +67,15 @@ struct SecretVersionRecord {
   bool current = false;  // set by the store on read: version_id == latest_version
 };
 
+// A quote policy of the remote-attestation actions: the enclave a VerifyQuote naming this
+// policy accepts. Immutable once created. mr_enclave and mr_signer are 64 hex digits, as the
+// tenant uploaded them (the API checks the format; the store keeps the text).
+struct QuotePolicyRecord {
+  std::string policy_id;  // UUID v4
+  std::string appid;      // the owner
+  std::string mr_enclave;
+  std::string mr_signer;
+  int64_t create_time_ms = 0;
+};
+
 }  // namespace kms::store

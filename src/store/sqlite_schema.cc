@@ -71,6 +71,16 @@ CREATE TABLE deployment (
   recorded_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {4, "quote policies", R"sql(
+-- Remote-attestation policies (UploadQuotePolicy). Looked up by (policy_id, appid) only.
+CREATE TABLE quote_policies (
+  policy_id   TEXT PRIMARY KEY NOT NULL,
+  appid       TEXT NOT NULL,
+  mr_enclave  TEXT NOT NULL,
+  mr_signer   TEXT NOT NULL,
+  create_time INTEGER NOT NULL
+);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable =

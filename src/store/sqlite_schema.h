@@ -1,8 +1,8 @@
 #pragma once
 // The SQLite schema as an ordered list of migrations. A database records every migration applied
 // to it in `schema_migrations(version, name, applied_ms)`; its schema version is the highest
-// recorded version. New tables (secrets, secret versions, quote policies, import sessions) are
-// added by appending a migration, never by editing a released one.
+// recorded version. New tables (import sessions, ...) are added by
+// appending a migration, never by editing a released one.
 
 #include <cstdint>
 #include <span>

@@ -244,6 +244,41 @@ StatusOr<TenantRecord> SqliteStore::GetTenant(const std::string& appid) {
   return t;
 }
 
+// --- quote policies
+
+Status SqliteStore::CreateQuotePolicy(const QuotePolicyRecord& p) {
+  return committer_->Write([&](Db& db) -> Status {
+    KMS_ASSIGN_OR_RETURN(Stmt s, db.Prepare("INSERT INTO quote_policies (policy_id, appid,"
+                                            " mr_enclave, mr_signer, create_time)"
+                                            " VALUES (?1, ?2, ?3, ?4, ?5)"));
+    KMS_RETURN_IF_ERROR(s.BindText(1, p.policy_id));
+    KMS_RETURN_IF_ERROR(s.BindText(2, p.appid));
+    KMS_RETURN_IF_ERROR(s.BindText(3, p.mr_enclave));
+    KMS_RETURN_IF_ERROR(s.BindText(4, p.mr_signer));
+    KMS_RETURN_IF_ERROR(s.BindInt64(5, p.create_time_ms));
+    return RunInsert(s, "quote policy " + p.policy_id);
+  });
+}
+
+StatusOr<QuotePolicyRecord> SqliteStore::GetQuotePolicy(const std::string& appid,
+                                                        const std::string& policy_id) {
+  ReaderLease db = AcquireReader();
+  KMS_ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT policy_id, appid, mr_enclave, mr_signer,"
+                                           " create_time FROM quote_policies"
+                                           " WHERE policy_id = ?1 AND appid = ?2"));
+  KMS_RETURN_IF_ERROR(s.BindText(1, policy_id));
+  KMS_RETURN_IF_ERROR(s.BindText(2, appid));
+  KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::NotFound("quote policy " + policy_id + " not found");
+  QuotePolicyRecord p;
+  p.policy_id = s.ColumnText(0);
+  p.appid = s.ColumnText(1);
+  p.mr_enclave = s.ColumnText(2);
+  p.mr_signer = s.ColumnText(3);
+  p.create_time_ms = s.ColumnInt64(4);
+  return p;
+}
+
 // --- keys
 
 Status SqliteStore::CreateKey(const KeyRecord& k) {

@@ -1,6 +1,6 @@
 #pragma once
-// Store: durable state of the KMS (tenants, keys and secrets; quote policies and import
-// sessions later). Implementations: SqliteStore (embedded default), CouchStore.
+// Store: durable state of the KMS (tenants, keys, secrets and quote policies). Implementations:
+// SqliteStore (embedded default), CouchStore.
 //
 // Contract for every implementation:
 // - Thread-safe: any method may be called from any thread concurrently.
@@ -97,6 +97,14 @@ class Store {
   // <= now_ms, so a restore that came first wins. Returns whether it was removed.
   virtual StatusOr<bool> DeleteSecretIfDue(const std::string& appid, const std::string& name,
                                            int64_t now_ms) = 0;
+
+  // --- quote policies (remote attestation), identified by their policy id.
+  // kAlreadyExists when the id is taken, by any appid.
+  virtual Status CreateQuotePolicy(const QuotePolicyRecord& policy) = 0;
+  // The policy if it exists and belongs to `appid`; kNotFound otherwise (another tenant's
+  // policy is indistinguishable from a missing one).
+  virtual StatusOr<QuotePolicyRecord> GetQuotePolicy(const std::string& appid,
+                                                     const std::string& policy_id) = 0;
 
   // Number of stored keys and tenants together: a store holding any wrapped blob (non-zero)
   // must never be paired with a freshly made domain key.

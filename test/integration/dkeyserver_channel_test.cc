@@ -14,7 +14,7 @@
 #include <regex>
 #include <thread>
 
-#include "dkey/identity_config.h"
+#include "tee/identity_config.h"
 #include "dkey/ra_tls_upstream.h"
 #include "dkeyserver_output.h"
 #include "kms_process.h"
@@ -30,7 +30,7 @@ using ::testing::HasSubstr;
 using net::testing::PlainGet;
 
 std::string EntryFor(const std::string& role, const std::string& binary, bool debug_ok = false) {
-  dkey::IdentityConfig id = dkey::DefaultIdentity(binary, 0);
+  tee::IdentityConfig id = tee::DefaultIdentity(binary, 0);
   return "[[" + role + "]]\nmrsigner = \"" + id.sim_mrsigner + "\"\nmrenclave = \"" +
          id.sim_mrenclave + "\"\n" + (debug_ok ? "allow_debug = true\n" : "");
 }
@@ -71,9 +71,9 @@ class DkeyServerChannel : public ::testing::Test {
   std::string secret() const { return (root_ / "platform.secret").string(); }
 
   std::unique_ptr<tee::SimPlatform> Platform(const std::string& binary, bool debug = false) {
-    dkey::IdentityConfig id = dkey::DefaultIdentity(binary, 0);
+    tee::IdentityConfig id = tee::DefaultIdentity(binary, 0);
     id.sim_debug = debug;
-    auto p = tee::SimPlatform::Open({.secret_path = secret(), .identity = dkey::ToTeeIdentity(id)});
+    auto p = tee::SimPlatform::Open({.secret_path = secret(), .identity = tee::ToTeeIdentity(id)});
     EXPECT_TRUE(p.ok()) << p.status().message();
     return std::move(p).value();
   }
@@ -105,7 +105,7 @@ TEST_F(DkeyServerChannel, AllowedCacheGetsTheKeyAndOthersGetNothing) {
   ASSERT_TRUE(got.ok()) << got.status().message() << server->output();
   EXPECT_EQ(got->dk_id, dk_id);
   EXPECT_TRUE(Eventually([&] { return server->output().find("dkeyserver.dk_released") != std::string::npos; }));
-  const std::string cache_enclave = dkey::DefaultIdentity("ehsm-dkeycache", 0).sim_mrenclave;
+  const std::string cache_enclave = tee::DefaultIdentity("ehsm-dkeycache", 0).sim_mrenclave;
   EXPECT_THAT(server->output(), HasSubstr(cache_enclave));
   EXPECT_THAT(server->output(), ::testing::Not(HasSubstr(HexEncode(got->dk.view()))));
 

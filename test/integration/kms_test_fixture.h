@@ -28,6 +28,19 @@ inline std::string StoreUnderTest() {
   return s != nullptr && std::string(s) == "couchdb" ? "couchdb" : "sqlite";
 }
 
+// `extra` followed by the flags that give ehsm-kms this sim identity and let VerifyQuote (and
+// the gated release) accept its sim quotes.
+inline std::vector<std::string> WithSimAttestation(std::vector<std::string> extra,
+                                                   const std::string& mrenclave,
+                                                   const std::string& mrsigner) {
+  for (const std::string& a :
+       {std::string("--sim-mrenclave"), mrenclave, std::string("--sim-mrsigner"), mrsigner,
+        std::string("--allow-simulation")}) {
+    extra.push_back(a);
+  }
+  return extra;
+}
+
 class KmsFixture : public ::testing::Test {
  protected:
   void SetUp() override {

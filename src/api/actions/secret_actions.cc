@@ -7,6 +7,7 @@
 
 #include "api/action.h"
 #include "api/action_util.h"
+#include "api/recipient_release.h"
 #include "api/secret_action_util.h"
 #include "api/secret_cipher.h"
 #include "common/log.h"
@@ -189,6 +190,7 @@ Reply GetSecretValue(KmsContext& ctx, const ActionRequest& r) {
     if (version.status().code() == Code::kNotFound) return Reply::Ok("successful");
     return StoreFailure(r, version.status());
   }
+  KMS_ASSIGN_OR_REPLY(std::optional<Recipient> recipient, CheckRecipient(ctx, r));
   KMS_ASSIGN_OR_REPLY(SecretCipher cipher,
                       SecretCipher::Open(ctx, r.appid, secret->encryption_keyid));
   auto value = cipher.Decrypt(*secret, *version);
@@ -202,7 +204,11 @@ Reply GetSecretValue(KmsContext& ctx, const ActionRequest& r) {
   }
   boost::json::object result;
   result["secretName"] = name;
-  result["secretData"] = boost::json::string(AsChars(value->view()));
+  if (recipient) {
+    KMS_ASSIGN_OR_REPLY(result["recipient"], SealForRecipient(*recipient, value->view()));
+  } else {
+    result["secretData"] = boost::json::string(AsChars(value->view()));
+  }
   result["versionId"] = version->version_id;
   result["createTime"] = version->create_time_ms;
   AuditSecret("GetSecretValue", r, name, "ok", version->version_id);

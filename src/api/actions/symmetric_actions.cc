@@ -5,6 +5,7 @@
 #include "api/action.h"
 #include "api/action_util.h"
 #include "api/cmk_resolver.h"
+#include "api/recipient_release.h"
 #include "crypto/base64.h"
 
 namespace kms::api {
@@ -41,10 +42,18 @@ Reply DataKey(KmsContext& ctx, const ActionRequest& r, bool with_plaintext) {
                       ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
   if (AadRefused(key, r.payload)) return Reply::BadRequest(std::string(kSm4AadMessage));
   size_t len = static_cast<size_t>(*GetInt(r.payload, "keylen"));
+  std::optional<Recipient> recipient;
+  if (with_plaintext) {
+    KMS_ASSIGN_OR_REPLY(recipient, CheckRecipient(ctx, r));
+  }
   KMS_ASSIGN_OR_REPLY(keys::DataKey dk,
                       ctx.vault().GenerateDataKey(key.ref, len, DecodeField(r.payload, "aad")));
   boost::json::object result;
-  if (with_plaintext) result["plaintext"] = EncodeSecret(dk.plaintext);
+  if (recipient) {
+    KMS_ASSIGN_OR_REPLY(result["recipient"], SealForRecipient(*recipient, dk.plaintext.view()));
+  } else if (with_plaintext) {
+    result["plaintext"] = EncodeSecret(dk.plaintext);
+  }
   result["ciphertext"] = crypto::Base64Encode(dk.ciphertext);
   return Reply::Ok("success!", std::move(result));
 }
@@ -70,6 +79,7 @@ Reply Decrypt(KmsContext& ctx, const ActionRequest& r) {
   KMS_ASSIGN_OR_REPLY(ResolvedKey key,
                       ResolveCmk(ctx, r.appid, std::string(GetString(r.payload, "keyid"))));
   if (AadRefused(key, r.payload)) return Reply::BadRequest(std::string(kSm4AadMessage));
+  KMS_ASSIGN_OR_REPLY(std::optional<Recipient> recipient, CheckRecipient(ctx, r));
   auto pt = ctx.vault().Decrypt(key.ref, DecodeField(r.payload, "ciphertext"),
                                 DecodeField(r.payload, "aad"));
   if (!pt.ok()) {
@@ -77,6 +87,10 @@ Reply Decrypt(KmsContext& ctx, const ActionRequest& r) {
       return Reply::BadRequest(std::string(kDecryptFailedMessage));
     }
     return FromStatus(pt.status());
+  }
+  if (recipient) {
+    KMS_ASSIGN_OR_REPLY(boost::json::object sealed, SealForRecipient(*recipient, pt->view()));
+    return Reply::Ok("success!", {{"recipient", std::move(sealed)}});
   }
   return Reply::Ok("success!", {{"plaintext", EncodeSecret(*pt)}});
 }

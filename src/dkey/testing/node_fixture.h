@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "dkey/identity_config.h"
+#include "tee/identity_config.h"
 #include "dkey/policy.h"
 #include "tee/sim/sim_platform.h"
 
@@ -33,14 +33,14 @@ class NodeFixture : public ::testing::Test {
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
   std::string secret() const { return Path("platform.secret"); }
 
-  static IdentityConfig KmsIdentity() { return DefaultIdentity("ehsm-kms", 0); }
-  static IdentityConfig CacheIdentity() { return DefaultIdentity("ehsm-dkeycache", 0); }
+  static tee::IdentityConfig KmsIdentity() { return tee::DefaultIdentity("ehsm-kms", 0); }
+  static tee::IdentityConfig CacheIdentity() { return tee::DefaultIdentity("ehsm-dkeycache", 0); }
 
-  std::unique_ptr<tee::SimPlatform> Platform(const IdentityConfig& id,
+  std::unique_ptr<tee::SimPlatform> Platform(const tee::IdentityConfig& id,
                                              const std::string& secret_path = "") {
     return std::move(tee::SimPlatform::Open(
                          {.secret_path = secret_path.empty() ? secret() : secret_path,
-                          .identity = ToTeeIdentity(id)}))
+                          .identity = tee::ToTeeIdentity(id)}))
         .value();
   }
 

@@ -83,6 +83,14 @@ class ForwardingStore : public Store {
     return inner_.DeleteSecretIfDue(appid, name, now_ms);
   }
 
+  Status CreateQuotePolicy(const QuotePolicyRecord& p) override {
+    return inner_.CreateQuotePolicy(p);
+  }
+  StatusOr<QuotePolicyRecord> GetQuotePolicy(const std::string& appid,
+                                             const std::string& policy_id) override {
+    return inner_.GetQuotePolicy(appid, policy_id);
+  }
+
   StatusOr<int64_t> CountWrappedObjects() override { return inner_.CountWrappedObjects(); }
   StatusOr<std::vector<Bytes>> SampleWrappedBlobs(int limit) override {
     return inner_.SampleWrappedBlobs(limit);

@@ -1,8 +1,8 @@
 #pragma once
-// The identity flags every domain-key daemon takes: which TEE backend, and for the `sim`
-// backend the platform secret and the identity it claims. With `sim` there is no hardware:
-// whoever starts the process chooses the identity, which is why a policy admits sim
-// identities only with `allow_simulation = true`.
+// The identity flags every daemon takes (ehsm-kms, ehsm-dkeyserver): which TEE backend, and for
+// the `sim` backend the platform secret and the identity it claims. With `sim` there is no
+// hardware: whoever starts the process chooses the identity, which is why verifiers and
+// policies admit sim identities only with `allow_simulation`.
 //
 //   --tee sim|gramine           gramine: SGX through Gramine's /dev/attestation (identity
 //                               and sealing keys from the enclave; the sim_* flags unused)
@@ -19,7 +19,7 @@
 #include "tee/platform_factory.h"
 #include "tee/tee_platform.h"
 
-namespace kms::dkey {
+namespace kms::tee {
 
 struct IdentityConfig {
   std::string tee = "sim";
@@ -40,18 +40,22 @@ IdentityConfig DefaultIdentity(const std::string& binary, int isvprodid);
 // Registers the identity flags (keys tee, platform_secret, sim_*) on `b`, with `id`'s values
 // as the defaults shown in --help.
 void AddIdentityFlags(config::Binder& b, IdentityConfig& id);
+// Only the sim_* keys, for a binary that has its own platform_secret setting and one backend.
+void AddSimIdentityFlags(config::Binder& b, IdentityConfig& id);
 
 // kInvalidArgument naming the setting for a value out of range or not hex, or a backend other
 // than sim and gramine.
 Status CheckIdentity(const IdentityConfig& id);
 
 // The identity as the platform takes it. REQUIRES: CheckIdentity(id) is OK.
-tee::TeeIdentity ToTeeIdentity(const IdentityConfig& id);
+TeeIdentity ToTeeIdentity(const IdentityConfig& id);
 
 // What tee::OpenPlatform needs to open the configured backend.
 tee::PlatformSpec ToPlatformSpec(const IdentityConfig& id);
 
 // One line for the start-up summary: tee=sim platform_secret=... sim_mrenclave=... ...
 std::string IdentitySummary(const IdentityConfig& id);
+// The sim_* part of it: sim_mrenclave=... sim_mrsigner=... sim_isvprodid=... ...
+std::string SimIdentitySummary(const IdentityConfig& id);
 
-}  // namespace kms::dkey
+}  // namespace kms::tee

@@ -1,10 +1,10 @@
-#include "dkey/identity_config.h"
+#include "tee/identity_config.h"
 
 #include <sstream>
 
 #include "crypto/hmac.h"
 
-namespace kms::dkey {
+namespace kms::tee {
 namespace {
 
 std::string Sha256Hex(const std::string& text) {
@@ -44,6 +44,10 @@ void AddIdentityFlags(config::Binder& b, IdentityConfig& id) {
   b.Add("platform_secret", id.platform_secret,
         "sim: platform secret file, created (32 random bytes, mode 0600) when missing "
         "(default <data_dir>/platform.secret)");
+  AddSimIdentityFlags(b, id);
+}
+
+void AddSimIdentityFlags(config::Binder& b, IdentityConfig& id) {
   b.Add("sim_mrenclave", id.sim_mrenclave, "sim: the MRENCLAVE this process claims (64 hex)");
   b.Add("sim_mrsigner", id.sim_mrsigner, "sim: the MRSIGNER this process claims (64 hex)");
   b.Add("sim_isvprodid", id.sim_isvprodid, "sim: the ISVPRODID this process claims");
@@ -62,8 +66,8 @@ Status CheckIdentity(const IdentityConfig& id) {
   return CheckU16("sim_isvsvn", id.sim_isvsvn);
 }
 
-tee::TeeIdentity ToTeeIdentity(const IdentityConfig& id) {
-  tee::TeeIdentity t;
+TeeIdentity ToTeeIdentity(const IdentityConfig& id) {
+  TeeIdentity t;
   t.tee_type = id.tee;
   t.mrenclave = HexDecode(id.sim_mrenclave).value_or(Bytes{});
   t.mrsigner = HexDecode(id.sim_mrsigner).value_or(Bytes{});
@@ -82,14 +86,17 @@ tee::PlatformSpec ToPlatformSpec(const IdentityConfig& id) {
 }
 
 std::string IdentitySummary(const IdentityConfig& id) {
+  std::string gramine = id.tee == "gramine" ? " gramine_root=" + id.gramine_root : "";
+  return "tee=" + id.tee + gramine + " platform_secret=" + id.platform_secret + " " +
+         SimIdentitySummary(id);
+}
+
+std::string SimIdentitySummary(const IdentityConfig& id) {
   std::ostringstream s;
-  s << "tee=" << id.tee;
-  if (id.tee == "gramine") s << " gramine_root=" << id.gramine_root;
-  s << " platform_secret=" << id.platform_secret
-    << " sim_mrenclave=" << id.sim_mrenclave << " sim_mrsigner=" << id.sim_mrsigner
+  s << "sim_mrenclave=" << id.sim_mrenclave << " sim_mrsigner=" << id.sim_mrsigner
     << " sim_isvprodid=" << id.sim_isvprodid << " sim_isvsvn=" << id.sim_isvsvn
     << " sim_debug=" << (id.sim_debug ? "true" : "false");
   return s.str();
 }
 
-}  // namespace kms::dkey
+}  // namespace kms::tee
