@@ -196,6 +196,34 @@ TEST_F(KmsQuotes, RealDcapQuoteWithoutCollateralSourceIsFalseWithAReason) {
   EXPECT_NE(reason.find("collateral"), std::string::npos) << reason;
 }
 
+// With --collateral-dir the real quote is judged on that collateral instead of "no collateral
+// source": the vector's collateral has expired since it was captured (its CRLs' nextUpdate is in
+// 2025), which the answer reports, so the KMS did fetch and check it.
+class KmsQuotesWithCollateral : public KmsQuotes {
+ protected:
+  std::vector<std::string> extra_args_or(std::vector<std::string> extra) override {
+    const std::filesystem::path collateral = dir_ / "collateral";
+    std::filesystem::create_directories(collateral);
+    std::filesystem::copy_file(std::string(KMS_TEST_DATA_DIR) + "/dcap/sgx_quote_collateral.json",
+                               collateral / "sgx-00a067110000.json",
+                               std::filesystem::copy_options::overwrite_existing);
+    extra = KmsQuotes::extra_args_or(std::move(extra));
+    extra.insert(extra.end(), {"--collateral-dir", collateral.string()});
+    return extra;
+  }
+};
+
+TEST_F(KmsQuotesWithCollateral, RealDcapQuoteIsJudgedOnTheConfiguredCollateral) {
+  auto vector = ReadFileBytes(std::string(KMS_TEST_DATA_DIR) + "/dcap/sgx_quote");
+  ASSERT_TRUE(vector.ok()) << vector.status().ToString();
+  auto r = Verify(crypto::Base64Encode(*vector));
+  ASSERT_EQ(CodeOf(r), 200) << MessageOf(r);
+  EXPECT_EQ(ResultOf(r).at("result"), false);
+  std::string reason(ResultOf(r).at("reason").as_string());
+  EXPECT_NE(reason.find("CollateralExpired"), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("no collateral source"), std::string::npos) << reason;
+}
+
 TEST_F(KmsQuotes, PolicyErrors) {
   const std::string hex63(63, 'a');
   const std::string not_hex = std::string(63, 'a') + "g";
