@@ -7,6 +7,7 @@
 #include "io.h"
 #include "kms/byok.h"
 #include "kms/encoding.h"
+#include "recipient.h"
 
 namespace ehsm_cli {
 namespace json = boost::json;
@@ -23,6 +24,7 @@ struct CryptoArgs {
   int keylen = 32;
   bool no_plaintext = false;
   bool digest_input = false;
+  RecipientArgs recipient;  // decrypt, datakey generate: attestation-gated release
 };
 
 // The data argument: --in FILE, else the positional (literal, @FILE or -), else stdin.
@@ -68,6 +70,40 @@ int EmitPlain(Context& ctx, const SecretBytes& data, const std::string& out_path
                 static_cast<std::streamsize>(data.size()));
   ctx.out.flush();
   return ctx.out ? kExitOk : kExitLocal;
+}
+
+// Decrypt with a recipient block: the plaintext comes back encrypted to the recipient's key.
+Result<SecretBytes> RecipientDecrypt(kms::client::Client& client, const CryptoArgs& a,
+                                     ByteView ciphertext, ByteView aad) {
+  EHSM_ASSIGN_OR_RETURN(auto recipient, Recipient::New(a.recipient));
+  json::object p{{"keyid", a.keyid}, {"ciphertext", kms::client::Base64Encode(ciphertext)}};
+  if (!aad.empty()) p["aad"] = kms::client::Base64Encode(aad);
+  SecretBytes plaintext;
+  EHSM_ASSIGN_OR_RETURN(json::object r,
+                        recipient->Call(client, "Decrypt", std::move(p), &plaintext));
+  return plaintext;
+}
+
+// GenerateDataKey with a recipient block: the wrapped key as usual, the plaintext key
+// encrypted to the recipient's key.
+Result<kms::client::DataKey> RecipientDataKey(kms::client::Client& client, const CryptoArgs& a,
+                                              ByteView aad) {
+  if (a.no_plaintext) {
+    return Error::InvalidArgument("--recipient-policy and --no-plaintext exclude each other");
+  }
+  EHSM_ASSIGN_OR_RETURN(auto recipient, Recipient::New(a.recipient));
+  json::object p{{"keyid", a.keyid}, {"keylen", a.keylen}};
+  if (!aad.empty()) p["aad"] = kms::client::Base64Encode(aad);
+  kms::client::DataKey k;
+  EHSM_ASSIGN_OR_RETURN(json::object r,
+                        recipient->Call(client, "GenerateDataKey", std::move(p), &k.plaintext));
+  const json::value* ct = r.if_contains("ciphertext");
+  auto wrapped = ct != nullptr && ct->is_string()
+                     ? kms::client::Base64Decode(std::string_view(ct->get_string()))
+                     : std::nullopt;
+  if (!wrapped) return Error::Protocol("reply lacks base64 field `ciphertext`");
+  k.ciphertext = std::move(*wrapped);
+  return k;
 }
 
 void AddDataOptions(CLI::App* c, CryptoArgs& a, const char* data_help) {
@@ -142,8 +178,13 @@ void AddCryptoCommands(CLI::App& app, Context& ctx) {
   dec->add_option("--key,-k", a->keyid, "Key id used to encrypt")->required();
   dec->add_option("--aad", a->aad, "The additional authenticated data used to encrypt");
   AddDataOptions(dec, *a, "Ciphertext: base64, @FILE (raw) or - (raw stdin)");
+  AddRecipientOptions(dec, a->recipient);
   dec->footer("Example:\n  ehsm decrypt --key KEYID L2e6d6rF...\n"
-              "  ehsm decrypt --key KEYID --in secret.ct --out secret.bin");
+              "  ehsm decrypt --key KEYID --in secret.ct --out secret.bin\n"
+              "Attestation-gated (sim; docs/attestation.md): the plaintext travels encrypted to\n"
+              "an ephemeral key bound into a sim quote:\n"
+              "  ehsm decrypt --key KEYID --in secret.ct --recipient-policy POLICYID \\\n"
+              "      --sim-platform-secret data/platform.secret");
   dec->callback([&ctx, a] {
     ctx.run = [&ctx, a]() -> int {
       auto ct = Data(ctx, *a, LiteralIs::kBase64);
@@ -152,7 +193,9 @@ void AddCryptoCommands(CLI::App& app, Context& ctx) {
       if (!aad.ok()) return ctx.Fail(aad.error());
       auto client = ctx.MakeClient(true);
       if (!client.ok()) return ctx.Fail(client.error());
-      auto pt = (*client)->Decrypt(a->keyid, ct->view(), aad->view());
+      auto pt = a->recipient.requested()
+                    ? RecipientDecrypt(**client, *a, ct->view(), aad->view())
+                    : (*client)->Decrypt(a->keyid, ct->view(), aad->view());
       if (!pt.ok()) return ctx.Fail(pt.error());
       return EmitPlain(ctx, *pt, a->out);
     };
@@ -167,15 +210,21 @@ void AddCryptoCommands(CLI::App& app, Context& ctx) {
   gen->add_option("--aad", a->aad, "Additional authenticated data bound into the wrap");
   gen->add_flag("--no-plaintext", a->no_plaintext,
                 "Return only the wrapped key (GenerateDataKeyWithoutPlaintext)");
+  AddRecipientOptions(gen, a->recipient);
   gen->footer("Example:\n  ehsm datakey generate --key KEYID --len 32\n"
-              "  ehsm --json datakey generate --key KEYID --no-plaintext");
+              "  ehsm --json datakey generate --key KEYID --no-plaintext\n"
+              "Attestation-gated (sim; docs/attestation.md): the plaintext key travels encrypted\n"
+              "to an ephemeral key bound into a sim quote:\n"
+              "  ehsm datakey generate --key KEYID --recipient-policy POLICYID \\\n"
+              "      --sim-platform-secret data/platform.secret");
   gen->callback([&ctx, a] {
     ctx.run = [&ctx, a]() -> int {
       auto aad = Aad(ctx, *a);
       if (!aad.ok()) return ctx.Fail(aad.error());
       auto client = ctx.MakeClient(true);
       if (!client.ok()) return ctx.Fail(client.error());
-      auto k = a->no_plaintext
+      auto k = a->recipient.requested() ? RecipientDataKey(**client, *a, aad->view())
+               : a->no_plaintext
                    ? (*client)->GenerateDataKeyWithoutPlaintext(a->keyid, a->keylen, aad->view())
                    : (*client)->GenerateDataKey(a->keyid, a->keylen, aad->view());
       if (!k.ok()) return ctx.Fail(k.error());

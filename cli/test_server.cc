@@ -52,7 +52,8 @@ std::string MakeTempDir(const std::string& prefix) {
   return buf.data();
 }
 
-std::unique_ptr<TestServer> TestServer::Start(std::string* error) {
+std::unique_ptr<TestServer> TestServer::Start(std::string* error,
+                                              const std::vector<std::string>& extra_args) {
   std::string bin = BinaryPath();
   if (::access(bin.c_str(), X_OK) != 0) {
     *error = bin + " not built";
@@ -71,6 +72,7 @@ std::unique_ptr<TestServer> TestServer::Start(std::string* error) {
   std::string log = s->data_dir_ + "/server.log";
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   std::vector<std::string> args = {bin, "--port", "0", "--data-dir", s->data_dir_};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace ehsm_cli::testing {
 
@@ -15,8 +16,9 @@ class TestServer {
   // The binary the tests use: ${KMS_BINARY_DIR}/bin/ehsm-kms.
   static std::string BinaryPath();
   // Starts the server and waits (up to 60 s) for its "listening on port N" line. Null, with
-  // `error` set, when it cannot be started.
-  static std::unique_ptr<TestServer> Start(std::string* error);
+  // `error` set, when it cannot be started. `extra_args` follow the port and data directory.
+  static std::unique_ptr<TestServer> Start(std::string* error,
+                                           const std::vector<std::string>& extra_args = {});
   ~TestServer();  // SIGTERM, then SIGKILL after 5 s; removes the data directory
 
   int port() const { return port_; }
