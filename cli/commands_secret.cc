@@ -59,7 +59,8 @@ kms::client::Result<kms::client::SecretValue> RecipientSecretValue(kms::client::
   if (a.version > 0) p["versionId"] = a.version;
   kms::client::SecretValue v;
   EHSM_ASSIGN_OR_RETURN(json::object r,
-                        recipient->Call(client, "GetSecretValue", std::move(p), &v.secret_data));
+                        recipient->Call(client, "GetSecretValue", std::move(p), &v.secret_data,
+                                        Recipient::EmptyResult::kMeansNotFound));
   if (r.empty()) return v;
   v.found = true;
   v.secret_name = a.name;

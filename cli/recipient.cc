@@ -143,10 +143,11 @@ Result<SecretBytes> Recipient::Open(const json::value* sealed) const {
 }
 
 Result<json::object> Recipient::Call(kms::client::Client& client, std::string_view action,
-                                     json::object payload, SecretBytes* plaintext) const {
+                                     json::object payload, SecretBytes* plaintext,
+                                     EmptyResult empty) const {
   payload["recipient"] = block_;
   EHSM_ASSIGN_OR_RETURN(json::object r, client.Call(action, &payload, /*retry_safe=*/true));
-  if (r.empty()) return r;  // e.g. GetSecretValue of a version that does not exist
+  if (r.empty() && empty == EmptyResult::kMeansNotFound) return r;
   EHSM_ASSIGN_OR_RETURN(*plaintext, Open(r.if_contains("recipient")));
   r.erase("recipient");
   return r;

@@ -46,13 +46,17 @@ class Recipient {
   // a malformed identity; Local when the key or the quote cannot be made.
   static kms::client::Result<std::unique_ptr<Recipient>> New(const RecipientArgs& a);
 
+  // What an empty `result` means: GetSecretValue answers one for a version that does not
+  // exist; for the other actions it lacks the `recipient` like any other answer.
+  enum class EmptyResult { kIsAnError, kMeansNotFound };
+
   // Sends `action` with `payload` plus the recipient block. Returns the reply's `result` with
-  // its `recipient` removed, and the opened plaintext in `*plaintext`. Protocol error when the
-  // reply has no `recipient`, Local when its ciphertext does not open with this key.
-  kms::client::Result<boost::json::object> Call(kms::client::Client& client,
-                                                std::string_view action,
-                                                boost::json::object payload,
-                                                kms::SecretBytes* plaintext) const;
+  // its `recipient` removed, and the opened plaintext in `*plaintext` (an empty result is
+  // returned as is with kMeansNotFound). Protocol error when the reply has no `recipient`,
+  // Local when its ciphertext does not open with this key.
+  kms::client::Result<boost::json::object> Call(
+      kms::client::Client& client, std::string_view action, boost::json::object payload,
+      kms::SecretBytes* plaintext, EmptyResult empty = EmptyResult::kIsAnError) const;
 
  private:
   Recipient(kms::crypto::OsslPtr<EVP_PKEY> key, boost::json::object block)

@@ -170,6 +170,10 @@ TEST_F(RecipientCliTest, SecretGetReturnsTheValue) {
   json::object r = json::parse(rsa.out).as_object();
   EXPECT_EQ(r.at("secretData").as_string(), "s3cr3t value");
   EXPECT_EQ(r.at("versionId").as_int64(), 1);
+  // A version that does not exist is "not found", as without a recipient.
+  Outcome absent = Run(Join({"secret", "get", "db-password", "--version", "9"}, As(policy_)));
+  EXPECT_EQ(absent.rc, 1) << absent.err;
+  EXPECT_NE(absent.err.find("no version 9"), std::string::npos) << absent.err;
 }
 
 TEST_F(RecipientCliTest, APolicyForAnotherEnclaveIsRefused) {

@@ -81,9 +81,17 @@ class RecipientTest : public ::testing::Test {
                        {"result", {{"keyid", "k-1"}, {"recipient", r}}}};
     return json::serialize(reply);
   }
-  // Sends a Decrypt whose canned answer is made from the block the request carried.
   Result<json::object> CallWith(const Recipient& r, kms::SecretBytes* plaintext) {
     return r.Call(*client_, "Decrypt", {{"keyid", "k-1"}}, plaintext);
+  }
+  // The block `r` sends, from a GetSecretValue answered "no such version".
+  json::object BlockOf(const Recipient& r) {
+    replies_.push_back(R"({"code":200,"message":"successful","result":{}})");
+    kms::SecretBytes plaintext;
+    auto reply = r.Call(*client_, "GetSecretValue", {{"secretName", "s"}}, &plaintext,
+                        Recipient::EmptyResult::kMeansNotFound);
+    EXPECT_TRUE(reply.ok() && reply->empty());
+    return SentBlock();
   }
 
   std::filesystem::path dir_;
@@ -98,11 +106,8 @@ TEST_F(RecipientTest, OpensTheAnswerSealedToItsKeyForBothKeyTypes) {
     args_.key_type = type;
     auto r = Recipient::New(args_);
     ASSERT_TRUE(r.ok()) << r.error().ToString();
-    // First request: learn the block; the answer is sealed to the key it names.
-    replies_.push_back(R"({"code":200,"message":"successful","result":{}})");
-    kms::SecretBytes ignored;
-    ASSERT_TRUE(CallWith(**r, &ignored).ok());
-    json::object block = SentBlock();
+    // The answer is sealed to the key the block names.
+    json::object block = BlockOf(**r);
     EXPECT_EQ(block.at("policyId").as_string(), args_.policy_id);
     replies_.push_back(SealedReply(std::string(block.at("publicKey").as_string()), "released"));
     kms::SecretBytes plaintext;
@@ -117,10 +122,7 @@ TEST_F(RecipientTest, OpensTheAnswerSealedToItsKeyForBothKeyTypes) {
 TEST_F(RecipientTest, TheQuoteBindsTheSentPublicKeyText) {
   auto r = Recipient::New(args_);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
-  replies_.push_back(R"({"code":200,"message":"successful","result":{}})");
-  kms::SecretBytes ignored;
-  ASSERT_TRUE(CallWith(**r, &ignored).ok());
-  json::object block = SentBlock();
+  json::object block = BlockOf(**r);
   auto quote = kms::client::Base64Decode(std::string_view(block.at("quote").as_string()));
   ASSERT_TRUE(quote.has_value());
   auto digest = kms::crypto::Digest(kms::crypto::DigestAlg::kSha256,
@@ -146,15 +148,22 @@ TEST_F(RecipientTest, AnAnswerWithoutRecipientIsAProtocolError) {
   EXPECT_TRUE(plaintext.empty());
 }
 
+TEST_F(RecipientTest, AnEmptyDecryptAnswerIsAProtocolError) {
+  auto r = Recipient::New(args_);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  replies_.push_back(R"({"code":200,"message":"successful","result":{}})");
+  kms::SecretBytes plaintext;
+  auto reply = CallWith(**r, &plaintext);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().kind(), ErrorKind::kProtocol);
+}
+
 TEST_F(RecipientTest, AnAnswerSealedToAnotherKeyDoesNotOpen) {
   auto r = Recipient::New(args_);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   auto other = Recipient::New(args_);
   ASSERT_TRUE(other.ok());
-  replies_.push_back(R"({"code":200,"message":"successful","result":{}})");
-  kms::SecretBytes ignored;
-  ASSERT_TRUE(CallWith(**other, &ignored).ok());
-  replies_.push_back(SealedReply(std::string(SentBlock().at("publicKey").as_string()), "x"));
+  replies_.push_back(SealedReply(std::string(BlockOf(**other).at("publicKey").as_string()), "x"));
   kms::SecretBytes plaintext;
   auto reply = CallWith(**r, &plaintext);
   ASSERT_FALSE(reply.ok());
