@@ -43,9 +43,8 @@ Result<Bytes> SpkiDer(EVP_PKEY& key) {
   return out;
 }
 
-// A sim quote binding `public_key_b64` as the KMS checks it: report data = SHA-256 of the
-// text exactly as sent, then 32 zero bytes (GenerateQuote's challenge rule).
-Result<Bytes> SimQuote(const RecipientArgs& a, std::string_view public_key_b64) {
+// The quote source the flags name: an existing platform secret file and a valid identity.
+Result<void> CheckQuoteSource(const RecipientArgs& a) {
   if (a.platform_secret.empty()) {
     return Error::InvalidArgument(
         "--recipient-policy needs --sim-platform-secret FILE (the KMS's sim platform secret, "
@@ -60,6 +59,13 @@ Result<Bytes> SimQuote(const RecipientArgs& a, std::string_view public_key_b64) 
   if (auto s = kms::tee::CheckIdentity(a.identity); !s.ok()) {
     return Error::InvalidArgument(s.message());
   }
+  return {};
+}
+
+// A sim quote binding `public_key_b64` as the KMS checks it: report data = SHA-256 of the
+// text exactly as sent, then 32 zero bytes (GenerateQuote's challenge rule).
+// REQUIRES: CheckQuoteSource(a) is OK.
+Result<Bytes> SimQuote(const RecipientArgs& a, std::string_view public_key_b64) {
   auto platform = kms::tee::SimPlatform::Open(
       {.secret_path = a.platform_secret, .identity = kms::tee::ToTeeIdentity(a.identity)});
   if (!platform.ok()) {
@@ -106,7 +112,7 @@ void AddRecipientOptions(CLI::App* c, RecipientArgs& a) {
 
 Result<std::unique_ptr<Recipient>> Recipient::New(const RecipientArgs& a) {
   // Checked before the (slow for RSA) key generation.
-  if (a.platform_secret.empty()) return SimQuote(a, "").error();
+  EHSM_RETURN_IF_ERROR(CheckQuoteSource(a));
   EHSM_ASSIGN_OR_RETURN(auto key, NewKeyPair(a.key_type));
   EHSM_ASSIGN_OR_RETURN(Bytes spki, SpkiDer(*key));
   std::string public_key = kms::client::Base64Encode(spki);
