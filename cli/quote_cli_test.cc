@@ -176,7 +176,10 @@ TEST_F(QuoteCliTest, SimQuoteNeedsAllowSimulation) {
   auto q = (*p)->GenerateQuote(kms::Bytes(64, 0x11));
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   WriteFile(tmp_ / "sim.quote", std::string(kms::AsChars(*q)));
-  const std::string root = kms::tee::SimRootCaPath(secret);
+  const std::string root = tmp_ / "sim_root.der";
+  auto root_der = (*p)->SimRootCaDer();
+  ASSERT_TRUE(root_der.ok()) << root_der.status().ToString();
+  WriteFile(root, std::string(kms::AsChars(*root_der)));
 
   Outcome ok = Spawn({EhsmBinary(), "--json", "quote", "verify", tmp_ / "sim.quote",
                       "--allow-simulation", "--root-ca", root},

@@ -148,10 +148,7 @@ StatusOr<std::string> ChainPem(std::initializer_list<const X509*> certs) {
   crypto::OsslPtr<BIO> bio(BIO_new(BIO_s_mem()));
   if (!bio) return OsslError("BIO_new");
   for (const X509* c : certs) {
-    // PEM_write_bio_X509 takes a non-const certificate but does not change it.
-    if (PEM_write_bio_X509(bio.get(), const_cast<X509*>(c)) != 1) {
-      return OsslError("PEM encoding");
-    }
+    if (PEM_write_bio_X509(bio.get(), c) != 1) return OsslError("PEM encoding");
   }
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
