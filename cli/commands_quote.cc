@@ -229,7 +229,7 @@ void AddQuoteCommands(CLI::App& app, Context& ctx) {
       ->check(CLI::PositiveNumber);
   verify->add_option("--root-ca", a->root_ca_file,
                      "Trust anchor, PEM or DER [default: the built-in Intel SGX Root CA]; with "
-                     "--allow-simulation, the sim root CA (<platform secret>.sim-root-ca.der)");
+                     "--allow-simulation, the sim root CA (ehsm-kms --export-sim-root)");
   verify->add_flag("--allow-simulation", a->allow_simulation,
                    "Also accept quotes of the `sim` backend under the --root-ca sim root "
                    "(tee \"sim\", no security claim)");
@@ -240,7 +240,7 @@ void AddQuoteCommands(CLI::App& app, Context& ctx) {
       "  ehsm --json quote verify quote.bin --collateral collateral.json --at 1751328000\n"
       "  ehsm --json quote verify quote.bin --pccs-url https://pccs:8081 --pccs-ca ca.pem\n"
       "  ehsm --json quote verify sim.quote --allow-simulation \\\n"
-      "      --root-ca data/platform.secret.sim-root-ca.der");
+      "      --root-ca sim_root.der   # from ehsm-kms --export-sim-root sim_root.der");
   verify->callback([&ctx, a] { ctx.run = [&ctx, a] { return RunVerify(ctx, *a); }; });
 }
 

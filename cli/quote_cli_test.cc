@@ -176,7 +176,10 @@ TEST_F(QuoteCliTest, SimQuoteNeedsAllowSimulation) {
   auto q = (*p)->GenerateQuote(kms::Bytes(64, 0x11));
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   WriteFile(tmp_ / "sim.quote", std::string(kms::AsChars(*q)));
-  const std::string root = kms::tee::SimRootCaPath(secret);
+  const std::string root = tmp_ / "sim_root.der";
+  auto root_der = (*p)->SimRootCaDer();
+  ASSERT_TRUE(root_der.ok()) << root_der.status().ToString();
+  WriteFile(root, std::string(kms::AsChars(*root_der)));
 
   Outcome ok = Spawn({EhsmBinary(), "--json", "quote", "verify", tmp_ / "sim.quote",
                       "--allow-simulation", "--root-ca", root},
@@ -209,6 +212,14 @@ TEST_F(QuoteCliTest, KmsExportsTheSimRoot) {
                             "--export-sim-root", root},
                            tmp_.path());
   ASSERT_EQ(exported.rc, 0) << exported.err;
+  // The export writes only where asked: the data dir holds the platform secret alone.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  EXPECT_EQ(names, std::vector<std::string>{"platform.secret"});
+  // This process derives the sim chain from the same secret: its quote verifies under the root
+  // the other process exported.
   auto p = kms::tee::SimPlatform::Open(
       {.secret_path = data_dir + "/platform.secret", .identity = {}});
   ASSERT_TRUE(p.ok()) << p.status().ToString();

@@ -5,11 +5,12 @@
 //   2. its quote (kRaTlsQuoteOid, bounded) verifies with the attestation verifier, with TCB
 //      status UpToDate. Sim quotes verify only when the policy says allow_simulation, and only
 //      under the sim root CA of this process's own platform: in a sim deployment the daemons
-//      share one platform secret (and the sim attestation chain made next to it), so a sim quote
-//      from elsewhere is refused, unless its root is one of `extra_sim_roots` (for deployments
-//      whose daemons have separate platform secrets: each pins the others' sim roots, the
-//      `<secret>.sim-root-ca.der` files). Real quotes need collateral, which this build has no source
-//      for: they are refused (kPermissionDenied, "cannot be verified here");
+//      share one platform secret (the sim root key derives from it, tee/sim/sim_attestation.h),
+//      so a sim quote from elsewhere is refused, unless its root is one of `extra_sim_roots`
+//      (for deployments whose daemons have separate platform secrets: each pins the others'
+//      sim roots, written by `ehsm-kms --export-sim-root`). Real quotes need collateral, which
+//      this build has no source for: they are refused (kPermissionDenied, "cannot be verified
+//      here");
 //   3. the quote's report data is RaTlsReportData(cert), so the quote belongs to the key the
 //      peer proved in the handshake;
 //   4. Policy::Check(role, identity).

@@ -69,6 +69,17 @@ expect_log() {  # FILE PATTERN T
 step "up: two dkeyservers, two nodes, CouchDB"
 lc up
 
+step "nothing but the parts' directories next to the shared platform secret"
+# The sim attestation chain derives from the platform secret and stays in memory: no
+# platform.secret.sim-* (or any other file) appears beside it.
+for f in "$W"/* "$W"/.[!.]*; do
+  [ -e "$f" ] || continue
+  case "$(basename "$f")" in
+    platform.secret|policy.toml|pids|logs|couch|dks|dks2|nodea|nodeb) ;;
+    *) fail "unexpected $f at the top of the state dir" ;;
+  esac
+done
+
 step "a key and a ciphertext made through node A decrypt through node B"
 ehsm_on nodea "$A" enroll --save >/dev/null
 keyid="$(ehsm_on nodea "$A" key create --spec aes-gcm-256)"

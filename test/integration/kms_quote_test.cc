@@ -14,6 +14,7 @@
 #include "crypto/base64.h"
 #include "crypto/hmac.h"
 #include "kms_test_fixture.h"
+#include "tee/sim/sim_platform.h"
 
 namespace kms::testing {
 namespace {
@@ -118,7 +119,14 @@ TEST_F(KmsQuotes, PolicyHexIsComparedCaseInsensitivelyAndEchoedAsUploaded) {
 TEST_F(KmsQuotes, QuoteCarriesTheIdentityAndSha256OfTheChallengeAsSent) {
   const std::string challenge = B64("bind me");
   std::string quote = Quote(challenge);
-  auto der = ReadFileBytes(data_dir() + "/platform.secret.sim-root-ca.der");
+  // The sim chain lives in the KMS's memory only; this process, given the same platform
+  // secret, derives the same sim root key and so verifies the KMS's quote.
+  EXPECT_FALSE(FileExists(data_dir() + "/platform.secret.sim-root-ca.der"));
+  EXPECT_FALSE(FileExists(data_dir() + "/platform.secret.sim-attestation"));
+  auto pinner =
+      tee::SimPlatform::Open({.secret_path = data_dir() + "/platform.secret", .identity = {}});
+  ASSERT_TRUE(pinner.ok()) << pinner.status().ToString();
+  auto der = (*pinner)->SimRootCaDer();
   ASSERT_TRUE(der.ok()) << der.status().ToString();
   auto verifier = attest::DcapQuoteVerifier::New(
       nullptr, attest::IntelSgxRootCaDer(),

@@ -9,9 +9,8 @@
 #include "attest/quote.h"
 #include "attest/raw_ecdsa.h"
 #include "attest/sim_quote.h"
-#include "common/file_util.h"
-#include "common/log.h"
 #include "crypto/digest.h"
+#include "tee/sim/sim_pki_key.h"
 
 namespace kms::tee {
 namespace {
@@ -19,7 +18,11 @@ namespace {
 using X509Ptr = crypto::OsslPtr<X509>;
 using KeyPtr = crypto::OsslPtr<EVP_PKEY>;
 
-constexpr std::string_view kSealAad = "ehsm-sim-attestation-v1";
+// HKDF labels of the four keys (tee/sim/sim_pki_key.h); changing one changes the sim root.
+constexpr std::string_view kRootLabel = "root-ca";
+constexpr std::string_view kPckCaLabel = "pck-ca";
+constexpr std::string_view kPckLabel = "pck";
+constexpr std::string_view kAttestationLabel = "attestation-key";
 constexpr long kValiditySeconds = 30L * 365 * 24 * 3600;
 constexpr uint8_t kSgxExtOid[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
 constexpr uint8_t kIntelQeVendorId[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
@@ -140,39 +143,25 @@ StatusOr<X509Ptr> MakeCert(std::string_view cn, EVP_PKEY& key, X509* issuer,
   return cert;
 }
 
-StatusOr<KeyPtr> NewP256Key() {
-  KeyPtr key(EVP_EC_gen("P-256"));
-  if (!key) return OsslError("EVP_EC_gen");
-  return key;
-}
-
-// leaf, PCK CA, root certificates then the PCK and attestation private keys, as PEM.
-StatusOr<std::string> NewChainPem() {
-  KMS_ASSIGN_OR_RETURN(KeyPtr root_key, NewP256Key());
-  KMS_ASSIGN_OR_RETURN(KeyPtr ca_key, NewP256Key());
-  KMS_ASSIGN_OR_RETURN(KeyPtr pck_key, NewP256Key());
-  KMS_ASSIGN_OR_RETURN(KeyPtr att_key, NewP256Key());
-  KMS_ASSIGN_OR_RETURN(X509Ptr root, MakeCert(attest::kSimRootCaName, *root_key, nullptr,
-                                              *root_key, 1, false));
-  KMS_ASSIGN_OR_RETURN(X509Ptr ca, MakeCert(attest::kSimPckCaName, *ca_key, root.get(),
-                                            *root_key, 2, false));
-  KMS_ASSIGN_OR_RETURN(X509Ptr leaf, MakeCert(attest::kSimPckName, *pck_key, ca.get(),
-                                              *ca_key, 3, true));
+// The PEM of `certs` in order: a quote's certification data.
+StatusOr<std::string> ChainPem(std::initializer_list<const X509*> certs) {
   crypto::OsslPtr<BIO> bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), leaf.get()) != 1 ||
-      PEM_write_bio_X509(bio.get(), ca.get()) != 1 ||
-      PEM_write_bio_X509(bio.get(), root.get()) != 1 ||
-      PEM_write_bio_PrivateKey(bio.get(), pck_key.get(), nullptr, nullptr, 0, nullptr,
-                               nullptr) != 1 ||
-      PEM_write_bio_PrivateKey(bio.get(), att_key.get(), nullptr, nullptr, 0, nullptr,
-                               nullptr) != 1) {
-    return OsslError("PEM encoding");
+  if (!bio) return OsslError("BIO_new");
+  for (const X509* c : certs) {
+    if (PEM_write_bio_X509(bio.get(), c) != 1) return OsslError("PEM encoding");
   }
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
-  std::string pem(data, static_cast<size_t>(len));
-  OPENSSL_cleanse(data, static_cast<size_t>(len));
-  return pem;
+  return std::string(data, static_cast<size_t>(len));
+}
+
+StatusOr<Bytes> CertDer(const X509& cert) {
+  unsigned char* der = nullptr;
+  int len = i2d_X509(&cert, &der);
+  if (len <= 0) return OsslError("i2d_X509");
+  Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
 }
 
 void PutU16(Bytes& b, size_t off, uint16_t v) {
@@ -212,65 +201,20 @@ Bytes ReportBody(const TeeIdentity& id, ByteView report_data) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<SimAttestation>> SimAttestation::FromPem(std::string_view pem) {
-  crypto::OsslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return OsslError("BIO_new_mem_buf");
-  X509Ptr certs[3];
-  for (X509Ptr& c : certs) {
-    c.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!c) return Status::DataLoss("sim attestation chain: malformed certificate");
-  }
+StatusOr<std::unique_ptr<SimAttestation>> SimAttestation::Derive(ByteView platform_secret) {
+  KMS_ASSIGN_OR_RETURN(KeyPtr root_key, DeriveSimPkiKey(platform_secret, kRootLabel));
+  KMS_ASSIGN_OR_RETURN(KeyPtr ca_key, DeriveSimPkiKey(platform_secret, kPckCaLabel));
   std::unique_ptr<SimAttestation> a(new SimAttestation());
-  a->pck_key_.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  a->attestation_key_.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!a->pck_key_ || !a->attestation_key_) {
-    ERR_clear_error();
-    return Status::DataLoss("sim attestation chain: malformed private key");
-  }
-  crypto::OsslPtr<BIO> out(BIO_new(BIO_s_mem()));
-  for (X509Ptr& c : certs) {
-    if (!out || PEM_write_bio_X509(out.get(), c.get()) != 1) return OsslError("PEM encoding");
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(out.get(), &data);
-  a->chain_pem_.assign(data, static_cast<size_t>(len));
-  unsigned char* der = nullptr;
-  int der_len = i2d_X509(certs[2].get(), &der);
-  if (der_len <= 0) return OsslError("i2d_X509");
-  a->root_der_.assign(der, der + der_len);
-  OPENSSL_free(der);
-  return a;
-}
-
-StatusOr<std::unique_ptr<SimAttestation>> SimAttestation::LoadOrCreate(
-    TeePlatform& platform, const std::string& sealed_path, const std::string& root_der_path) {
-  auto sealed = ReadFileBytes(sealed_path);
-  if (sealed.ok()) {
-    auto pem = platform.Unseal(*sealed, AsBytes(kSealAad));
-    if (!pem.ok()) {
-      return Status::DataLoss("sim attestation chain " + sealed_path +
-                              " does not unseal: " + pem.status().message());
-    }
-    KMS_ASSIGN_OR_RETURN(auto a, FromPem(AsChars(pem->view())));
-    if (!FileExists(root_der_path)) {  // the exported root was removed: put it back
-      KMS_RETURN_IF_ERROR(WriteFileAtomic(root_der_path, a->root_der_, 0644));
-    }
-    return a;
-  }
-  if (sealed.status().code() != Code::kNotFound) return sealed.status();
-  KMS_ASSIGN_OR_RETURN(std::string pem, NewChainPem());
-  auto a = FromPem(pem);
-  auto blob = platform.Seal(AsBytes(pem), AsBytes(kSealAad), SealPolicy::kMrSigner);
-  OPENSSL_cleanse(pem.data(), pem.size());
-  KMS_RETURN_IF_ERROR(a.status());
-  KMS_RETURN_IF_ERROR(blob.status());
-  Status written = WriteFileAtomic(sealed_path, *blob, 0600, /*exclusive=*/true);
-  if (written.code() == Code::kAlreadyExists) {  // another process made it first: use theirs
-    return LoadOrCreate(platform, sealed_path, root_der_path);
-  }
-  KMS_RETURN_IF_ERROR(written);
-  KMS_RETURN_IF_ERROR(WriteFileAtomic(root_der_path, (*a)->root_der_, 0644));
-  log::Info("tee.sim.attestation_created", {{"sealed", sealed_path}, {"root", root_der_path}});
+  KMS_ASSIGN_OR_RETURN(a->pck_key_, DeriveSimPkiKey(platform_secret, kPckLabel));
+  KMS_ASSIGN_OR_RETURN(a->attestation_key_, DeriveSimPkiKey(platform_secret, kAttestationLabel));
+  KMS_ASSIGN_OR_RETURN(X509Ptr root, MakeCert(attest::kSimRootCaName, *root_key, nullptr,
+                                              *root_key, 1, false));
+  KMS_ASSIGN_OR_RETURN(X509Ptr ca, MakeCert(attest::kSimPckCaName, *ca_key, root.get(),
+                                            *root_key, 2, false));
+  KMS_ASSIGN_OR_RETURN(X509Ptr leaf, MakeCert(attest::kSimPckName, *a->pck_key_, ca.get(),
+                                              *ca_key, 3, true));
+  KMS_ASSIGN_OR_RETURN(a->chain_pem_, ChainPem({leaf.get(), ca.get(), root.get()}));
+  KMS_ASSIGN_OR_RETURN(a->root_der_, CertDer(*root));
   return a;
 }
 

@@ -57,45 +57,13 @@ StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Open(SimPlatformOptions opti
             {{"note", "simulation backend: no hardware protection, no security claim"},
              {"mrenclave", HexEncode(id.mrenclave)},
              {"mrsigner", HexEncode(id.mrsigner)}});
+  KMS_ASSIGN_OR_RETURN(auto attestation, SimAttestation::Derive(secret.view()));
   return std::unique_ptr<SimPlatform>(
-      new SimPlatform(std::move(secret), std::move(id), options.secret_path));
-}
-
-StatusOr<const SimAttestation*> SimPlatform::Attestation() {
-  std::lock_guard<std::mutex> lock(attestation_mu_);
-  if (attestation_) return attestation_.get();
-  // The chain is the platform's, not the enclave's: seal it under a fixed identity so that
-  // every identity configured on this platform secret gets the same chain.
-  TeeIdentity chain_owner{.tee_type = "sim",
-                          .mrenclave = DefaultMeasurement("ehsm-kms sim attestation"),
-                          .mrsigner = DefaultMeasurement("ehsm-kms sim attestation"),
-                          .prod_id = 0,
-                          .svn = 0,
-                          .debug = false};
-  SimPlatform sealer(secret_.Clone(), std::move(chain_owner), secret_path_);
-  KMS_ASSIGN_OR_RETURN(attestation_,
-                       SimAttestation::LoadOrCreate(sealer, SimAttestationPath(secret_path_),
-                                                    SimRootCaPath(secret_path_)));
-  return attestation_.get();
-}
-
-
-std::string SimAttestationPath(const std::string& secret_path) {
-  return secret_path + ".sim-attestation";
-}
-
-std::string SimRootCaPath(const std::string& secret_path) {
-  return secret_path + ".sim-root-ca.der";
+      new SimPlatform(std::move(secret), std::move(id), std::move(attestation)));
 }
 
 StatusOr<Bytes> SimPlatform::GenerateQuote(ByteView report_data) {
-  KMS_ASSIGN_OR_RETURN(const SimAttestation* a, Attestation());
-  return a->Quote(identity_, report_data);
-}
-
-StatusOr<Bytes> SimPlatform::SimRootCaDer() {
-  KMS_ASSIGN_OR_RETURN(const SimAttestation* a, Attestation());
-  return a->RootCaDer();
+  return attestation_->Quote(identity_, report_data);
 }
 
 Status SimPlatform::Random(std::span<uint8_t> out) { return crypto::RandomFill(out); }

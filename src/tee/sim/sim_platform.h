@@ -9,7 +9,6 @@
 // (mrenclave for kMrEnclave | mrsigner || prod_id for kMrSigner)).
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "tee/sim/sim_attestation.h"
@@ -22,14 +21,6 @@ struct SimPlatformOptions {
   std::string secret_path;
   TeeIdentity identity;  // tee_type is forced to "sim"; empty measurements get defaults
 };
-
-// The sim attestation chain lives next to the platform secret (in the data dir), named after
-// it so several secrets can share a directory: <secret_path>.sim-attestation (sealed with a
-// key of the platform secret alone, so it does not depend on the configured identity) and
-// <secret_path>.sim-root-ca.der (the root to pin). Both are made when first needed (the first
-// GenerateQuote or SimRootCaDer), so a platform that never attests writes nothing more.
-std::string SimAttestationPath(const std::string& secret_path);
-std::string SimRootCaPath(const std::string& secret_path);
 
 class SimPlatform final : public TeePlatform {
  public:
@@ -46,23 +37,22 @@ class SimPlatform final : public TeePlatform {
   // given the same platform secret file derives it (in sim that file is the node's secret).
   StatusOr<SecretBytes> DeriveLocalKey(std::string_view label, ByteView salt) override;
 
-  // The sim root CA (DER) the quotes chain to; what a verifier allowing simulation pins.
-  StatusOr<Bytes> SimRootCaDer();
+  // The sim root CA (DER) the quotes chain to; what a verifier allowing simulation pins. Its
+  // key derives from the platform secret (tee/sim/sim_attestation.h), so every SimPlatform
+  // over one secret file has the same root key; nothing of the chain is stored.
+  StatusOr<Bytes> SimRootCaDer() const { return attestation_->RootCaDer(); }
 
  private:
-  SimPlatform(SecretBytes secret, TeeIdentity identity, std::string secret_path)
+  SimPlatform(SecretBytes secret, TeeIdentity identity,
+              std::unique_ptr<SimAttestation> attestation)
       : secret_(std::move(secret)),
         identity_(std::move(identity)),
-        secret_path_(std::move(secret_path)) {}
-  // The attestation chain, loaded or made on first use.
-  StatusOr<const SimAttestation*> Attestation();
+        attestation_(std::move(attestation)) {}
   StatusOr<SecretBytes> SealingKey(SealPolicy policy, ByteView key_id) const;
 
   const SecretBytes secret_;
   const TeeIdentity identity_;
-  const std::string secret_path_;
-  std::mutex attestation_mu_;
-  std::unique_ptr<SimAttestation> attestation_;  // guarded by attestation_mu_; set once
+  const std::unique_ptr<const SimAttestation> attestation_;  // never null
 };
 
 }  // namespace kms::tee
