@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds with ThreadSanitizer in build-tsan/ and runs the concurrency-heavy tests there: the
 # thread pool and limiters, the HTTPS server, the record and replay caches, SQLite group commit,
-# the secret deletion sweeper, and the real ehsm-kms (itself built with TSan) under concurrent
-# clients.
+# the secret deletion sweeper, the domain-key channel and dkeycache, and the real ehsm-kms
+# (itself built with TSan) under concurrent clients.
 #   scripts/tsan.sh    (CI runs it; only the test binaries below and ehsm-kms are built)
 # A race fails the run, also one in an ehsm-kms started by an integration test: every process
 # writes its reports to $BUILD/tsan-reports/, which must stay empty.
@@ -23,6 +23,10 @@ SUITES=(
   # the replay window across restarts and crashes, SIGTERM with requests in flight.
   "kms_secret_test:*"
   "kms_integration_test:*"
+  # The domain-key daemons' servers: concurrent TLS connections (stalling and garbage peers
+  # beside an allowed one), the dkeycache's retry thread, socket server and health port.
+  "dkey_channel_test:DkChannelTest*"
+  "dkeycache_test:DkeyCacheTest*:LocalProtocolTest*"
 )
 if [ ! -f "$BUILD/build.ninja" ]; then
   # g++ 12 with -fsanitize=thread reports a false -Warray-bounds in a libstdc++ vector insert
