@@ -12,6 +12,7 @@
 #include "dkey/health_server.h"
 #include "dkey/local_dk_server.h"
 #include "dkey/sealed_dk.h"
+#include "attest/collateral_config.h"
 #include "tee/platform_factory.h"
 
 namespace kms::dkey {
@@ -29,9 +30,11 @@ class DkeyCacheImpl final : public DkeyCache {
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
     KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(tee::ToPlatformSpec(c.identity)));
+    KMS_ASSIGN_OR_RETURN(std::shared_ptr<const attest::CollateralSource> collateral,
+                         attest::MakeCollateralSource(c.collateral, "dkeycache"));
     sealed_ = std::make_unique<SealedDomainKeyFile>(*platform_, c.data_dir);
     LoadSealedCopy();
-    upstream_ = make_upstream(c, *platform_, policy_);
+    upstream_ = make_upstream(c, *platform_, policy_, std::move(collateral));
     KMS_ASSIGN_OR_RETURN(local_, LocalDkServer::Start({.socket_path = c.socket}, *platform_,
                                                       policy_, [this] { return Grantable(); }));
     if (c.health_port >= 0) {

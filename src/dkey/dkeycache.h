@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "attest/dcap_verifier.h"
 #include "common/status.h"
 #include "dkey/dk_upstream.h"
 #include "dkey/dkeycache_config.h"
@@ -28,14 +29,17 @@
 namespace kms::dkey {
 
 // Makes the upstream once the platform is open (the attested channel quotes with it).
+// `collateral` is the source config.collateral names (null: none).
 using DkUpstreamFactory = std::function<std::unique_ptr<DkUpstream>(
-    const DkeyCacheConfig& config, tee::TeePlatform& platform, const Policy& policy)>;
+    const DkeyCacheConfig& config, tee::TeePlatform& platform, const Policy& policy,
+    std::shared_ptr<const attest::CollateralSource> collateral)>;
 
 class DkeyCache {
  public:
   // Creates the data dir (0700), opens the platform, loads the sealed copy, opens the socket
   // and the health port, and starts the fetch loop. Fails (nothing left running) when the
-  // socket or a port cannot be bound or the platform secret cannot be read or created.
+  // socket or a port cannot be bound, the platform secret cannot be read or created, or the
+  // collateral source (--pccs-url, --collateral-dir) cannot be made.
   static StatusOr<std::unique_ptr<DkeyCache>> Start(const DkeyCacheConfig& config, Policy policy,
                                                     const DkUpstreamFactory& make_upstream);
   virtual ~DkeyCache() = default;

@@ -38,6 +38,7 @@ Status Check(const DkeyCacheConfig& c) {
   }
   if (c.revalidate_ms < 1) return Status::InvalidArgument("revalidate_ms must be >= 1");
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
+  KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
   return tee::CheckIdentity(c.identity);
 }
 
@@ -50,7 +51,7 @@ std::string DkeyCacheConfig::Summary() const {
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
     << " retry_initial_ms=" << retry_initial_ms << " retry_max_ms=" << retry_max_ms
     << " revalidate_ms=" << revalidate_ms << " log_level=" << log_level << " "
-    << tee::IdentitySummary(identity) << " config_file=" << (config_file.empty() ? "-" : config_file);
+    << attest::CollateralSummary(collateral) << " " << tee::IdentitySummary(identity) << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
@@ -81,6 +82,7 @@ StatusOr<DkeyCacheConfig> LoadDkeyCacheConfig(int argc, char** argv) {
   b.Add("revalidate_ms", c.revalidate_ms, "how often the held key is checked again upstream");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
   tee::AddIdentityFlags(b, c.identity);
+  attest::AddCollateralFlags(b, c.collateral);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
   if (c.identity.platform_secret.empty() && !c.data_dir.empty()) {
     c.identity.platform_secret = c.data_dir + "/platform.secret";

@@ -4,11 +4,14 @@
 //
 //   ehsm-dkeycache --dkeyserver HOST:PORT[,HOST:PORT...] --socket PATH --data-dir DIR
 //                  --policy FILE [--health-port N] [identity flags, see identity_config.h]
+//                  [--pccs-url URL [--pccs-ca-file F] [--pccs-insecure] | --collateral-dir D]
+//                  (attest/collateral_config.h)
 
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "attest/collateral_config.h"
 #include "tee/identity_config.h"
 
 namespace kms::dkey {
@@ -31,6 +34,8 @@ struct DkeyCacheConfig {
   int revalidate_ms = 300000;
   std::string log_level = "info";
   tee::IdentityConfig identity;
+  // Collateral for the dkeyservers' real quotes.
+  attest::CollateralConfig collateral;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;

@@ -33,7 +33,8 @@ std::vector<std::string> With(std::vector<std::string> extra) {
 }
 
 constexpr const char* kEnv[] = {"EHSM_DKEYCACHE_SOCKET", "EHSM_DKEYCACHE_CONFIG",
-                                "EHSM_DKEYCACHE_HEALTH_PORT", "EHSM_DKEYCACHE_SIM_DEBUG"};
+                                "EHSM_DKEYCACHE_HEALTH_PORT", "EHSM_DKEYCACHE_SIM_DEBUG",
+                                "EHSM_DKEYCACHE_PCCS_URL", "EHSM_DKEYCACHE_PCCS_INSECURE"};
 
 class DkeyCacheConfigTest : public ::testing::Test {
  protected:
@@ -107,6 +108,36 @@ TEST_F(DkeyCacheConfigTest, BadInputNamesTheSetting) {
   EXPECT_THAT(error(With({"--health-port", "70000"})), HasSubstr("health_port must be"));
   EXPECT_THAT(error(With({"--retry-max-ms", "1"})), HasSubstr("retry_initial_ms"));
   EXPECT_THAT(error(With({"--tee", "sgx"})), HasSubstr("tee must be sim"));
+}
+
+// The collateral settings have the KMS's names: flag over environment over file.
+TEST_F(DkeyCacheConfigTest, CollateralSettingsLikeTheKms) {
+  auto none = Load(kRequired);
+  ASSERT_TRUE(none.ok());
+  EXPECT_THAT(none->Summary(), HasSubstr(" pccs_url=- collateral_dir=- "));
+  std::ofstream(file_) << "pccs_url = \"https://file-pccs:8081\"\npccs_ca_file = \"/etc/ca.pem\"\n";
+  auto from_file = Load(With({"--config", file_.string()}));
+  ASSERT_TRUE(from_file.ok()) << from_file.status().message();
+  EXPECT_EQ(from_file->collateral.pccs_url, "https://file-pccs:8081");
+  EXPECT_EQ(from_file->collateral.pccs_ca_file, "/etc/ca.pem");
+  setenv("EHSM_DKEYCACHE_PCCS_URL", "https://env-pccs:8081", 1);
+  setenv("EHSM_DKEYCACHE_PCCS_INSECURE", "true", 1);
+  auto from_env = Load(With({"--config", file_.string()}));
+  ASSERT_TRUE(from_env.ok()) << from_env.status().message();
+  EXPECT_EQ(from_env->collateral.pccs_url, "https://env-pccs:8081");
+  EXPECT_TRUE(from_env->collateral.pccs_insecure);
+  EXPECT_THAT(from_env->Summary(), HasSubstr("pccs_url=https://env-pccs:8081 pccs_insecure=true"));
+  auto from_flag = Load(With({"--config", file_.string(), "--pccs-url", "https://flag-pccs:8081"}));
+  ASSERT_TRUE(from_flag.ok());
+  EXPECT_EQ(from_flag->collateral.pccs_url, "https://flag-pccs:8081");
+  unsetenv("EHSM_DKEYCACHE_PCCS_URL");
+  unsetenv("EHSM_DKEYCACHE_PCCS_INSECURE");
+  auto dir = Load(With({"--collateral-dir", "/srv/collateral"}));
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->collateral.collateral_dir, "/srv/collateral");
+  EXPECT_THAT(Load(With({"--collateral-dir", "/c", "--pccs-url", "https://p:1"})).status().message(),
+              HasSubstr("not both"));
+  EXPECT_THAT(Load(With({"--pccs-insecure"})).status().message(), HasSubstr("need pccs_url"));
 }
 
 }  // namespace

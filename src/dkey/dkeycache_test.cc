@@ -7,6 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+
+#include "attest/dcap_test_util.h"
 #include "common/file_util.h"
 #include "crypto/random.h"
 #include "dkey/local_dk_client.h"
@@ -57,7 +61,9 @@ class DkeyCacheTest : public testing::NodeFixture {
     if (script) script(*upstream);
     auto started = DkeyCache::Start(Config(), TestPolicy(),
                                     [&](const DkeyCacheConfig&, tee::TeePlatform&,
-                                        const Policy&) { return std::move(upstream); });
+                                        const Policy&, std::shared_ptr<const attest::CollateralSource>) {
+                                      return std::move(upstream);
+                                    });
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     cache_ = std::move(started).value();
   }
@@ -154,6 +160,43 @@ TEST_F(DkeyCacheTest, KmsOutsideThePolicyGetsNothing) {
   Policy policy = TestPolicy();
   auto got = NewLocalDkClient({.socket_path = Config().socket}, *platform, policy)->Fetch();
   EXPECT_EQ(got.status().code(), Code::kPermissionDenied);
+}
+
+// --collateral-dir with the real DCAP vectors: the upstream gets a source that verifies the
+// vector's SGX quote; a directory that cannot be read keeps the cache from starting.
+TEST_F(DkeyCacheTest, CollateralDirReachesTheUpstreamOrFailsTheStart) {
+  std::filesystem::create_directories(Path("collateral"));
+  ASSERT_TRUE(WriteFileAtomic(Path("collateral/sgx-00a067110000.json"),
+                              AsBytes(attest::testing::ReadVector("sgx_quote_collateral.json")),
+                              0600)
+                  .ok());
+  DkeyCacheConfig c = Config();
+  c.collateral.collateral_dir = Path("collateral");
+  std::shared_ptr<const attest::CollateralSource> given;
+  auto started = DkeyCache::Start(c, TestPolicy(),
+                                  [&](const DkeyCacheConfig&, tee::TeePlatform&, const Policy&,
+                                      std::shared_ptr<const attest::CollateralSource> source) {
+                                    given = source;
+                                    return std::make_unique<ScriptedUpstream>();
+                                  });
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  ASSERT_NE(given, nullptr);
+  auto verifier = attest::DcapQuoteVerifier::New(given).value();
+  auto v = verifier->Verify(attest::testing::QuoteBytes("sgx_quote"),
+                            std::chrono::system_clock::time_point(
+                                std::chrono::seconds(attest::testing::kSgx.at)));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->verified) << v->error;
+  started.value()->Stop();
+
+  c.collateral.collateral_dir = Path("no-such-dir");
+  auto refused = DkeyCache::Start(c, TestPolicy(),
+                                  [&](const DkeyCacheConfig&, tee::TeePlatform&, const Policy&,
+                                      std::shared_ptr<const attest::CollateralSource>) {
+                                    return std::make_unique<ScriptedUpstream>();
+                                  });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr(Path("no-such-dir")));
 }
 
 }  // namespace

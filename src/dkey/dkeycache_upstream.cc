@@ -23,11 +23,12 @@ class BrokenUpstream final : public DkUpstream {
 
 }  // namespace
 
-std::unique_ptr<DkUpstream> NewDkeyServerUpstream(const DkeyCacheConfig& config,
-                                                  tee::TeePlatform& platform,
-                                                  const Policy& policy) {
-  auto made = RaTlsUpstream::New({.sources = config.dkeyservers, .role = Role::kDkeyCache},
-                                 platform, policy);
+std::unique_ptr<DkUpstream> NewDkeyServerUpstream(
+    const DkeyCacheConfig& config, tee::TeePlatform& platform, const Policy& policy,
+    std::shared_ptr<const attest::CollateralSource> collateral) {
+  auto made = RaTlsUpstream::New(
+      {.sources = config.dkeyservers, .role = Role::kDkeyCache, .collateral = std::move(collateral)},
+      platform, policy);
   if (made.ok()) return std::move(made).value();
   return std::make_unique<BrokenUpstream>(config.dkeyserver, made.status());
 }

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "attest/dcap_verifier.h"
 #include "dkey/dk_upstream.h"
 #include "dkey/dkeycache_config.h"
 #include "dkey/policy.h"
@@ -13,9 +14,10 @@
 namespace kms::dkey {
 
 // The upstream over attested TLS to `config.dkeyservers`, checking each against the policy's
-// [[dkeyserver]] section. `platform` and `policy` outlive it.
-std::unique_ptr<DkUpstream> NewDkeyServerUpstream(const DkeyCacheConfig& config,
-                                                  tee::TeePlatform& platform,
-                                                  const Policy& policy);
+// [[dkeyserver]] section, their real quotes against `collateral` (null: none). `platform` and
+// `policy` outlive it.
+std::unique_ptr<DkUpstream> NewDkeyServerUpstream(
+    const DkeyCacheConfig& config, tee::TeePlatform& platform, const Policy& policy,
+    std::shared_ptr<const attest::CollateralSource> collateral);
 
 }  // namespace kms::dkey

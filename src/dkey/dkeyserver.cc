@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "attest/collateral_config.h"
 #include "common/backoff.h"
 #include "common/file_util.h"
 #include "common/log.h"
@@ -53,6 +54,8 @@ class DkeyServerImpl final : public DkeyServer {
     data_dir_ = c.data_dir;
     peer_ = c.peer;
     KMS_ASSIGN_OR_RETURN(platform_, tee::OpenPlatform(tee::ToPlatformSpec(c.identity)));
+    // Before the key: a collateral setting that names nothing usable is a start error.
+    KMS_ASSIGN_OR_RETURN(collateral_, attest::MakeCollateralSource(c.collateral, "dkeyserver"));
     KMS_RETURN_IF_ERROR(ObtainDomainKey(c));
     PrepareChannel();
     listener_ = std::make_unique<TcpListener>();
@@ -105,7 +108,7 @@ class DkeyServerImpl final : public DkeyServer {
   void PrepareChannel() {
     auto tls = std::make_shared<RaTlsContextSource>(*platform_);
     Status made = tls->Current().status();
-    auto verifier = made.ok() ? RaTlsVerifier::New(policy_, *platform_)
+    auto verifier = made.ok() ? RaTlsVerifier::New(policy_, *platform_, {}, collateral_)
                               : StatusOr<std::shared_ptr<const RaTlsVerifier>>(made);
     if (!verifier.ok()) {
       std::lock_guard lock(mu_);
@@ -158,8 +161,9 @@ class DkeyServerImpl final : public DkeyServer {
   // A replica: obtains the key from --peer when it has none, or checks that the peer serves the
   // same key when it has one. Retries (backoff) until one exchange completes; never exits.
   void StartReplication() {
-    auto upstream = RaTlsUpstream::New({.sources = {peer_}, .role = Role::kDkeyServer},
-                                       *platform_, policy_);
+    auto upstream = RaTlsUpstream::New(
+        {.sources = {peer_}, .role = Role::kDkeyServer, .collateral = collateral_}, *platform_,
+        policy_);
     if (!upstream.ok()) {
       log::Error("dkeyserver.peer_unusable", {{"peer", peer_}, {"error", upstream.status().message()}});
       return;
@@ -240,6 +244,8 @@ class DkeyServerImpl final : public DkeyServer {
   std::string data_dir_;
   std::string peer_;
   std::unique_ptr<tee::TeePlatform> platform_;
+  // Verifies the peers' real quotes (--pccs-url, --collateral-dir); null: none configured.
+  std::shared_ptr<const attest::CollateralSource> collateral_;
   mutable std::mutex mu_;
   SecretBytes dk_;             // guarded by mu_; empty while not held
   std::string dk_id_;          // guarded by mu_

@@ -21,6 +21,7 @@ Status Check(const DkeyServerConfig& c) {
     return Status::InvalidArgument("peer must be HOST:PORT, got \"" + c.peer + "\"");
   }
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
+  KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
   return tee::CheckIdentity(c.identity);
 }
 
@@ -31,7 +32,8 @@ std::string DkeyServerConfig::Summary() const {
   s << "host=" << host << " port=" << port << " data_dir=" << data_dir << " policy=" << policy
     << " peer=" << (peer.empty() ? "-" : peer) << " init=" << (init ? "true" : "false")
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
-    << " log_level=" << log_level << " " << tee::IdentitySummary(identity)
+    << " log_level=" << log_level << " " << attest::CollateralSummary(collateral) << " "
+    << tee::IdentitySummary(identity)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
@@ -61,6 +63,7 @@ StatusOr<DkeyServerConfig> LoadDkeyServerConfig(int argc, char** argv) {
         "plain-HTTP /healthz and /readyz; 0 picks a free one (printed), -1 none");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
   tee::AddIdentityFlags(b, c.identity);
+  attest::AddCollateralFlags(b, c.collateral);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
   if (c.identity.platform_secret.empty() && !c.data_dir.empty()) {
     c.identity.platform_secret = c.data_dir + "/platform.secret";

@@ -4,10 +4,13 @@
 //
 //   ehsm-dkeyserver --port 8888 [--host H] --data-dir DIR --policy FILE [--peer HOST:PORT]
 //                   [--init] [--health-port N] [identity flags, see identity_config.h]
+//                   [--pccs-url URL [--pccs-ca-file F] [--pccs-insecure] | --collateral-dir D]
+//                   (attest/collateral_config.h)
 
 #include <string>
 
 #include "common/status.h"
+#include "attest/collateral_config.h"
 #include "tee/identity_config.h"
 
 namespace kms::dkey {
@@ -23,6 +26,8 @@ struct DkeyServerConfig {
   int health_port = -1;      // -1 = no health port; 0 picks a free one (printed at start)
   std::string log_level = "info";
   tee::IdentityConfig identity;
+  // Collateral for the peers' real quotes (dkeycaches, replicas, the --peer dkeyserver).
+  attest::CollateralConfig collateral;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;

@@ -34,7 +34,8 @@ std::vector<std::string> With(std::vector<std::string> extra) {
 
 constexpr const char* kEnv[] = {"EHSM_DKEYSERVER_PORT", "EHSM_DKEYSERVER_CONFIG",
                                 "EHSM_DKEYSERVER_INIT", "EHSM_DKEYSERVER_SIM_DEBUG",
-                                "EHSM_DKEYSERVER_SIM_ISVSVN"};
+                                "EHSM_DKEYSERVER_SIM_ISVSVN", "EHSM_DKEYSERVER_PCCS_URL",
+                                "EHSM_DKEYSERVER_COLLATERAL_DIR"};
 
 class DkeyServerConfigTest : public ::testing::Test {
  protected:
@@ -181,6 +182,33 @@ TEST_F(DkeyServerConfigTest, UnknownOrMalformedConfigFileIsAnError) {
   WriteFile("port = \n");
   auto broken = Load(With({"--config", file_.string()}));
   EXPECT_THAT(broken.status().message(), HasSubstr("at line 1"));
+}
+
+// The collateral settings have the KMS's names: flag over environment over file.
+TEST_F(DkeyServerConfigTest, CollateralSettingsLikeTheKms) {
+  auto none = Load(kRequired);
+  ASSERT_TRUE(none.ok());
+  EXPECT_THAT(none->Summary(), HasSubstr(" pccs_url=- collateral_dir=- "));
+  WriteFile("pccs_url = \"https://file-pccs:8081\"\n");
+  auto from_file = Load(With({"--config", file_.string()}));
+  ASSERT_TRUE(from_file.ok()) << from_file.status().message();
+  EXPECT_EQ(from_file->collateral.pccs_url, "https://file-pccs:8081");
+  setenv("EHSM_DKEYSERVER_PCCS_URL", "https://env-pccs:8081", 1);
+  auto from_env = Load(With({"--config", file_.string()}));
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->collateral.pccs_url, "https://env-pccs:8081");
+  auto from_flag = Load(With({"--config", file_.string(), "--pccs-url", "https://flag-pccs:8081",
+                              "--pccs-ca-file", "/etc/ca.pem"}));
+  ASSERT_TRUE(from_flag.ok());
+  EXPECT_EQ(from_flag->collateral.pccs_url, "https://flag-pccs:8081");
+  EXPECT_EQ(from_flag->collateral.pccs_ca_file, "/etc/ca.pem");
+  EXPECT_THAT(from_flag->Summary(), HasSubstr("pccs_url=https://flag-pccs:8081 collateral_dir=-"));
+  unsetenv("EHSM_DKEYSERVER_PCCS_URL");
+  setenv("EHSM_DKEYSERVER_COLLATERAL_DIR", "/srv/collateral", 1);
+  auto dir = Load(kRequired);
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->collateral.collateral_dir, "/srv/collateral");
+  EXPECT_THAT(Load(With({"--pccs-url", "https://p:1"})).status().message(), HasSubstr("not both"));
 }
 
 }  // namespace

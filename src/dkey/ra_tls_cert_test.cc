@@ -4,6 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "attest/collateral_dir.h"
+#include "attest/dcap_test_util.h"
+#include "crypto/test_util.h"
 #include "dkey/ra_tls_test_util.h"
 #include "dkey/ra_tls_verify.h"
 
@@ -130,6 +136,37 @@ TEST_F(RaTlsCertTest, SimQuoteFromAnotherPlatformSecretVerifiesUnderAPinnedExtra
                                    *platform_, {stranger->SimRootCaDer().value()});
   ASSERT_TRUE(strict.ok());
   EXPECT_FALSE((*strict)->Verify(*creds.cert, Role::kDkeyCache, std::chrono::system_clock::now()).ok());
+}
+
+// A real SGX quote (test/vectors/dcap) in a certificate valid at the vector's time: the
+// verifier checks it against the collateral it was given, and without one refuses it unchecked.
+TEST_F(RaTlsCertTest, RealQuotesAreCheckedAgainstTheGivenCollateral) {
+  using attest::testing::kSgx;
+  const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(kSgx.at));
+  auto cert = CertWithQuote(attest::testing::QuoteBytes("sgx_quote"));
+  // Moved into the vector's collateral window and signed again.
+  ASSERT_NE(ASN1_TIME_set(X509_getm_notBefore(cert.get()), kSgx.at - 3600), nullptr);
+  ASSERT_NE(ASN1_TIME_set(X509_getm_notAfter(cert.get()), kSgx.at + 3600), nullptr);
+  ASSERT_GT(X509_sign(cert.get(), key_.get(), EVP_sha256()), 0);
+
+  auto unchecked = verifier_->Verify(*cert, Role::kDkeyCache, at);
+  EXPECT_THAT(unchecked.status().message(), HasSubstr("cannot be verified here"));
+
+  crypto::testing::TempDir dir;
+  dir.Write("sgx-00a067110000.json", AsBytes(attest::testing::ReadVector("sgx_quote_collateral.json")));
+  auto files = attest::CollateralDirectory::Load(dir.path(""));
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  auto collateral = std::make_shared<attest::DirectoryCollateral>(std::move(files).value());
+  auto v = RaTlsVerifier::New(MustParse("allow_simulation = true\n" +
+                                        Entry("dkeycache", platform_->Identity())),
+                              *platform_, {}, collateral);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  auto checked = (*v)->Verify(*cert, Role::kDkeyCache, at);
+  ASSERT_EQ(checked.status().code(), Code::kPermissionDenied);
+  // The quote and its chain verified; what remains is the quote's TCB status (the vector's
+  // platform is not UpToDate) or its report data, which binds another key.
+  EXPECT_THAT(checked.status().message(),
+              ::testing::AnyOf(HasSubstr("TCB status"), HasSubstr("report data does not bind")));
 }
 
 }  // namespace

@@ -111,7 +111,8 @@ StatusOr<std::unique_ptr<RaTlsUpstream>> RaTlsUpstream::New(RaTlsUpstreamOptions
     sources.push_back({s, hp.first, hp.second});
   }
   KMS_ASSIGN_OR_RETURN(auto verifier, RaTlsVerifier::New(std::move(policy), platform,
-                                                          options.extra_sim_roots));
+                                                          options.extra_sim_roots,
+                                                          std::move(options.collateral)));
   return std::unique_ptr<RaTlsUpstream>(
       new RaTlsUpstream(std::move(sources), options.role,
                         std::make_shared<RaTlsContextSource>(platform), std::move(verifier)));

@@ -27,6 +27,8 @@ struct RaTlsUpstreamOptions {
   Role role = Role::kDkeyCache;      // kDkeyCache or kDkeyServer
   // Sim roots (DER) to trust besides our platform's own (RaTlsVerifier::New); usually empty.
   std::vector<Bytes> extra_sim_roots = {};
+  // Verifies the dkeyservers' real quotes (null: none, only sim quotes verify).
+  std::shared_ptr<const attest::CollateralSource> collateral = nullptr;
 };
 
 class RaTlsUpstream final : public DkUpstream {

@@ -13,7 +13,7 @@
 namespace kms::dkey {
 namespace {
 
-// Real quotes need a PCCS; until the daemons take one, they cannot be verified (and are refused).
+// Stands in when the daemon was given no collateral source: real quotes are then refused.
 class NoCollateral final : public attest::CollateralSource {
  public:
   StatusOr<attest::Collateral> Get(const attest::CollateralRequest&) const override {
@@ -43,7 +43,8 @@ Status CheckCertificate(const X509& cert, std::chrono::system_clock::time_point 
 }  // namespace
 
 StatusOr<std::shared_ptr<const RaTlsVerifier>> RaTlsVerifier::New(
-    Policy policy, tee::TeePlatform& platform, const std::vector<Bytes>& extra_sim_roots) {
+    Policy policy, tee::TeePlatform& platform, const std::vector<Bytes>& extra_sim_roots,
+    std::shared_ptr<const attest::CollateralSource> collateral) {
   auto* sim_platform = dynamic_cast<tee::SimPlatform*>(&platform);
   std::vector<Bytes> sim_roots;
   if (policy.allow_simulation()) {
@@ -54,7 +55,7 @@ StatusOr<std::shared_ptr<const RaTlsVerifier>> RaTlsVerifier::New(
     sim_roots.insert(sim_roots.end(), extra_sim_roots.begin(), extra_sim_roots.end());
   }
   std::vector<std::unique_ptr<attest::QuoteVerifier>> quotes;
-  auto collateral = std::make_shared<NoCollateral>();
+  if (collateral == nullptr) collateral = std::make_shared<NoCollateral>();
   do {
     attest::SimulationTrust trust;
     if (!sim_roots.empty()) {

@@ -8,9 +8,10 @@
 //      share one platform secret (the sim root key derives from it, tee/sim/sim_attestation.h),
 //      so a sim quote from elsewhere is refused, unless its root is one of `extra_sim_roots`
 //      (for deployments whose daemons have separate platform secrets: each pins the others'
-//      sim roots, written by `ehsm-kms --export-sim-root`). Real quotes need collateral, which
-//      this build has no source for: they are refused (kPermissionDenied, "cannot be verified
-//      here");
+//      sim roots, written by `ehsm-kms --export-sim-root`). Real quotes are checked against
+//      the collateral source the daemon was given (--pccs-url or --collateral-dir,
+//      attest/collateral_config.h); without one they are refused (kPermissionDenied, "cannot
+//      be verified here");
 //   3. the quote's report data is RaTlsReportData(cert), so the quote belongs to the key the
 //      peer proved in the handshake;
 //   4. Policy::Check(role, identity).
@@ -23,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "attest/dcap_verifier.h"
 #include "attest/quote_verifier.h"
 #include "common/status.h"
 #include "dkey/policy.h"
@@ -34,9 +36,11 @@ class RaTlsVerifier {
  public:
   // Trusts the sim root of `platform` when it is a simulation platform and the policy allows
   // simulation, and then also `extra_sim_roots` (DER). Errors: the sim root cannot be read or
-  // made; kInvalidArgument for an extra root that does not parse.
+  // made; kInvalidArgument for an extra root that does not parse. `collateral` (null: none)
+  // verifies real quotes.
   static StatusOr<std::shared_ptr<const RaTlsVerifier>> New(
-      Policy policy, tee::TeePlatform& platform, const std::vector<Bytes>& extra_sim_roots = {});
+      Policy policy, tee::TeePlatform& platform, const std::vector<Bytes>& extra_sim_roots = {},
+      std::shared_ptr<const attest::CollateralSource> collateral = nullptr);
 
   // Steps 1-3: the identity the certificate's evidence proves, or kPermissionDenied with a
   // one-line reason for a log.

@@ -140,12 +140,7 @@ Status Check(const KmsConfig& c) {
   if (c.couchdb_timeout_ms < 100) {
     return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
   }
-  if (!c.pccs_url.empty() && !c.collateral_dir.empty()) {
-    return Status::InvalidArgument("give pccs_url or collateral_dir, not both");
-  }
-  if ((!c.pccs_ca_file.empty() || c.pccs_insecure) && c.pccs_url.empty()) {
-    return Status::InvalidArgument("pccs_ca_file and pccs_insecure need pccs_url");
-  }
+  KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
   return tee::CheckIdentity(c.identity);
 }
@@ -174,9 +169,7 @@ std::string KmsConfig::Summary() const {
     << " replay_capacity=" << replay_capacity
     << " replay_tenant_capacity=" << ReplayTenantCapacity(*this)
     << " timestamp_window_ms=" << timestamp_window_ms
-    << " pccs_url=" << (pccs_url.empty() ? "-" : pccs_url)
-    << (pccs_insecure ? " pccs_insecure=true" : "")
-    << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
+    << " " << attest::CollateralSummary(collateral)
     << " " << tee::IdentitySummary(identity)
     << " allow_simulation=" << (allow_simulation ? "true" : "false")
     << " config_file=" << (config_file.empty() ? "-" : config_file);
@@ -242,13 +235,7 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("couchdb_timeout_ms", c.couchdb_timeout_ms, "bound of one CouchDB request");
   b.Add("store_connect_timeout_ms", c.store_connect_timeout_ms,
         "how long start-up retries an unreachable store (0 = once)");
-  b.Add("pccs_url", c.pccs_url,
-        "PCCS (v4 API) to fetch DCAP collateral from, e.g. https://pccs:8081");
-  b.Add("pccs_ca_file", c.pccs_ca_file, "CAs trusted for the PCCS's TLS certificate (PEM)");
-  b.AddFlag("pccs_insecure", c.pccs_insecure,
-            "do not verify the PCCS's TLS certificate (Intel's signatures still are)");
-  b.Add("collateral_dir", c.collateral_dir,
-        "directory of DCAP collateral files (*.json, one per TEE and FMSPC) instead of a PCCS");
+  attest::AddCollateralFlags(b, c.collateral);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
   FillDerived(c);
   KMS_RETURN_IF_ERROR(ApplyUpstreamCouchEnv(c, b));

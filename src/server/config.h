@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "dkey/dkeycache_config.h"
+#include "attest/collateral_config.h"
 #include "tee/identity_config.h"
 
 namespace kms::server {
@@ -90,10 +91,7 @@ struct KmsConfig {
   int64_t couchdb_timeout_ms = 10000;  // bound of one CouchDB request
   // Attestation collateral for verifying real DCAP quotes (docs/attestation.md): a PCCS
   // (pccs_url, v4 API) or a directory of collateral files; at most one; neither = none.
-  std::string pccs_url;
-  std::string pccs_ca_file;    // CAs trusted for the PCCS's TLS certificate; empty = system
-  bool pccs_insecure = false;  // no TLS verification of the PCCS (the collateral is still)
-  std::string collateral_dir;
+  attest::CollateralConfig collateral;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;

@@ -331,18 +331,18 @@ TEST_F(ConfigTest, CollateralSourceFromFlagsEnvironmentAndFile) {
   WriteFile("pccs_url = \"https://file-pccs:8081\"\n");
   auto c = Load({"--config", file_.string()});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->pccs_url, "https://file-pccs:8081");
-  EXPECT_FALSE(c->pccs_insecure);
+  EXPECT_EQ(c->collateral.pccs_url, "https://file-pccs:8081");
+  EXPECT_FALSE(c->collateral.pccs_insecure);
   setenv("EHSM_PCCS_URL", "https://env-pccs:8081", 1);
   c = Load({"--config", file_.string(), "--pccs-insecure"});
   unsetenv("EHSM_PCCS_URL");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->pccs_url, "https://env-pccs:8081");
-  EXPECT_TRUE(c->pccs_insecure);
+  EXPECT_EQ(c->collateral.pccs_url, "https://env-pccs:8081");
+  EXPECT_TRUE(c->collateral.pccs_insecure);
   EXPECT_NE(c->Summary().find("pccs_url=https://env-pccs:8081"), std::string::npos);
   c = Load({"--collateral-dir", "/srv/collateral"});
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->collateral_dir, "/srv/collateral");
+  EXPECT_EQ(c->collateral.collateral_dir, "/srv/collateral");
 }
 
 TEST_F(ConfigTest, TeeBackendIsSimOrGramine) {

@@ -17,6 +17,7 @@
 #include "api/kms_service.h"
 #include "api/replay_cache.h"
 #include "api/secret_deletion_sweeper.h"
+#include "attest/collateral_config.h"
 #include "attest/dcap_verifier.h"
 #include "attest/intel_root_ca.h"
 #include "common/backoff.h"
@@ -32,7 +33,6 @@
 #include "keys/key_vault.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
-#include "server/collateral_source_factory.h"
 #include "server/readiness.h"
 #include "server/service_gate.h"
 #include "server/store_factory.h"
@@ -202,7 +202,7 @@ class KmsServerImpl final : public KmsServer {
     KMS_ASSIGN_OR_RETURN(c.max_connections,
                          ResolveMaxConnections(c.max_connections, RaiseOpenFileLimit()));
     log::Info("kms.config", {{"summary", c.Summary()}});
-    KMS_ASSIGN_OR_RETURN(collateral_, MakeCollateralSource(c));
+    KMS_ASSIGN_OR_RETURN(collateral_, attest::MakeCollateralSource(c.collateral, "kms"));
     const bool cluster = c.run_mode == "cluster";
     std::optional<dkey::Policy> policy;
     if (cluster) {

@@ -8,7 +8,9 @@
 //                               and sealing keys from the enclave; the sim_* flags unused)
 //   --gramine-root DIR          default /dev/attestation (tests point it at a fake one)
 //   --platform-secret FILE      default <data_dir>/platform.secret; created (32 random bytes,
-//                               mode 0600) when missing
+//                               mode 0600) when missing; an existing one is only read, so it
+//                               may be mounted read-only and shared by the daemons of a sim
+//                               deployment
 //   --sim-mrenclave HEX64 --sim-mrsigner HEX64 --sim-isvprodid N --sim-isvsvn N --sim-debug
 
 #include <cstdint>

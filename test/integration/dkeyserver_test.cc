@@ -143,6 +143,55 @@ TEST_F(DkeyServerProcess, MissingPlatformSecretIsCreatedOwnerOnly) {
   EXPECT_EQ(p->Stop(), 0);
 }
 
+// A platform secret mounted read-only (a Kubernetes Secret) is read, never rewritten; a missing
+// one that cannot be created is a start error naming the file.
+TEST_F(DkeyServerProcess, ReadOnlyPlatformSecretIsUsedAsIs) {
+  const fs::path dir = root_ / "mounted";
+  fs::create_directories(dir);
+  const Bytes secret(32, 0x5a);
+  ASSERT_TRUE(WriteFileAtomic((dir / "platform.secret").string(), secret, 0440).ok());
+  {
+    auto p = Start({"--init", "--platform-secret", (dir / "platform.secret").string()});
+    ASSERT_NE(p->port(), 0) << p->output();
+    EXPECT_EQ(p->Stop(), 0);
+  }
+  EXPECT_EQ(ReadFileBytes((dir / "platform.secret").string()).value(), secret);
+  EXPECT_EQ(ModeOf(dir / "platform.secret"), 0440u);
+  EXPECT_FALSE(fs::exists(data() / "platform.secret"));
+  auto again = Start({"--platform-secret", (dir / "platform.secret").string()});
+  ASSERT_NE(again->port(), 0) << again->output();
+  EXPECT_EQ(PlainGet(HealthPort(*again), "/readyz").status, 200);  // the key unseals with it
+  EXPECT_EQ(again->Stop(), 0);
+
+  auto missing = Start({"--init", "--platform-secret", (root_ / "absent" / "platform.secret").string()});
+  EXPECT_EQ(missing->port(), 0);
+  EXPECT_EQ(missing->WaitExit(), 1);
+  EXPECT_THAT(missing->output(), HasSubstr("platform secret"));
+  EXPECT_THAT(missing->output(), HasSubstr((root_ / "absent" / "platform.secret").string()));
+}
+
+// --collateral-dir with the real DCAP vectors gives the attested channel its collateral; a
+// directory that cannot be read is a start error naming it.
+TEST_F(DkeyServerProcess, CollateralDirIsLoadedOrFailsTheStart) {
+  const fs::path dir = root_ / "collateral";
+  fs::create_directories(dir);
+  fs::copy_file(fs::path(KMS_TEST_DATA_DIR) / "dcap" / "sgx_quote_collateral.json",
+                dir / "sgx-00a067110000.json");
+  {
+    auto p = Start({"--init", "--collateral-dir", dir.string()});
+    ASSERT_NE(p->port(), 0) << p->output();
+    EXPECT_THAT(p->output(), HasSubstr("dkeyserver.collateral_dir"));
+    EXPECT_THAT(p->output(), HasSubstr("collateral_dir=" + dir.string()));
+    EXPECT_EQ(PlainGet(HealthPort(*p), "/readyz").status, 200);
+    EXPECT_EQ(p->Stop(), 0);
+  }
+  auto bad = Start({"--collateral-dir", (root_ / "no-such-dir").string()});
+  EXPECT_EQ(bad->port(), 0);
+  EXPECT_EQ(bad->WaitExit(), 1);
+  EXPECT_THAT(bad->output(), HasSubstr("ehsm-dkeyserver: cannot start"));
+  EXPECT_THAT(bad->output(), HasSubstr((root_ / "no-such-dir").string()));
+}
+
 TEST_F(DkeyServerProcess, UsageErrorsExit2WithAClearMessage) {
   struct Case {
     std::vector<std::string> args;

@@ -9,11 +9,12 @@
 
 namespace kms::dkey {
 
-std::unique_ptr<DkUpstream> NewDkeyServerUpstream(const DkeyCacheConfig& config,
-                                                  tee::TeePlatform& platform,
-                                                  const Policy& policy) {
+std::unique_ptr<DkUpstream> NewDkeyServerUpstream(
+    const DkeyCacheConfig& config, tee::TeePlatform& platform, const Policy& policy,
+    std::shared_ptr<const attest::CollateralSource> collateral) {
   (void)platform;
   (void)policy;
+  (void)collateral;
   const char* file = std::getenv(testing::kTestUpstreamEnv);
   return std::make_unique<testing::FileUpstream>(file ? file
                                                       : config.data_dir + "/test-upstream");

@@ -34,7 +34,13 @@ StatusOr<SecretBytes> LoadOrCreateSecret(const std::string& path) {
   KMS_ASSIGN_OR_RETURN(SecretBytes fresh, crypto::RandomSecret(kSecretSize));
   Status written = WriteFileAtomic(path, fresh.view(), 0600, /*exclusive=*/true);
   if (written.code() == Code::kAlreadyExists) return LoadOrCreateSecret(path);  // lost a race
-  KMS_RETURN_IF_ERROR(written);
+  if (!written.ok()) {
+    // A secret meant to be shared (mounted read-only, say) that is absent must not be replaced
+    // by a private one silently; and the operator needs to know which file is missing.
+    return Status(written.code(), "platform secret " + path +
+                                      " does not exist and cannot be created: " +
+                                      std::string(written.message()));
+  }
   log::Info("tee.sim.secret_created", {{"path", path}});
   return fresh;
 }
