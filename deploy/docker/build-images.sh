@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the container images ehsm-kms, ehsm-dkeyserver and ehsm-dkeycache with buildah (no
-# Docker engine needed) and saves each as an archive for loading into a cluster's nodes.
+# Builds the container images ehsm-kms, ehsm-dkeyserver, ehsm-dkeycache and ehsm-pccs with
+# buildah (no Docker engine needed) and saves each as an archive for loading into a cluster's
+# nodes.
 #
 #   deploy/docker/build-images.sh [--prebuilt DIR | --from-source] [--tag TAG]
 #       [--registry REG] [--out DIR] [--base debootstrap|registry] [--smoke]
@@ -30,7 +31,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$REPO/deploy/docker"
-COMPONENTS=(kms dkeyserver dkeycache)
+COMPONENTS=(kms dkeyserver dkeycache pccs)
 
 die() { echo "build-images: $*" >&2; exit 1; }
 say() { echo "build-images: $*" >&2; }
@@ -164,7 +165,7 @@ else
       SKIPPED+=("$c")
     fi
   done
-  ((${#BUILT[@]})) || die "none of ehsm-kms, ehsm-dkeyserver, ehsm-dkeycache is in $PREBUILT"
+  ((${#BUILT[@]})) || die "none of ehsm-kms, ehsm-dkeyserver, ehsm-dkeycache, ehsm-pccs is in $PREBUILT"
   build -f "$HERE/Dockerfile.prebuilt" -t "localhost/ehsm-binaries:$TAG" "$W/prebuilt"
 fi
 for c in "${SKIPPED[@]}"; do say "SKIPPED ehsm-$c: this checkout has no such binary yet"; done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs BigDL eHSM-KMS into namespace bigdl-ehsm-kms of the cluster that kubectl points at:
-# CouchDB, dkeyserver, a dkeycache on every node and the KMS replicas.
+# CouchDB, dkeyserver, a dkeycache on every node and the KMS replicas (and, with tee=sgx and no
+# pccsURL, ehsm-pccs).
 #
 #   install-bigdl-ehsm-kms.sh [--values FILE] [--dry-run] [--no-wait] [name=value ...]
 #
@@ -19,6 +20,8 @@ source "$KUBE_DIR/lib/params.sh"
 source "$KUBE_DIR/lib/render.sh"
 # shellcheck source=lib/tls.sh
 source "$KUBE_DIR/lib/tls.sh"
+# shellcheck source=lib/sim-secret.sh
+source "$KUBE_DIR/lib/sim-secret.sh"
 # shellcheck source=lib/cluster.sh
 source "$KUBE_DIR/lib/cluster.sh"
 
@@ -45,15 +48,23 @@ done
 params_load "$KUBE_DIR/values.yaml" VALUES_FILES ASSIGNMENTS
 params_check || exit 2
 
-if ((DRY_RUN)); then
+# The files that install makes once and the operator keeps (TLS pairs, the sim platform
+# secret), so that every render of the same parameters is the same.
+prepare_kept_files() {
   tls_prepare
+  pccs_tls_prepare
+  sim_secret_prepare
+}
+
+if ((DRY_RUN)); then
+  prepare_kept_files
   render_all
   exit 0
 fi
 
 cluster_reachable || exit 2
 cluster_check_params || exit 2
-tls_prepare
+prepare_kept_files
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bigdl-ehsm-kms-install.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -84,16 +95,24 @@ explain_not_ready() {
   "${KUBECTL[@]}" get events -n "$NAMESPACE" --sort-by=.lastTimestamp 2>/dev/null |
     tail -n 15 >&2 || true
   case "$1" in
-    statefulset/couchdb | statefulset/dkeyserver)
+    statefulset/couchdb | statefulset/dkeyserver | statefulset/ehsm-pccs)
       say "hint: a pod that cannot mount its volume needs the folders ${P[nfsPath]}/couchdb" \
-        "(uid 5984) and ${P[nfsPath]}/dkeyserver (uid 10001) on ${P[nfsServerIP]}" ;;
+        "(uid 5984) and ${P[nfsPath]}/dkeyserver (uid 10001)$(pccs_in_cluster &&
+          echo " and ${P[nfsPath]}/pccs (uid 10001)") on ${P[nfsServerIP]}" ;;
   esac
+  if [ "$1" = statefulset/ehsm-pccs ]; then
+    say "hint: ehsm-pccs is ready once it holds collateral; import it (README, \"PCCS\"):" \
+      "kubectl cp DIR $NAMESPACE/ehsm-pccs-0:/tmp/collateral && kubectl exec -n $NAMESPACE" \
+      "ehsm-pccs-0 -- ehsm-pccs import /tmp/collateral --data-dir=/var/lib/ehsm-pccs"
+  fi
 }
 
 # In dependency order, so that the first one that is not ready is the one to look at.
 deadline=$((SECONDS + WAIT_SECONDS))
-for workload in statefulset/couchdb statefulset/dkeyserver daemonset/dkeycache \
-  deployment/bigdl-ehsm-kms-deployment; do
+workloads=(statefulset/couchdb)
+pccs_in_cluster && workloads+=(statefulset/ehsm-pccs)  # the others verify quotes with it
+workloads+=(statefulset/dkeyserver daemonset/dkeycache deployment/bigdl-ehsm-kms-deployment)
+for workload in "${workloads[@]}"; do
   left=$((deadline - SECONDS))
   ((left > 0)) || left=1
   say "waiting for $workload to be ready (${left}s left)"

@@ -6,8 +6,9 @@
 #
 #   uninstall-bigdl-ehsm-kms.sh [--values FILE] [name=value ...]
 #
-# The parameters are those of install (see values.yaml); uninstall only uses kmsTlsDir (to
-# say where the TLS pair is) and nfsServerIP/nfsPath when no volume names its NFS folders.
+# The parameters are those of install (see values.yaml); uninstall only uses kmsTlsDir,
+# pccsTlsDir and simPlatformSecretFile (to say where the kept files are) and
+# nfsServerIP/nfsPath when no volume names its NFS folders.
 # Running it again when nothing is left is fine. EHSM_WAIT_TIMEOUT bounds each wait for a
 # deletion (seconds, default 600).
 set -euo pipefail
@@ -34,6 +35,8 @@ while [ $# -gt 0 ]; do
 done
 params_load "$KUBE_DIR/values.yaml" VALUES_FILES ASSIGNMENTS
 [ -n "${P[kmsTlsDir]}" ] || P[kmsTlsDir]="$KUBE_DIR/kms-tls"
+[ -n "${P[pccsTlsDir]}" ] || P[pccsTlsDir]="$KUBE_DIR/pccs-tls"
+[ -n "${P[simPlatformSecretFile]}" ] || P[simPlatformSecretFile]="$KUBE_DIR/sim-platform/platform.secret"
 
 cluster_reachable || exit 2
 
@@ -64,18 +67,26 @@ fi
 if [ -z "$nfs_folders" ]; then  # the volumes were gone already: say what the parameters name
   nfs="${P[nfsServerIP]:-<nfsServerIP>}:${P[nfsPath]%/}"
   nfs_folders="$nfs/couchdb"$'\n'"$nfs/dkeyserver"
+  if pccs_in_cluster; then nfs_folders+=$'\n'"$nfs/pccs"; fi
 fi
 {
   say "left on purpose:"
-  echo "  - the data on NFS (the CouchDB database and the sealed domain key; the volumes were"
-  echo "    Retain):"
+  echo "  - the data on NFS (the CouchDB database, the sealed domain key and, with the"
+  echo "    in-cluster ehsm-pccs, its collateral; the volumes were Retain):"
   sed 's/^/      /' <<<"$nfs_folders"
   echo "    a new install with the same nfsServerIP and nfsPath uses them again; delete the"
   echo "    folders on the NFS server to destroy the keys for good (and every key stored with them)."
   echo "  - $SOCKET_DIR on each node that ran a dkeycache (tmpfs: the socket and the node's"
-  echo "    platform secret of tee=sim; gone at the node's next reboot)."
+  echo "    sealed copy of the domain key; gone at the node's next reboot)."
   if [ -e "${P[kmsTlsDir]}/tls.crt" ]; then
     echo "  - the KMS TLS pair in ${P[kmsTlsDir]} (a new install reuses it)."
+  fi
+  if [ -e "${P[pccsTlsDir]}/tls.crt" ]; then
+    echo "  - the ehsm-pccs TLS pair in ${P[pccsTlsDir]} (a new install reuses it)."
+  fi
+  if [ -e "${P[simPlatformSecretFile]}" ]; then
+    echo "  - the simulated platform secret ${P[simPlatformSecretFile]} (tee=sim; a new install"
+    echo "    reuses it, and the domain key sealed on NFS unseals only with it)."
   fi
   echo "  - the images on the nodes."
 } >&2

@@ -43,7 +43,9 @@ cluster_check_params() {
     problems+=("dkeyserverNodeName: no node '$node' in the cluster (nodes: ${nodes:-none})")
   fi
   local pv want have
-  for pv in "ehsm-pv-nfs couchdb" "ehsm-dkey-pv-nfs dkeyserver"; do
+  local volumes=("ehsm-pv-nfs couchdb" "ehsm-dkey-pv-nfs dkeyserver")
+  pccs_in_cluster && volumes+=("ehsm-pccs-pv-nfs pccs")
+  for pv in "${volumes[@]}"; do
     want="${P[nfsServerIP]} ${P[nfsPath]}/${pv#* }"
     have="$(cluster_field pv "${pv%% *}" '{.spec.nfs.server} {.spec.nfs.path}')"
     if [ -n "$have" ] && [ "$have" != "$want" ]; then

@@ -5,12 +5,17 @@
 
 # Every parameter, in the order messages and summaries list them.
 PARAM_NAMES=(nfsServerIP nfsPath pccsURL kmsIP dkeyserverNodeName couchdbUser couchdbPassword
-  kmsReplicas imageRegistry imageTag tee couchdbImage policyFile kmsTlsDir)
+  kmsReplicas imageRegistry imageTag tee couchdbImage policyFile kmsTlsDir simPlatformSecretFile
+  pccsCAFile pccsTlsDir pccsUpstreamURL pccsApiKeyFile)
 # Parameters naming local files: a relative path in a values file is taken relative to that
 # file's folder, one on the command line relative to the current directory.
-PATH_PARAMS=" policyFile kmsTlsDir "
+PATH_PARAMS=" policyFile kmsTlsDir simPlatformSecretFile pccsCAFile pccsTlsDir pccsApiKeyFile "
 
 declare -A P=() P_FROM=()
+
+# Whether install deploys ehsm-pccs in the namespace: with tee=sgx when no pccsURL names an
+# existing PCCS (tee=sim verifies no real quotes, so needs none).
+pccs_in_cluster() { [ "${P[tee]}" = sgx ] && [ -z "${P[pccsURL]}" ]; }
 
 params_die() {
   echo "$SCRIPT_NAME: $*" >&2
@@ -168,11 +173,12 @@ check_policy_file() {
   fi
 }
 
-# Checks the TLS folder: either no pair yet (install makes one) or a matching PEM pair.
+# Checks the TLS folder of parameter $1: either no pair yet (install makes one) or a matching
+# PEM pair.
 check_tls_dir() {
-  local d="${P[kmsTlsDir]}"
+  local name="$1" d="${P[$1]}"
   if [ -e "$d" ] && [ ! -d "$d" ]; then
-    param_error kmsTlsDir "'$d' is not a folder"
+    param_error "$name" "'$d' is not a folder"
     return
   fi
   local crt="$d/tls.crt" key="$d/tls.key"
@@ -180,20 +186,70 @@ check_tls_dir() {
   [ -e "$crt" ] && have_crt=yes
   [ -e "$key" ] && have_key=yes
   if [ "$have_crt" != "$have_key" ]; then
-    param_error kmsTlsDir "'$d' holds only one of tls.crt and tls.key"
+    param_error "$name" "'$d' holds only one of tls.crt and tls.key"
     return
   fi
   command -v openssl >/dev/null 2>&1 || {
-    param_error kmsTlsDir "openssl is needed to make or check the KMS TLS pair; install it"
+    param_error "$name" "openssl is needed to make or check the TLS pair; install it"
     return
   }
   [ -e "$crt" ] || return 0
   local a b
   if ! a="$(openssl x509 -in "$crt" -noout -pubkey 2>/dev/null)" ||
     ! b="$(openssl pkey -in "$key" -pubout 2>/dev/null)"; then
-    param_error kmsTlsDir "'$crt' and '$key' must be a PEM certificate and private key"
+    param_error "$name" "'$crt' and '$key' must be a PEM certificate and private key"
   elif [ "$a" != "$b" ]; then
-    param_error kmsTlsDir "'$key' is not the key of '$crt'"
+    param_error "$name" "'$key' is not the key of '$crt'"
+  fi
+}
+
+# The PCCS parameters: pccsCAFile goes with an existing PCCS (pccsURL), the upstream ones with
+# the in-cluster ehsm-pccs; a value that would be ignored is refused rather than dropped.
+check_pccs_params() {
+  local v="${P[pccsCAFile]}"
+  if [ -n "$v" ]; then
+    if [ -z "${P[pccsURL]}" ]; then
+      param_error pccsCAFile "only used with pccsURL (the in-cluster ehsm-pccs has its own CA)"
+    elif [ ! -f "$v" ] || [ ! -r "$v" ]; then
+      param_error pccsCAFile "cannot read '$v'"
+    elif ! openssl x509 -in "$v" -noout 2>/dev/null; then
+      param_error pccsCAFile "'$v' is not a PEM certificate"
+    fi
+  fi
+  v="${P[pccsUpstreamURL]%/}"
+  P[pccsUpstreamURL]="$v"
+  if [ -n "$v" ] && ! pccs_in_cluster; then
+    param_error pccsUpstreamURL "only used by the in-cluster ehsm-pccs (tee=sgx, pccsURL empty)"
+  elif [ -n "$v" ] && ! is_https_url "$v"; then
+    param_error pccsUpstreamURL "'$v' is not an https://host[:port][/path] URL"
+  fi
+  v="${P[pccsApiKeyFile]}"
+  if [ -n "$v" ]; then
+    if ! pccs_in_cluster; then
+      param_error pccsApiKeyFile "only used by the in-cluster ehsm-pccs (tee=sgx, pccsURL empty)"
+    elif [ -z "${P[pccsUpstreamURL]}" ]; then
+      param_error pccsApiKeyFile "only used with pccsUpstreamURL"
+    elif [ ! -f "$v" ] || [ ! -r "$v" ]; then
+      param_error pccsApiKeyFile "cannot read '$v'"
+    elif ! LC_ALL=C grep -Eqx '[!-~]{1,256}' "$v" || [ "$(wc -l <"$v")" -gt 1 ]; then
+      param_error pccsApiKeyFile "'$v' must hold one line: the API key"
+    fi
+  fi
+  [ -n "${P[pccsTlsDir]}" ] || { P[pccsTlsDir]="$KUBE_DIR/pccs-tls"; P_FROM[pccsTlsDir]=default; }
+}
+
+# The simulated platform secret of tee=sim: absent (install makes one) or exactly 32 bytes.
+check_sim_secret() {
+  if [ -z "${P[simPlatformSecretFile]}" ]; then
+    P[simPlatformSecretFile]="$KUBE_DIR/sim-platform/platform.secret"
+    P_FROM[simPlatformSecretFile]=default
+  fi
+  [ "${P[tee]}" = sim ] || return 0
+  local f="${P[simPlatformSecretFile]}"
+  if [ -e "$f" ] && { [ ! -f "$f" ] || [ ! -r "$f" ]; }; then
+    param_error simPlatformSecretFile "'$f' is not a readable file"
+  elif [ -e "$f" ] && [ "$(wc -c <"$f")" -ne 32 ]; then
+    param_error simPlatformSecretFile "'$f' must hold exactly 32 bytes (it has $(wc -c <"$f"))"
   fi
 }
 
@@ -267,12 +323,8 @@ params_check() {
   P[pccsURL]="$v"
   if [ -n "$v" ] && ! is_https_url "$v"; then
     param_error pccsURL "'$v' is not an https://host[:port][/path] URL"
-  elif [ -z "$v" ] && [ "${P[tee]}" = sgx ]; then
-    # The place where install will deploy ehsm-pccs in the namespace once it exists; until
-    # then an SGX deployment needs an existing PCCS.
-    param_error pccsURL \
-      "missing: tee=sgx needs a PCCS (deploying one with this install is not available yet)"
   fi
+  check_pccs_params
 
   if [ -n "${P[policyFile]}" ]; then
     check_policy_file
@@ -281,7 +333,9 @@ params_check() {
   fi
 
   [ -n "${P[kmsTlsDir]}" ] || { P[kmsTlsDir]="$KUBE_DIR/kms-tls"; P_FROM[kmsTlsDir]=default; }
-  check_tls_dir
+  check_tls_dir kmsTlsDir
+  if pccs_in_cluster; then check_tls_dir pccsTlsDir; fi
+  check_sim_secret
 
   ((${#PARAM_ERRORS[@]} == 0)) && return 0
   {

@@ -13,6 +13,10 @@ SOCKET_DIR=/var/run/ehsm
 SOCKET=$SOCKET_DIR/dkeyprovision.sock
 POLICY=/etc/ehsm/policy/policy.toml
 HEALTH_PORT=8889  # dkeyserver and dkeycache serve /healthz and /readyz here (plain HTTP)
+SIM_PLATFORM_DIR=/etc/ehsm/platform  # the tee=sim platform secret, from Secret ehsm-sim-platform
+PCCS_CA_DIR=/etc/ehsm/pccs-ca        # the CA of the PCCS, from ConfigMap ehsm-pccs-ca
+PCCS_HOST=pccs.$NAMESPACE.svc        # the in-cluster ehsm-pccs (Service pccs)
+PCCS_PORT=8081
 
 # shellcheck source=workloads.sh
 source "$(dirname "${BASH_SOURCE[0]}")/workloads.sh"
@@ -37,19 +41,69 @@ meta() {  # NAME COMPONENT
   printf 'metadata:\n  name: %s\n  namespace: %s\n  labels:\n%s\n' "$1" "$NAMESPACE" "$(labels "$2" 4)"
 }
 
+# The PCCS the components verify real quotes with: pccsURL, or the in-cluster ehsm-pccs; empty
+# with tee=sim and no pccsURL.
+pccs_url() {
+  if pccs_in_cluster; then echo "https://$PCCS_HOST:$PCCS_PORT"; else echo "${P[pccsURL]}"; fi
+}
+
+# Whether the components get a PCCS CA (ConfigMap ehsm-pccs-ca): the in-cluster ehsm-pccs's
+# certificate, or pccsCAFile for an existing PCCS.
+pccs_ca_rendered() { pccs_in_cluster || [ -n "${P[pccsCAFile]}" ]; }
+
 # Arguments of a TEE component's container (YAML list items at indent 12): the identity flags
-# of the attestation backend and the PCCS URL where quotes are verified against collateral.
+# of the attestation backend (with tee=sim the shared platform secret) and the PCCS where real
+# quotes are verified against collateral.
 tee_args() {  # ROLE
   if [ "${P[tee]}" = sim ]; then
     cat <<EOF
             - --tee=sim
             - --sim-mrsigner=$(sim_hash signer)
             - --sim-mrenclave=$(sim_hash "enclave $1")
+            - --platform-secret=$SIM_PLATFORM_DIR/platform.secret
 EOF
   else
     echo "            - --tee=gramine"
   fi
-  if [ -n "${P[pccsURL]}" ]; then echo "            - --pccs-url=${P[pccsURL]}"; fi
+  local url
+  url="$(pccs_url)"
+  if [ -n "$url" ]; then echo "            - --pccs-url=$url"; fi
+  if pccs_ca_rendered; then echo "            - --pccs-ca-file=$PCCS_CA_DIR/ca.crt"; fi
+}
+
+# The volume mounts (at indent 12) and volumes (at indent 8) that tee_args' files need.
+tee_mounts() {
+  if [ "${P[tee]}" = sim ]; then
+    cat <<EOF
+            - name: sim-platform
+              mountPath: $SIM_PLATFORM_DIR
+              readOnly: true
+EOF
+  fi
+  if pccs_ca_rendered; then
+    cat <<EOF
+            - name: pccs-ca
+              mountPath: $PCCS_CA_DIR
+              readOnly: true
+EOF
+  fi
+}
+tee_volumes() {
+  if [ "${P[tee]}" = sim ]; then
+    cat <<EOF
+        - name: sim-platform
+          secret:
+            secretName: ehsm-sim-platform
+            defaultMode: 288  # 0440: the ehsm user through fsGroup
+EOF
+  fi
+  if pccs_ca_rendered; then
+    cat <<EOF
+        - name: pccs-ca
+          configMap:
+            name: ehsm-pccs-ca
+EOF
+  fi
 }
 
 pod_security() {  # UID
@@ -158,6 +212,40 @@ data:
   tls.crt: $(base64 -w0 <"$tls/tls.crt")
   tls.key: $(base64 -w0 <"$tls/tls.key")
 EOF
+  if [ "${P[tee]}" = sim ]; then
+    cat <<EOF
+---
+apiVersion: v1
+kind: Secret
+$(meta ehsm-sim-platform ehsm-sim-platform)
+type: Opaque
+data:
+  platform.secret: $(base64 -w0 <"${P[simPlatformSecretFile]}")
+EOF
+  fi
+  pccs_in_cluster || return 0
+  tls="${P[pccsTlsDir]}"
+  cat <<EOF
+---
+apiVersion: v1
+kind: Secret
+$(meta ehsm-pccs-tls ehsm-pccs)
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 <"$tls/tls.crt")
+  tls.key: $(base64 -w0 <"$tls/tls.key")
+EOF
+  if [ -n "${P[pccsApiKeyFile]}" ]; then
+    cat <<EOF
+---
+apiVersion: v1
+kind: Secret
+$(meta ehsm-pccs-api-key ehsm-pccs)
+type: Opaque
+data:
+  api-key: $(tr -d '\r\n' <"${P[pccsApiKeyFile]}" | base64 -w0)
+EOF
+  fi
 }
 
 # The domain-key cluster's deployment policy: who may serve the domain key (dkeyserver), fetch
@@ -196,6 +284,18 @@ data:
   10-ehsm.ini: |
     [couchdb]
     single_node = true
+EOF
+  pccs_ca_rendered || return 0
+  local ca="${P[pccsCAFile]}"
+  pccs_in_cluster && ca="${P[pccsTlsDir]}/tls.crt"
+  cat <<EOF
+---
+apiVersion: v1
+kind: ConfigMap
+$(meta ehsm-pccs-ca ehsm-pccs)
+data:
+  ca.crt: |
+$(indent 4 <"$ca")
 EOF
 }
 
@@ -324,6 +424,9 @@ EOF
   render_network_policy bigdl-ehsm-kms-ingress bigdl-ehsm-kms 9000
   render_network_policy couchdb-ingress couchdb 5984 bigdl-ehsm-kms
   render_network_policy dkeyserver-ingress dkeyserver 8888 dkeycache dkeyserver
+  if pccs_in_cluster; then
+    render_network_policy ehsm-pccs-ingress ehsm-pccs $PCCS_PORT bigdl-ehsm-kms dkeyserver dkeycache
+  fi
 }
 
 render_all() {

@@ -1,5 +1,6 @@
 # The workloads of the deployment (sourced by render.sh): CouchDB, dkeyserver, the dkeycache
-# DaemonSet and the KMS, each with the objects only it uses (its volume, its Service).
+# DaemonSet, the KMS and (tee=sgx without pccsURL) ehsm-pccs, each with the objects only it uses
+# (its volume, its Service).
 
 # Environment entries (at indent 12) that read the CouchDB credentials from their Secret.
 couchdb_credentials() {  # USER_VARIABLE PASSWORD_VARIABLE
@@ -117,7 +118,8 @@ $(pod_security $RUN_UID)
           args:
             - |
               # A new domain key is made (--init) only on an empty volume (a platform secret
-              # left by an interrupted first start does not count). A volume that holds
+              # left there by an earlier version of this deployment does not count; the
+              # secret now comes from Secret ehsm-sim-platform). A volume that holds
               # anything else but no domain key keeps dkeyserver not ready, saying why,
               # instead of replacing the key every stored key depends on.
               if [ -z "\$(ls -A /var/lib/ehsm-dkeyserver | grep -vx platform.secret)" ]; then
@@ -141,18 +143,20 @@ $(probes health HTTP 60 /healthz /readyz)
             - name: policy
               mountPath: /etc/ehsm/policy
               readOnly: true
+$(tee_mounts)
       volumes:
         - name: policy
           configMap:
             name: ehsm-policy
+$(tee_volumes)
 $(claim_template dkey-persistent-storage dkeyserver 1Gi ehsm-dkey-pv-nfs)
 EOF
 }
 
 # The socket folder on each node: the one hostPath. kubelet creates it root-owned; a root init
 # container that can only chown/chmod hands it to the ehsm user (mode 0750), so the non-root
-# dkeycache can create its socket and the node's platform secret there, and the non-root KMS
-# pods of that node (same user) can connect. Nothing else on the node can.
+# dkeycache can create its socket and keep its sealed copy of the domain key there, and the
+# non-root KMS pods of that node (same user) can connect. Nothing else on the node can.
 render_dkeycache() {
   cat <<EOF
 ---
@@ -200,7 +204,6 @@ $(resources 10m 16Mi 100m 32Mi)
             - --dkeyserver=dkeyserver:8888
             - --socket=$SOCKET
             - --data-dir=$SOCKET_DIR
-            - --platform-secret=$SOCKET_DIR/platform.secret
             - --policy=$POLICY
             - --health-port=$HEALTH_PORT
 $(tee_args dkeycache)
@@ -216,6 +219,7 @@ $(probes health HTTP 60 /healthz /readyz)
             - name: policy
               mountPath: /etc/ehsm/policy
               readOnly: true
+$(tee_mounts)
       volumes:
         - name: socket-dir
           hostPath:
@@ -224,6 +228,7 @@ $(probes health HTTP 60 /healthz /readyz)
         - name: policy
           configMap:
             name: ehsm-policy
+$(tee_volumes)
 EOF
 }
 
@@ -270,8 +275,8 @@ $(labels dkeycache 18)
                   matchLabels:
 $(labels $kms 20)
       initContainers:
-        # The node's dkeycache makes the socket and the platform secret the KMS attests with;
-        # wait for them rather than race it.
+        # The node's dkeycache makes the socket the KMS fetches the domain key from; wait for
+        # it rather than race it.
         - name: wait-for-dkeycache
           image: "$(image ehsm-kms)"
           imagePullPolicy: IfNotPresent
@@ -292,7 +297,6 @@ $(resources 10m 16Mi 100m 32Mi)
           args:
             - --run-mode=cluster
             - --dkeycache-socket=$SOCKET
-            - --platform-secret=$SOCKET_DIR/platform.secret
             - --policy=$POLICY
             - --store=couchdb
             - --couchdb-url=http://couchdb:5984
@@ -321,6 +325,7 @@ $(probes https HTTPS 120 /healthz /readyz)
             - name: socket-dir
               mountPath: $SOCKET_DIR
               readOnly: true
+$(tee_mounts)
       volumes:
         - name: data
           emptyDir:
@@ -336,6 +341,7 @@ $(probes https HTTPS 120 /healthz /readyz)
           hostPath:
             path: $SOCKET_DIR
             type: Directory
+$(tee_volumes)
 ---
 apiVersion: v1
 kind: Service
@@ -356,9 +362,83 @@ $(labels $kms 4)
 EOF
 }
 
-# ehsm-pccs, the in-cluster collateral cache, will be rendered here when pccsURL is empty and
-# tee=sgx; params_check refuses that combination until the component exists. tee=sim needs no
-# PCCS.
+# ehsm-pccs, the in-cluster collateral cache, when tee=sgx and no pccsURL names an existing
+# PCCS (tee=sim needs none). One replica: its SQLite state on its own NFS volume has one writer.
+# It needs no SGX: it serves collateral that Intel signed, which every verifier checks itself.
+# Operators fill it with `ehsm-pccs import` through kubectl exec (README), or let it fetch
+# through to pccsUpstreamURL.
 render_pccs() {
-  :
+  pccs_in_cluster || return 0
+  local upstream=""
+  if [ -n "${P[pccsUpstreamURL]}" ]; then
+    upstream=$'\n'"            - --upstream=${P[pccsUpstreamURL]}"
+    [ -n "${P[pccsApiKeyFile]}" ] &&
+      upstream+=$'\n'"            - --api-key-file=/etc/ehsm/pccs-api-key/api-key"
+  fi
+  render_pv ehsm-pccs-pv-nfs ehsm-pccs 1Gi pccs-persistent-storage-ehsm-pccs-0 pccs
+  render_service pccs ehsm-pccs https $PCCS_PORT
+  cat <<EOF
+---
+apiVersion: apps/v1
+kind: StatefulSet
+$(meta ehsm-pccs ehsm-pccs)
+spec:
+  serviceName: pccs
+  replicas: 1
+  selector:
+    matchLabels:
+$(labels ehsm-pccs 6)
+  updateStrategy:
+    type: RollingUpdate
+  template:
+    metadata:
+      labels:
+$(labels ehsm-pccs 8)
+    spec:
+$(pod_security $RUN_UID)
+      containers:
+        - name: pccs
+          image: "$(image ehsm-pccs)"
+          imagePullPolicy: IfNotPresent
+          args:
+            - --port=$PCCS_PORT
+            - --data-dir=/var/lib/ehsm-pccs
+            - --tls-cert=/etc/ehsm/pccs-tls/tls.crt
+            - --tls-key=/etc/ehsm/pccs-tls/tls.key$upstream
+          ports:
+            - name: https
+              containerPort: $PCCS_PORT
+$(container_security)
+$(resources 50m 64Mi 500m 256Mi)
+$(probes https HTTPS 60 /healthz /readyz)
+          volumeMounts:
+            - name: pccs-persistent-storage
+              mountPath: /var/lib/ehsm-pccs
+            - name: tls
+              mountPath: /etc/ehsm/pccs-tls
+              readOnly: true$(pccs_api_key_mount)
+            # Where operators copy collateral files for \`ehsm-pccs import\` (kubectl cp).
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tls
+          secret:
+            secretName: ehsm-pccs-tls
+            defaultMode: 288  # 0440: the ehsm user through fsGroup$(pccs_api_key_volume)
+        - name: tmp
+          emptyDir:
+            sizeLimit: 256Mi
+$(claim_template pccs-persistent-storage ehsm-pccs 1Gi ehsm-pccs-pv-nfs)
+EOF
+}
+
+pccs_api_key_mount() {
+  [ -n "${P[pccsApiKeyFile]}" ] || return 0
+  printf '\n            - name: api-key\n              mountPath: /etc/ehsm/pccs-api-key\n'
+  printf '              readOnly: true'
+}
+pccs_api_key_volume() {
+  [ -n "${P[pccsApiKeyFile]}" ] || return 0
+  printf '\n        - name: api-key\n          secret:\n            secretName: ehsm-pccs-api-key\n'
+  printf '            defaultMode: 288'
 }

@@ -63,6 +63,8 @@ dkeyserverNodeName: node-a
 couchdbPassword: '$PASSWORD'
 kmsReplicas: 3   # a comment
 kmsTlsDir: tls
+simPlatformSecretFile: sim/platform.secret
+pccsTlsDir: pccs-tls
 EOF
 cat >"$W/sgx-policy.toml" <<'EOF'
 [[dkeyserver]]
@@ -75,14 +77,24 @@ EOF
 SIM_ARGS=(--values "$W/test-values.yaml" kmsIP=192.0.2.20)
 SGX_ARGS=("${SIM_ARGS[@]}" tee=sgx pccsURL=https://pccs.example:8081 policyFile="$W/sgx-policy.toml"
   kmsReplicas=1)
+printf 'test-api-key\n' >"$W/api-key"
+# tee=sgx without pccsURL: ehsm-pccs in the namespace, fetching through to an upstream.
+SGX_PCCS_ARGS=("${SIM_ARGS[@]}" tee=sgx policyFile="$W/sgx-policy.toml" kmsReplicas=2
+  pccsUpstreamURL=https://pcs.example/sgx pccsApiKeyFile="$W/api-key")
 
-# The parameters a render used, for check-rendered.mjs.
-params_json() {  # KMS_REPLICAS TEE PCCS_URL
+# The parameters a render used, for check-rendered.mjs (simSecret: the platform secret file's
+# bytes in base64; pccsTlsKey: the in-cluster PCCS's key, when there is one).
+params_json() {  # KMS_REPLICAS TEE PCCS_URL [PCCS_UPSTREAM_URL]
+  local pccs_key="$W/pccs-tls/tls.key"
+  [ -f "$pccs_key" ] || pccs_key=/dev/null
   jq -n --rawfile key "$W/tls/tls.key" --arg pw "$PASSWORD" --arg r "$1" --arg tee "$2" \
-    --arg pccs "$3" '{nfsServerIP: "192.0.2.10", nfsPath: "/exports/ehsm", kmsIP: "192.0.2.20",
+    --arg pccs "$3" --arg upstream "${4:-}" --rawfile pccsKey "$pccs_key" \
+    --arg simSecret "$(base64 -w0 <"$W/sim/platform.secret")" \
+    '{nfsServerIP: "192.0.2.10", nfsPath: "/exports/ehsm", kmsIP: "192.0.2.20",
       dkeyserverNodeName: "node-a", couchdbPassword: $pw, kmsReplicas: $r,
       imageRegistry: "localhost", imageTag: "0.3.2", couchdbImage: "docker.io/library/couchdb:3.3.3",
-      tee: $tee, pccsURL: $pccs, tlsKey: $key}'
+      tee: $tee, pccsURL: $pccs, pccsUpstreamURL: $upstream, apiKey: "test-api-key",
+      tlsKey: $key, pccsTlsKey: $pccsKey, simSecret: $simSecret}'
 }
 
 # From another directory, to show that the scripts find their files themselves.
@@ -95,10 +107,17 @@ check "install --dry-run renders (sim, values file + name=value, from another di
   render "$W/sim.yaml" "${SIM_ARGS[@]}"
 check "install --dry-run renders (sgx with pccsURL and policyFile)" \
   render "$W/sgx.yaml" "${SGX_ARGS[@]}"
-same_again() {
-  render "$W/again.yaml" "$@" && cmp "$W/sim.yaml" "$W/again.yaml"
+check "install --dry-run renders (sgx with the in-cluster ehsm-pccs)" \
+  render "$W/sgx-pccs.yaml" "${SGX_PCCS_ARGS[@]}"
+same_again() {  # FIRST_RENDER ARGS...
+  local first="$1"
+  shift
+  render "$W/again.yaml" "$@" && cmp "$first" "$W/again.yaml"
 }
-check "a second --dry-run renders the same objects (TLS pair kept)" same_again "${SIM_ARGS[@]}"
+check "a second --dry-run renders the same objects (TLS pair and platform secret kept)" \
+  same_again "$W/sim.yaml" "${SIM_ARGS[@]}"
+check "a second --dry-run with ehsm-pccs renders the same objects (its TLS pair kept)" \
+  same_again "$W/sgx-pccs.yaml" "${SGX_PCCS_ARGS[@]}"
 check_rendered() {  # FILE PARAMS_JSON [--mutate NAME]
   node "$HERE/check-rendered.mjs" --node-modules "$NODE_MODULES" --params "$2" "${@:3}" "$1"
 }
@@ -106,6 +125,10 @@ check "sim render: schemas and deployment properties" \
   check_rendered "$W/sim.yaml" "$(params_json 3 sim "")"
 check "sgx render: schemas and deployment properties" \
   check_rendered "$W/sgx.yaml" "$(params_json 1 sgx https://pccs.example:8081)"
+check "sgx render with ehsm-pccs: schemas and deployment properties" \
+  check_rendered "$W/sgx-pccs.yaml" "$(params_json 2 sgx "" https://pcs.example/sgx)"
+check "the property checks catch known breakages of a render with ehsm-pccs" \
+  check_rendered "$W/sgx-pccs.yaml" "$(params_json 2 sgx "" https://pcs.example/sgx)" --mutations
 check "the property checks catch known breakages of a render" \
   check_rendered "$W/sim.yaml" "$(params_json 3 sim "")" --mutations
 
@@ -134,9 +157,18 @@ check "malformed values are refused, each named" refused \
   nfsServerIP=300.1.2.3 nfsPath=exports/x kmsIP=192.0.2.1.5 dkeyserverNodeName=Node_A \
   couchdbPassword=short kmsReplicas=0 imageTag='a b' tee=tdx pccsURL=http://pccs:8081 couchdbUser=-x \
   kmsTlsDir="$W/tls"
-check "tee=sgx without a PCCS or a policy is refused" \
-  refused "pccsURL: missing" "policyFile: missing" -- \
+check "tee=sgx without a policy is refused" \
+  refused "policyFile: missing" -- \
   "${SIM_ARGS[@]}" tee=sgx
+head -c 16 /dev/urandom >"$W/short.secret"
+check "PCCS parameters that would be ignored, and a bad platform secret, are refused" refused \
+  "pccsUpstreamURL: only used by the in-cluster ehsm-pccs" "pccsApiKeyFile: only used by the in-cluster ehsm-pccs" \
+  "pccsCAFile: only used with pccsURL" "simPlatformSecretFile: '$W/short.secret' must hold exactly 32 bytes" -- \
+  "${SIM_ARGS[@]}" pccsUpstreamURL=https://pcs.example pccsApiKeyFile="$W/api-key" \
+  pccsCAFile="$W/tls/tls.crt" simPlatformSecretFile="$W/short.secret"
+check "a malformed pccsUpstreamURL is refused" refused \
+  "pccsUpstreamURL: 'http://pcs' is not an https" -- \
+  "${SGX_PCCS_ARGS[@]}" pccsUpstreamURL=http://pcs
 { echo 'allow_simulation = true'; cat "$W/sgx-policy.toml"; } >"$W/sim-policy.toml"
 check "a simulation policy is refused with tee=sgx" refused "allow_simulation = true" -- \
   "${SIM_ARGS[@]}" tee=sgx pccsURL=https://pccs:8081 policyFile="$W/sim-policy.toml"
@@ -158,6 +190,7 @@ start_stand_in() {  # NAME [EXTRA ARGS...]: sets STAND_IN_LOG and KUBECONFIG
   shift
   STAND_IN_LOG="$W/$name.log"
   : >"$STAND_IN_LOG"
+  : >"$W/$name.out"
   node "$HERE/stand-in-apiserver.mjs" --node-modules "$NODE_MODULES" --port 0 --nodes node-a,node-b \
     --log "$STAND_IN_LOG" "$@" >"$W/$name.out" 2>&1 &
   STAND_IN_PIDS+=($!)
@@ -282,7 +315,9 @@ uninstall_all() {
   grep -q 'persistentvolumeclaim "couch-persistent-storage-couchdb-0" deleted' "$W/uninstall.out" &&
     grep -q 'persistentvolume "ehsm-pv-nfs" deleted' "$W/uninstall.out" &&
     grep -q 'left on purpose' "$W/uninstall.out" &&
-    grep -q '192.0.2.10:/exports/ehsm/dkeyserver' "$W/uninstall.out"
+    grep -q '192.0.2.10:/exports/ehsm/dkeyserver' "$W/uninstall.out" &&
+    grep -q "the simulated platform secret $W/sim/platform.secret" "$W/uninstall.out" &&
+    grep -q 'secret "ehsm-sim-platform" deleted' "$W/uninstall.out"
 }
 check "uninstall removes everything install made (claims and volumes too), says what it leaves" \
   uninstall_all
@@ -299,6 +334,34 @@ bounded_wait() {
     bash "$UNINSTALL" >/dev/null 2>&1 && [ "$(objects | cut -d' ' -f1 | sort -u)" = Node ]
 }
 check "the wait for readiness is bounded and says what is not ready" bounded_wait
+
+# tee=sgx on nodes with the SGX device plugin, with the in-cluster ehsm-pccs.
+start_stand_in sgx --sgx-enclaves 20
+sgx_install_uninstall() {
+  bash "$INSTALL" "${SGX_PCCS_ARGS[@]}" >"$W/sgx-install.out" 2>&1 ||
+    { cat "$W/sgx-install.out"; return 1; }
+  cat "$W/sgx-install.out"
+  grep -q 'waiting for statefulset/ehsm-pccs to be ready' "$W/sgx-install.out" || return 1
+  local o
+  for o in "StatefulSet bigdl-ehsm-kms ehsm-pccs" "Service bigdl-ehsm-kms pccs" \
+    "PersistentVolumeClaim bigdl-ehsm-kms pccs-persistent-storage-ehsm-pccs-0" \
+    "PersistentVolume - ehsm-pccs-pv-nfs" "Secret bigdl-ehsm-kms ehsm-pccs-tls" \
+    "NetworkPolicy bigdl-ehsm-kms ehsm-pccs-ingress"; do
+    objects | grep -qx "$o" || { echo "not installed: $o"; return 1; }
+  done
+  local before
+  before="$(changes)"
+  bash "$INSTALL" --no-wait "${SGX_PCCS_ARGS[@]}" >/dev/null 2>&1 || return 1
+  [ "$(changes)" = "$before" ] || { echo "the second install changed something"; return 1; }
+  bash "$UNINSTALL" --values "$W/test-values.yaml" tee=sgx >"$W/sgx-uninstall.out" 2>&1 ||
+    { cat "$W/sgx-uninstall.out"; return 1; }
+  cat "$W/sgx-uninstall.out"
+  [ "$(objects | cut -d' ' -f1 | sort -u)" = Node ] || { echo "left:"; objects; return 1; }
+  grep -q '192.0.2.10:/exports/ehsm/pccs' "$W/sgx-uninstall.out" &&
+    grep -q "the ehsm-pccs TLS pair in $W/pccs-tls" "$W/sgx-uninstall.out"
+}
+check "tee=sgx with ehsm-pccs: install waits for it, again changes nothing, uninstall removes it all" \
+  sgx_install_uninstall
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

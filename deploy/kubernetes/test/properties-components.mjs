@@ -18,6 +18,7 @@ export function checkComponents(ctx) {
     cache,
     params,
     objects,
+    allowedInto,
   } = ctx;
   // --- volumes ------------------------------------------------------------------------------------
   check(
@@ -263,31 +264,35 @@ export function checkComponents(ctx) {
         ]),
     );
   }
-  check(
-    params.pccsURL
-      ? "pccsURL is passed to KMS, dkeyserver and dkeycache"
-      : "no --pccs-url without pccsURL",
-    teeComponents.map(([o, role]) => {
-      const a = argsOf(o?.spec.template.spec.containers[0] ?? {});
-      return params.pccsURL
-        ? expect(
-            a.includes(`--pccs-url=${params.pccsURL}`),
-            `${role}: no --pccs-url=${params.pccsURL}`,
-          )
-        : expect(!a.includes("--pccs-url"), `${role}: passes --pccs-url`);
-    }),
-  );
 
   // --- secrets ------------------------------------------------------------------------------------
   const b64 = (s) => Buffer.from(s).toString("base64");
-  const keyBody = params.tlsKey
-    .split("\n")
-    .filter((l) => l && !l.startsWith("-----"))
-    .join("");
   const outsideSecret = objects
     .filter((o) => o.kind !== "Secret")
     .map((o) => [o, JSON.stringify(o)]);
-  check("the CouchDB password and the TLS key appear in their Secrets only", [
+  // Private material and where it may appear: [what, base64 of it or a PEM key, its Secret].
+  const pemBody = (pem) =>
+    pem
+      .split("\n")
+      .filter((l) => l && !l.startsWith("-----"))
+      .join("");
+  const privates = [
+    ["the TLS key", pemBody(params.tlsKey), "bigdl-ehsm-kms-tls"],
+    ["the PCCS TLS key", params.pccsTlsKey ? pemBody(params.pccsTlsKey) : "", "ehsm-pccs-tls"],
+    ["the sim platform secret", params.tee === "sim" ? params.simSecret : "", "ehsm-sim-platform"],
+    ["the PCCS API key", params.pccsUpstreamURL ? b64(params.apiKey) : "", "ehsm-pccs-api-key"],
+  ].filter(([, body]) => body);
+  check("the CouchDB password and every private key appear in their own Secrets only", [
+    ...objects.flatMap((o) => {
+      const s = JSON.stringify(o);
+      return privates.map(([what, body, secret]) =>
+        expect(
+          (o.kind === "Secret" && o.metadata.name === secret) ||
+            (!s.includes(body.slice(0, 40)) && !s.includes(b64(body).slice(0, 40))),
+          `${id(o)} contains ${what}`,
+        ),
+      );
+    }),
     expect(
       find("Secret", "couchdb-auth")?.data?.password === b64(params.couchdbPassword),
       "couchdb-auth holds another password",
@@ -297,16 +302,12 @@ export function checkComponents(ctx) {
         find("Secret", "bigdl-ehsm-kms-tls")?.data?.["tls.key"] === b64(params.tlsKey),
       "the TLS Secret holds another key",
     ),
-    ...outsideSecret.flatMap(([o, s]) => [
+    ...outsideSecret.map(([o, s]) =>
       expect(
         !s.includes(params.couchdbPassword) && !s.includes(b64(params.couchdbPassword)),
         `${id(o)} contains the password`,
       ),
-      expect(
-        !s.includes(keyBody.slice(0, 40)) && !s.includes(b64(params.tlsKey).slice(0, 40)),
-        `${id(o)} contains the TLS key`,
-      ),
-    ]),
+    ),
     ...podSpecs.flatMap(([o, s]) =>
       s.containers.flatMap((c) =>
         (c.env ?? [])
@@ -337,21 +338,6 @@ export function checkComponents(ctx) {
     ),
   );
   const policies = objects.filter((o) => o.kind === "NetworkPolicy");
-  // What may reach pods with these labels: the union of the ingress rules of every policy that
-  // selects them, as [from-labels or "any", port] pairs.
-  const allowedInto = (labels) =>
-    policies
-      .filter((p) => matches(p.spec.podSelector.matchLabels, labels))
-      .flatMap((p) =>
-        (p.spec.ingress ?? []).flatMap((rule) =>
-          (rule.ports ?? [{ port: "any" }]).flatMap((port) =>
-            (rule.from ?? [{ any: true }]).map((f) => [
-              f.any || f.ipBlock ? "any" : JSON.stringify(f.podSelector?.matchLabels),
-              port.port,
-            ]),
-          ),
-        ),
-      );
   const podLabels = (o) => JSON.stringify(o?.spec.template.metadata.labels);
   check(
     "NetworkPolicies: default deny; only dkeycache and dkeyserver -> dkeyserver:8888; only KMS -> couchdb:5984",

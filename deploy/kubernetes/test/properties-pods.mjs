@@ -90,7 +90,7 @@ export function checkPods(ctx) {
         expect(
           c.image === params.couchdbImage ||
             new RegExp(
-              `^${params.imageRegistry.replace(/[.]/g, "\\.")}/ehsm-(kms|dkeyserver|dkeycache):${params.imageTag.replace(/[.]/g, "\\.")}$`,
+              `^${params.imageRegistry.replace(/[.]/g, "\\.")}/ehsm-(kms|dkeyserver|dkeycache|pccs):${params.imageTag.replace(/[.]/g, "\\.")}$`,
             ).test(c.image),
           `${id(o)}/${c.name}: image ${c.image}`,
         ),

@@ -2,7 +2,9 @@
 // uninstall scripts without a cluster. In memory, plain HTTP on 127.0.0.1 only.
 //
 //   node stand-in-apiserver.mjs --node-modules DIR [--port N] [--nodes a,b] [--log FILE]
-//                               [--never-ready kind/name,...]
+//                               [--never-ready kind/name,...] [--sgx-enclaves N]
+//
+// --sgx-enclaves N: the nodes offer N sgx.intel.com/enclave, as with the SGX device plugin.
 //
 // Prints "stand-in-apiserver listening on port N". What it does:
 // - discovery (/api, /apis, resource lists with short names and the "all" category) and small
@@ -360,7 +362,12 @@ for (const n of (args.nodes ?? "").split(",").filter(Boolean)) {
     keyOf(node, undefined, n),
     newObject(node, {
       metadata: { name: n, labels: { "kubernetes.io/hostname": n } },
-      status: { conditions: [{ type: "Ready", status: "True" }] },
+      status: {
+        conditions: [{ type: "Ready", status: "True" }],
+        ...(args["sgx-enclaves"]
+          ? { allocatable: { "sgx.intel.com/enclave": args["sgx-enclaves"] } }
+          : {}),
+      },
     }),
   );
 }
