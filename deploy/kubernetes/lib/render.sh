@@ -292,7 +292,7 @@ EOF
 ---
 apiVersion: v1
 kind: ConfigMap
-$(meta ehsm-pccs-ca ehsm-pccs)
+$(meta ehsm-pccs-ca ehsm-pccs-ca)
 data:
   ca.crt: |
 $(indent 4 <"$ca")

@@ -76,25 +76,26 @@ mrsigner = "1111111111111111111111111111111111111111111111111111111111111111"
 EOF
 SIM_ARGS=(--values "$W/test-values.yaml" kmsIP=192.0.2.20)
 SGX_ARGS=("${SIM_ARGS[@]}" tee=sgx pccsURL=https://pccs.example:8081 policyFile="$W/sgx-policy.toml"
-  kmsReplicas=1)
+  kmsReplicas=1 pccsCAFile="$W/tls/tls.crt")
 printf 'test-api-key\n' >"$W/api-key"
 # tee=sgx without pccsURL: ehsm-pccs in the namespace, fetching through to an upstream.
 SGX_PCCS_ARGS=("${SIM_ARGS[@]}" tee=sgx policyFile="$W/sgx-policy.toml" kmsReplicas=2
   pccsUpstreamURL=https://pcs.example/sgx pccsApiKeyFile="$W/api-key")
 
 # The parameters a render used, for check-rendered.mjs (simSecret: the platform secret file's
-# bytes in base64; pccsTlsKey: the in-cluster PCCS's key, when there is one).
-params_json() {  # KMS_REPLICAS TEE PCCS_URL [PCCS_UPSTREAM_URL]
-  local pccs_key="$W/pccs-tls/tls.key"
+# bytes in base64; pccsTlsKey: the in-cluster PCCS's key, when there is one; pccsCA: the
+# pccsCAFile's text, when one was given).
+params_json() {  # KMS_REPLICAS TEE PCCS_URL [PCCS_UPSTREAM_URL] [PCCS_CA_FILE]
+  local pccs_key="$W/pccs-tls/tls.key" ca="${5:-/dev/null}"
   [ -f "$pccs_key" ] || pccs_key=/dev/null
   jq -n --rawfile key "$W/tls/tls.key" --arg pw "$PASSWORD" --arg r "$1" --arg tee "$2" \
-    --arg pccs "$3" --arg upstream "${4:-}" --rawfile pccsKey "$pccs_key" \
+    --arg pccs "$3" --arg upstream "${4:-}" --rawfile pccsKey "$pccs_key" --rawfile ca "$ca" \
     --arg simSecret "$(base64 -w0 <"$W/sim/platform.secret")" \
     '{nfsServerIP: "192.0.2.10", nfsPath: "/exports/ehsm", kmsIP: "192.0.2.20",
       dkeyserverNodeName: "node-a", couchdbPassword: $pw, kmsReplicas: $r,
       imageRegistry: "localhost", imageTag: "0.3.2", couchdbImage: "docker.io/library/couchdb:3.3.3",
       tee: $tee, pccsURL: $pccs, pccsUpstreamURL: $upstream, apiKey: "test-api-key",
-      tlsKey: $key, pccsTlsKey: $pccsKey, simSecret: $simSecret}'
+      tlsKey: $key, pccsTlsKey: $pccsKey, simSecret: $simSecret, pccsCA: $ca}'
 }
 
 # From another directory, to show that the scripts find their files themselves.
@@ -124,7 +125,7 @@ check_rendered() {  # FILE PARAMS_JSON [--mutate NAME]
 check "sim render: schemas and deployment properties" \
   check_rendered "$W/sim.yaml" "$(params_json 3 sim "")"
 check "sgx render: schemas and deployment properties" \
-  check_rendered "$W/sgx.yaml" "$(params_json 1 sgx https://pccs.example:8081)"
+  check_rendered "$W/sgx.yaml" "$(params_json 1 sgx https://pccs.example:8081 "" "$W/tls/tls.crt")"
 check "sgx render with ehsm-pccs: schemas and deployment properties" \
   check_rendered "$W/sgx-pccs.yaml" "$(params_json 2 sgx "" https://pcs.example/sgx)"
 check "the property checks catch known breakages of a render with ehsm-pccs" \

@@ -58,6 +58,20 @@ export function checkTrust(ctx) {
   const inCluster = params.tee === "sgx" && !params.pccsURL;
   const url = params.pccsURL || (inCluster ? PCCS_IN_CLUSTER_URL : "");
   const caMap = find("ConfigMap", "ehsm-pccs-ca");
+  const withCa = inCluster || Boolean(params.pccsCA);
+  check(
+    withCa
+      ? "ConfigMap ehsm-pccs-ca holds the PCCS CA (pccsCAFile, or ehsm-pccs's certificate)"
+      : "no PCCS CA without pccsCAFile or the in-cluster ehsm-pccs",
+    [
+      withCa
+        ? expect(
+            inCluster || caMap?.data?.["ca.crt"] === params.pccsCA,
+            "ehsm-pccs-ca does not hold pccsCAFile",
+          )
+        : expect(!caMap, "ConfigMap ehsm-pccs-ca is rendered"),
+    ],
+  );
   check(
     url
       ? `KMS, dkeyserver and dkeycache verify quotes with --pccs-url=${url}`
@@ -69,10 +83,12 @@ export function checkTrust(ctx) {
       return url
         ? [
             expect(given.length === 1 && given[0] === url, `${o && id(o)}: --pccs-url ${given}`),
-            expect(
-              !inCluster || (m?.readOnly && ca.length === 1 && ca[0] === `${m.path}/ca.crt`),
-              `${o && id(o)}: --pccs-ca-file is not the mounted ehsm-pccs-ca`,
-            ),
+            withCa
+              ? expect(
+                  m?.readOnly && ca.length === 1 && ca[0] === `${m.path}/ca.crt`,
+                  `${o && id(o)}: --pccs-ca-file is not the mounted ehsm-pccs-ca`,
+                )
+              : expect(!ca.length, `${o && id(o)}: passes --pccs-ca-file`),
           ]
         : [expect(!given.length && !ca.length, `${o && id(o)}: passes a PCCS`)];
     }),
