@@ -26,7 +26,7 @@ source "$KUBE_DIR/lib/sim-secret.sh"
 source "$KUBE_DIR/lib/cluster.sh"
 
 usage() {
-  sed -n '5,12s/^# \{0,1\}//p' "$0"
+  sed -n '6,13s/^# \{0,1\}//p' "$0"
   echo "Parameters: ${PARAM_NAMES[*]} (see $KUBE_DIR/values.yaml)"
 }
 

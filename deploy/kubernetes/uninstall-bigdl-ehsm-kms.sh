@@ -8,7 +8,7 @@
 #
 # The parameters are those of install (see values.yaml); uninstall only uses kmsTlsDir,
 # pccsTlsDir and simPlatformSecretFile (to say where the kept files are) and
-# nfsServerIP/nfsPath when no volume names its NFS folders.
+# nfsServerIP/nfsPath (with tee and pccsURL) when no volume names its NFS folders.
 # Running it again when nothing is left is fine. EHSM_WAIT_TIMEOUT bounds each wait for a
 # deletion (seconds, default 600).
 set -euo pipefail
