@@ -15,6 +15,9 @@ std::string_view ResultOf(const Status& s) {
   return "unavailable";
 }
 
+// Items remembered as missing upstream or failing to refresh; forgotten all at once beyond.
+constexpr size_t kMaxRemembered = 4096;
+
 }  // namespace
 
 CollateralService::CollateralService(std::unique_ptr<CollateralStore> store,
@@ -78,8 +81,20 @@ Status CollateralService::FetchThrough(ItemKind kind, const std::string& key) {
   if (!has_upstream()) return Status::NotFound("no upstream");
   std::lock_guard<std::mutex> lock(fetch_mu_);
   if (View()->Find(kind, key) != nullptr) return Status::Ok();  // another miss fetched it
+  // What the upstream just said it lacks is not asked for again until retry_after_s, so a
+  // client asking for made-up FMSPCs cannot turn each request into an upstream request.
+  const auto id = std::make_pair(kind, key);
+  const int64_t now = NowSeconds();
+  auto known = retry_at_.find(id);
+  if (known != retry_at_.end() && known->second > now) {
+    return Status::NotFound(Describe(kind, key) + ": not at the upstream (asked recently)");
+  }
   Status s = FetchLocked(kind, key);
   metrics_.CountUpstream(ResultOf(s));
+  if (s.code() == Code::kNotFound) {
+    if (retry_at_.size() >= kMaxRemembered) retry_at_.clear();
+    retry_at_[id] = now + options_.retry_after_s;
+  }
   if (!s.ok()) {
     log::Warn("pccs.fetch_failed", {{"item", Describe(kind, key)}, {"error", s.message()}});
   }

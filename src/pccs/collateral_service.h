@@ -51,7 +51,8 @@ class CollateralService {
   // For a miss: fetches the item from the upstream (and the root CA CRL first when none is
   // held), verifies and stores it, renews the view. kNotFound without an upstream or when it
   // does not have it; kUnavailable when it cannot be reached; kInvalidArgument when what it
-  // sent does not verify.
+  // sent does not verify. An item the upstream lacked is not asked for again within
+  // retry_after_s (kNotFound at once).
   Status FetchThrough(ItemKind kind, const std::string& key);
 
   // Refetches every held item whose nextUpdate is within refresh_ahead_s of now (and not

@@ -66,6 +66,13 @@ TEST_F(FetchThroughTest, AMissIsFetchedVerifiedStoredAndServed) {
   // What the upstream lacks is a 404 here too.
   EXPECT_EQ(client.Send("GET", "/sgx/certification/v4/tcb?fmspc=123456789ABC", "", "")->status, 404);
   EXPECT_EQ(pccs.metrics().upstream("not_found"), 1);
+  // ... and not asked for again at once.
+  const int asked = upstream.requests();
+  EXPECT_EQ(client.Send("GET", "/sgx/certification/v4/tcb?fmspc=123456789ABC", "", "")->status, 404);
+  EXPECT_EQ(upstream.requests(), asked);
+  clock_.Advance(301 * kMs);
+  EXPECT_EQ(client.Send("GET", "/sgx/certification/v4/tcb?fmspc=123456789ABC", "", "")->status, 404);
+  EXPECT_EQ(upstream.requests(), asked + 1);
 }
 
 TEST_F(FetchThroughTest, WhatDoesNotVerifyIsRefusedAndNotStored) {
