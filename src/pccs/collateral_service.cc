@@ -39,11 +39,31 @@ StatusOr<std::unique_ptr<CollateralService>> CollateralService::New(
 CollateralService::~CollateralService() { StopRefresher(); }
 
 Status CollateralService::Reload() {
+  // The version first: a commit between the two reads makes the next check reload again.
+  KMS_ASSIGN_OR_RETURN(int64_t version, store_->Version());
   KMS_ASSIGN_OR_RETURN(std::vector<CollateralItem> items, store_->List());
   auto view = std::make_shared<const CollateralView>(std::move(items));
   std::lock_guard<std::mutex> lock(view_mu_);
   view_ = std::move(view);
+  view_version_ = version;
   return Status::Ok();
+}
+
+bool CollateralService::ReloadIfChanged() {
+  auto version = store_->Version();
+  if (!version.ok()) return false;
+  {
+    std::lock_guard<std::mutex> lock(view_mu_);
+    if (*version == view_version_) return false;
+  }
+  std::lock_guard<std::mutex> lock(fetch_mu_);
+  Status s = Reload();
+  if (!s.ok()) {
+    log::Warn("pccs.reload_failed", {{"error", s.message()}});
+    return false;
+  }
+  log::Info("pccs.reloaded", {{"items", View()->items().size()}});
+  return true;
 }
 
 std::shared_ptr<const CollateralView> CollateralService::View() const {
@@ -132,7 +152,7 @@ int CollateralService::RefreshDue() {
 }
 
 void CollateralService::StartRefresher() {
-  if (!has_upstream() || refresher_.joinable()) return;
+  if (refresher_.joinable()) return;
   refresher_ = std::thread([this] { RefresherLoop(); });
 }
 
@@ -149,6 +169,7 @@ void CollateralService::RefresherLoop() {
   std::unique_lock<std::mutex> lock(stop_mu_);
   while (!stopping_) {
     lock.unlock();
+    ReloadIfChanged();
     RefreshDue();
     lock.lock();
     stop_cv_.wait_for(lock, std::chrono::milliseconds(options_.refresher_poll_ms),

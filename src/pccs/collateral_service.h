@@ -29,7 +29,7 @@ struct ServiceOptions {
   std::unique_ptr<UpstreamPcs> upstream;   // null: serve only what is held
   int64_t refresh_ahead_s = 24 * 3600;     // refresh an item this long before its nextUpdate
   int64_t retry_after_s = 300;             // after a failed refresh, try that item again then
-  int64_t refresher_poll_ms = 60 * 1000;   // the refresher thread looks at the clock this often
+  int64_t refresher_poll_ms = 2000;       // the background thread looks at the store and clock this often
 };
 
 class CollateralService {
@@ -59,8 +59,12 @@ class CollateralService {
   // retried within retry_after_s). Returns how many were replaced by a newer item.
   int RefreshDue();
 
-  // Starts/stops the thread that calls RefreshDue every refresher_poll_ms (no-op without an
-  // upstream). Stop is idempotent and called by the destructor.
+  // Renews the view when the store changed under it (an `ehsm-pccs import` by another
+  // process). Returns whether it did.
+  bool ReloadIfChanged();
+
+  // Starts/stops the thread that calls ReloadIfChanged and RefreshDue every
+  // refresher_poll_ms. Stop is idempotent and called by the destructor.
   void StartRefresher();
   void StopRefresher();
 
@@ -79,6 +83,7 @@ class CollateralService {
 
   mutable std::mutex view_mu_;
   std::shared_ptr<const CollateralView> view_;  // guarded by view_mu_
+  int64_t view_version_ = -1;                    // guarded by view_mu_: the store's, at view_
 
   std::mutex fetch_mu_;  // one upstream fetch at a time; misses for one item fetch it once
   std::map<std::pair<ItemKind, std::string>, int64_t> retry_at_;  // guarded by fetch_mu_

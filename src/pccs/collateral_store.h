@@ -39,6 +39,10 @@ class CollateralStore {
 
   // Every held item, ordered by kind and key.
   virtual StatusOr<std::vector<CollateralItem>> List() const = 0;
+
+  // A number that changes whenever a write to the store is committed, by this object or by
+  // another process (`ehsm-pccs import` into the data dir of a running server).
+  virtual StatusOr<int64_t> Version() const = 0;
 };
 
 }  // namespace kms::pccs

@@ -187,6 +187,26 @@ TEST_F(FetchThroughTest, ReadersDuringARefreshSeeTheOldOrTheNewItem) {
   EXPECT_GT(reads.load(), 0);
 }
 
+TEST_F(FetchThroughTest, AnImportByAnotherProcessIsServedWithoutARestart) {
+  ServiceOptions o;
+  o.clock = &clock_;
+  o.refresher_poll_ms = 5;
+  TestPccs pccs(VectorStore(down_tmp_, {}), std::move(o));
+  const std::string target = "/sgx/certification/v4/tcb?fmspc=00A067110000";
+  EXPECT_EQ(pccs.handler().Answer("GET", target).status, 404);
+  EXPECT_FALSE(pccs.service().ReloadIfChanged());
+  {
+    auto other = SqliteCollateralStore::Open(down_tmp_.path("pccs.db"));  // as `import` does
+    ASSERT_TRUE(other.ok());
+    ImportVectors(up_tmp_, **other, {"sgx_quote"});
+  }
+  pccs.service().StartRefresher();
+  while (pccs.handler().Answer("GET", target).status != 200) std::this_thread::yield();
+  pccs.service().StopRefresher();
+  EXPECT_EQ(pccs.handler().Answer("GET", "/readyz").status, 200);
+  EXPECT_FALSE(pccs.service().ReloadIfChanged());
+}
+
 // A plain-HTTP listener on loopback that records one request and answers 404.
 class RecordingUpstream {
  public:

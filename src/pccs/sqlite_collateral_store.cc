@@ -112,7 +112,15 @@ StatusOr<std::vector<PutOutcome>> SqliteCollateralStore::PutAll(
     outcomes.push_back(o);
   }
   KMS_RETURN_IF_ERROR(txn.Commit());
+  ++own_commits_;
   return outcomes;
+}
+
+StatusOr<int64_t> SqliteCollateralStore::Version() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  KMS_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("PRAGMA data_version"));
+  KMS_ASSIGN_OR_RETURN(bool row, s.Step());
+  return (row ? s.ColumnInt64(0) : 0) + own_commits_;
 }
 
 StatusOr<std::vector<CollateralItem>> SqliteCollateralStore::List() const {

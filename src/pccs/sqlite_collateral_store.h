@@ -29,6 +29,8 @@ class SqliteCollateralStore final : public CollateralStore {
 
   StatusOr<std::vector<PutOutcome>> PutAll(std::span<const CollateralItem> items) override;
   StatusOr<std::vector<CollateralItem>> List() const override;
+  // sqlite's data_version (other connections' commits) plus this connection's commits.
+  StatusOr<int64_t> Version() const override;
 
  private:
   SqliteCollateralStore(std::unique_ptr<store::sqlite::Db> db, const Clock& clock)
@@ -37,6 +39,7 @@ class SqliteCollateralStore final : public CollateralStore {
 
   mutable std::mutex mu_;
   std::unique_ptr<store::sqlite::Db> db_;  // guarded by mu_
+  int64_t own_commits_ = 0;                 // guarded by mu_
   const Clock& clock_;
 };
 
