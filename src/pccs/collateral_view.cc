@@ -2,10 +2,34 @@
 
 #include <algorithm>
 
+#include "attest/pcs_response.h"
+#include "common/percent_encoding.h"
+
 namespace kms::pccs {
 
+namespace {
+
+RenderedItem Render(const CollateralItem& item) {
+  RenderedItem r;
+  r.encoded_chain = PercentEncode(item.issuer_chain);
+  if (item.kind == ItemKind::kTcbInfo || item.kind == ItemKind::kEnclaveIdentity) {
+    r.body = attest::PcsSignedJsonBody(
+        item.kind == ItemKind::kTcbInfo ? "tcbInfo" : "enclaveIdentity", item.body,
+        item.signature);
+  } else {
+    r.body = HexEncode(AsBytes(item.body));
+  }
+  return r;
+}
+
+}  // namespace
+
 CollateralView::CollateralView(std::vector<CollateralItem> items) : items_(std::move(items)) {
-  for (size_t i = 0; i < items_.size(); ++i) index_[{items_[i].kind, items_[i].key}] = i;
+  rendered_.reserve(items_.size());
+  for (size_t i = 0; i < items_.size(); ++i) {
+    index_[{items_[i].kind, items_[i].key}] = i;
+    rendered_.push_back(Render(items_[i]));
+  }
 }
 
 const CollateralItem* CollateralView::Find(ItemKind kind, std::string_view key) const {

@@ -15,12 +15,22 @@
 
 namespace kms::pccs {
 
+// What is sent for an item, rendered once per snapshot rather than once per request.
+struct RenderedItem {
+  std::string body;           // JSON items: the PCS body; CRLs: hex of the DER
+  std::string encoded_chain;  // the issuer chain, percent-encoded for its header
+};
+
 class CollateralView {
  public:
   explicit CollateralView(std::vector<CollateralItem> items);
 
   // The item of `kind` and `key`, or null.
   const CollateralItem* Find(ItemKind kind, std::string_view key) const;
+  // The rendering of an item Find returned.
+  const RenderedItem& Rendered(const CollateralItem& item) const {
+    return rendered_[static_cast<size_t>(&item - items_.data())];
+  }
   const std::vector<CollateralItem>& items() const { return items_; }
   size_t Count(ItemKind kind) const;
   // The earliest nextUpdate of all items; nullopt when empty.
@@ -28,6 +38,7 @@ class CollateralView {
 
  private:
   std::vector<CollateralItem> items_;
+  std::vector<RenderedItem> rendered_;  // parallel to items_
   std::map<std::pair<ItemKind, std::string>, size_t, std::less<>> index_;
 };
 

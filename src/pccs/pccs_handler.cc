@@ -4,7 +4,6 @@
 #include <optional>
 #include <variant>
 
-#include "attest/pcs_response.h"
 #include "common/log.h"
 #include "common/percent_encoding.h"
 #include "net/health.h"
@@ -91,20 +90,18 @@ Resolved ResolveApi(std::string_view api, std::string_view item, Target& t) {
   return Text(404, "no such resource\n");
 }
 
-net::HttpResponse Send(const ItemRequest& req, const CollateralItem& item) {
+net::HttpResponse Send(const ItemRequest& req, const CollateralItem& item,
+                       const RenderedItem& rendered) {
   net::HttpResponse r;
   if (req.kind == ItemKind::kTcbInfo || req.kind == ItemKind::kEnclaveIdentity) {
     r.content_type = "application/json";
-    r.body = attest::PcsSignedJsonBody(
-        req.kind == ItemKind::kTcbInfo ? "tcbInfo" : "enclaveIdentity", item.body, item.signature);
+    r.body = rendered.body;
   } else {
     // Intel's PCCS sends hex text by default (labelled as PEM) and the DER with encoding=der.
     r.content_type = req.as_der ? "application/pkix-crl" : "application/x-pem-file";
-    r.body = req.as_der ? item.body : HexEncode(AsBytes(item.body));
+    r.body = req.as_der ? item.body : rendered.body;
   }
-  if (!req.chain_header.empty()) {
-    r.headers.emplace_back(req.chain_header, PercentEncode(item.issuer_chain));
-  }
+  if (!req.chain_header.empty()) r.headers.emplace_back(req.chain_header, rendered.encoded_chain);
   return r;
 }
 
@@ -146,7 +143,7 @@ net::HttpResponse PccsHandler::Answer(const std::string& method, const std::stri
   const ItemRequest& req = std::get<ItemRequest>(r);
   std::shared_ptr<const CollateralView> view = service_.View();
   const CollateralItem* item = view->Find(req.kind, req.key);
-  return item == nullptr ? NotHeld(req) : Send(req, *item);
+  return item == nullptr ? NotHeld(req) : Send(req, *item, view->Rendered(*item));
 }
 
 void PccsHandler::Handle(net::HttpRequest request, net::Responder respond) {
@@ -155,7 +152,10 @@ void PccsHandler::Handle(net::HttpRequest request, net::Responder respond) {
   auto finish = [this, path, target = request.target](net::HttpResponse&& out,
                                                       const net::Responder& send) {
     metrics_.CountRequest(path, out.status);
-    log::Debug("pccs.request", {{"target", target}, {"status", out.status}});
+    // Guarded: building the fields costs allocations on every request otherwise.
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug("pccs.request", {{"target", target}, {"status", out.status}});
+    }
     send(std::move(out));
   };
   // A 404 for an API item may be a miss the upstream can fill; fetch off the event loop.
