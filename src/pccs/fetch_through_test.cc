@@ -253,9 +253,41 @@ class RecordingUpstream {
   std::thread thread_;
 };
 
+TEST_F(FetchThroughTest, TheRootCaCrlCanComeFromItsDistributionPoint) {
+  // Intel's PCS has no /rootcacrl; the root CA CRL then comes from another URL (here: the
+  // stand-in's, while the upstream proper answers 404 to it).
+  TestPccs crl_point(VectorStore(up_tmp_, {"sgx_quote"}, "crl.db"));
+  crypto::testing::TempDir pcs_tmp;
+  TestPccs pcs(VectorStore(pcs_tmp, {"sgx_quote"}));
+  pcs.set_tamper([](const std::string& target, net::HttpResponse& r) {
+    if (target.find("/rootcacrl") == std::string::npos) return;
+    r.status = 404;
+    r.body = "no root CA CRL here\n";
+    r.headers.clear();
+  });
+  ServiceOptions o;
+  o.clock = &clock_;
+  UpstreamOptions u;
+  u.url = pcs.url();
+  u.http.insecure = true;
+  u.root_ca_crl_url = crl_point.url() + "/sgx/certification/v4/rootcacrl";
+  o.upstream = std::move(UpstreamPcs::New(std::move(u))).value();
+  TestPccs pccs(VectorStore(down_tmp_, {}), std::move(o));
+  EXPECT_EQ(pccs.handler().Answer("GET", "/sgx/certification/v4/tcb?fmspc=00A067110000").status,
+            404);  // Answer never fetches
+  TestHttpsClient client(pccs.port());
+  EXPECT_EQ(client.Send("GET", "/sgx/certification/v4/tcb?fmspc=00A067110000", "", "")->status,
+            200);
+  EXPECT_EQ(crl_point.requests(), 1);
+  EXPECT_EQ(pcs.requests(), 1);  // only the TCB info
+}
+
 TEST_F(FetchThroughTest, SendsTheApiKeyAsIntelsPcsWantsIt) {
   RecordingUpstream upstream;
-  auto u = UpstreamPcs::New({.url = upstream.url(), .api_key = "k3y-for-pcs", .http = {}});
+  UpstreamOptions o;
+  o.url = upstream.url();
+  o.api_key = "k3y-for-pcs";
+  auto u = UpstreamPcs::New(std::move(o));
   ASSERT_TRUE(u.ok());
   auto r = (*u)->Fetch(ItemKind::kTcbInfo, "sgx-00a067110000");
   EXPECT_EQ(r.status().code(), Code::kNotFound);

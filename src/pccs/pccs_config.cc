@@ -13,6 +13,7 @@ std::string PccsConfig::Summary() const {
     << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
     << " tls=" << (tls_cert.empty() ? "self-signed" : tls_cert)
     << " upstream=" << (upstream.empty() ? "-" : upstream)
+    << " root_ca_crl_url=" << (root_ca_crl_url.empty() ? "-" : root_ca_crl_url)
     << " api_key=" << (api_key_file.empty() ? "none" : "from file")
     << " refresh_ahead=" << refresh_ahead << "s threads=" << threads
     << " log_level=" << log_level << " config_file=" << (config_file.empty() ? "-" : config_file);
@@ -53,6 +54,9 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
         "PCS or PCCS base URL for items not held and for refreshes, e.g. "
         "https://api.trustedservices.intel.com");
   b.Add("api_key_file", c.api_key_file, "file with the upstream's API key (Ocp-Apim-Subscription-Key)");
+  b.Add("root_ca_crl_url", c.root_ca_crl_url,
+        "where the upstream's root CA CRL is (default <upstream>/sgx/certification/v4/rootcacrl; "
+        "for Intel's PCS: https://certificates.trustedservices.intel.com/IntelSGXRootCA.der)");
   b.Add("upstream_ca_file", c.upstream_ca_file, "CAs for the upstream's TLS (PEM); default: system");
   b.AddFlag("upstream_insecure", c.upstream_insecure, "do not verify the upstream's TLS certificate");
   b.Add("refresh_ahead", c.refresh_ahead, "seconds before an item's nextUpdate it is refetched");

@@ -28,6 +28,7 @@ struct PccsConfig {
   std::string tls_key;
   std::string upstream;         // PCS/PCCS base URL for misses and refreshes; empty = none
   std::string api_key_file;     // file holding the upstream's Ocp-Apim-Subscription-Key
+  std::string root_ca_crl_url;  // empty = the upstream's /rootcacrl
   std::string upstream_ca_file; // CAs for the upstream's TLS certificate; empty = system
   bool upstream_insecure = false;
   int64_t refresh_ahead = 86400;  // seconds before nextUpdate an item is refetched

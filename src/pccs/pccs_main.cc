@@ -77,6 +77,7 @@ kms::StatusOr<std::unique_ptr<kms::pccs::UpstreamPcs>> MakeUpstream(const PccsCo
   if (c.upstream.empty()) return std::unique_ptr<kms::pccs::UpstreamPcs>();
   kms::pccs::UpstreamOptions o;
   o.url = c.upstream;
+  o.root_ca_crl_url = c.root_ca_crl_url;
   o.http.ca_file = c.upstream_ca_file;
   o.http.insecure = c.upstream_insecure;
   if (!c.api_key_file.empty()) {

@@ -59,7 +59,9 @@ StatusOr<std::unique_ptr<UpstreamPcs>> UpstreamPcs::New(UpstreamOptions options)
 StatusOr<CollateralItem> UpstreamPcs::Fetch(ItemKind kind, const std::string& key) const {
   std::optional<std::string> path = UpstreamPath(kind, key);
   if (!path) return Status::NotFound("no such item: " + Describe(kind, key));
-  const std::string url = options_.url + *path;
+  const std::string url = kind == ItemKind::kRootCaCrl && !options_.root_ca_crl_url.empty()
+                              ? options_.root_ca_crl_url
+                              : options_.url + *path;
   KMS_ASSIGN_OR_RETURN(attest::PccsHttpResponse r, attest::PccsHttpGet(url, options_.http));
   if (r.status == 404) return Status::NotFound(url + ": HTTP 404");
   if (r.status != 200) return Status::Unavailable(url + ": HTTP " + std::to_string(r.status));

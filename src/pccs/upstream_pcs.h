@@ -18,6 +18,10 @@ namespace kms::pccs {
 struct UpstreamOptions {
   std::string url;      // base, e.g. "https://api.trustedservices.intel.com"
   std::string api_key;  // sent as Ocp-Apim-Subscription-Key when not empty; never logged
+  // Where the root CA CRL comes from; empty = <url>/sgx/certification/v4/rootcacrl (a PCCS).
+  // Intel's PCS has no such path: use the root's distribution point,
+  // https://certificates.trustedservices.intel.com/IntelSGXRootCA.der.
+  std::string root_ca_crl_url;
   attest::PccsHttpOptions http;
 };
 
