@@ -80,8 +80,8 @@ class TestPccs final : public net::HttpHandler {
     if (server.ok()) server_ = std::move(server).value();
   }
   ~TestPccs() override {
+    pool_.Shutdown();  // fetch-throughs in flight answer while the server still runs
     server_.reset();
-    pool_.Shutdown();
   }
 
   void Handle(net::HttpRequest request, net::Responder respond) override {
