@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include <ctime>
+
 namespace kms::attest {
 namespace {
 
@@ -88,6 +90,14 @@ bool SamePublicKey(const X509& a, const X509& b) {
   const EVP_PKEY* ka = X509_get0_pubkey(&a);
   const EVP_PKEY* kb = X509_get0_pubkey(&b);
   return ka != nullptr && kb != nullptr && EVP_PKEY_eq(ka, kb) == 1;
+}
+
+StatusOr<int64_t> AsnTimeToUnix(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    return Status::InvalidArgument("unreadable ASN.1 time");
+  }
+  return static_cast<int64_t>(timegm(&tm));
 }
 
 }  // namespace kms::attest

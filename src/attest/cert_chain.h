@@ -41,6 +41,10 @@ StatusOr<crypto::OsslPtr<X509_CRL>> CrlFromDer(ByteView der);
 // A DER certificate; kInvalidArgument when it does not parse.
 StatusOr<crypto::OsslPtr<X509>> CertFromDer(ByteView der);
 
+// An ASN.1 time (a certificate's or CRL's bound) as Unix seconds; kInvalidArgument when null
+// or unreadable.
+StatusOr<int64_t> AsnTimeToUnix(const ASN1_TIME* t);
+
 // True iff the two certificates carry the same public key.
 bool SamePublicKey(const X509& a, const X509& b);
 

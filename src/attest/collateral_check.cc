@@ -45,6 +45,20 @@ Rejection AuthenticateSigned(std::string_view what, std::string_view issuer_chai
 
 }  // namespace
 
+Rejection AuthenticateTcbInfo(std::string_view issuer_chain, std::string_view text,
+                              ByteView signature, X509& anchor, X509_CRL& root_crl, int64_t at,
+                              TcbInfo* out) {
+  return AuthenticateSigned("TCB info", issuer_chain, text, signature, anchor, root_crl, at,
+                            "TcbInfoSignatureInvalid", ParseTcbInfo, out);
+}
+
+Rejection AuthenticateQeIdentity(std::string_view issuer_chain, std::string_view text,
+                                 ByteView signature, X509& anchor, X509_CRL& root_crl, int64_t at,
+                                 QeIdentity* out) {
+  return AuthenticateSigned("QE identity", issuer_chain, text, signature, anchor, root_crl, at,
+                            "QeIdentitySignatureInvalid", ParseQeIdentity, out);
+}
+
 Rejection ChainRejection(const ChainResult& r, std::string_view what, std::string_view untrusted) {
   switch (r.error) {
     case ChainError::kNone:
@@ -73,13 +87,11 @@ std::variant<AuthenticCollateral, Rejection> AuthenticateCollateral(const Collat
   out.root_ca_crl = std::move(root_crl).value();
   out.pck_crl = std::move(pck_crl).value();
 
-  Rejection r = AuthenticateSigned("TCB info", c.tcb_info_issuer_chain, c.tcb_info,
-                                   c.tcb_info_signature, anchor, *out.root_ca_crl, at,
-                                   "TcbInfoSignatureInvalid", ParseTcbInfo, &out.tcb_info);
+  Rejection r = AuthenticateTcbInfo(c.tcb_info_issuer_chain, c.tcb_info, c.tcb_info_signature,
+                                    anchor, *out.root_ca_crl, at, &out.tcb_info);
   if (!r.status.empty()) return r;
-  r = AuthenticateSigned("QE identity", c.qe_identity_issuer_chain, c.qe_identity,
-                         c.qe_identity_signature, anchor, *out.root_ca_crl, at,
-                         "QeIdentitySignatureInvalid", ParseQeIdentity, &out.qe_identity);
+  r = AuthenticateQeIdentity(c.qe_identity_issuer_chain, c.qe_identity, c.qe_identity_signature,
+                             anchor, *out.root_ca_crl, at, &out.qe_identity);
   if (!r.status.empty()) return r;
   return out;
 }

@@ -29,6 +29,16 @@ struct AuthenticCollateral {
 std::variant<AuthenticCollateral, Rejection> AuthenticateCollateral(const Collateral& c,
                                                                     X509& anchor, int64_t at);
 
+// One signed text of the collateral on its own (as AuthenticateCollateral checks it): the
+// issuer chain to `anchor` with `root_crl`, the signature, the parse into `out` and
+// issueDate <= at < nextUpdate. An empty Rejection when all hold.
+Rejection AuthenticateTcbInfo(std::string_view issuer_chain, std::string_view text,
+                              ByteView signature, X509& anchor, X509_CRL& root_crl, int64_t at,
+                              TcbInfo* out);
+Rejection AuthenticateQeIdentity(std::string_view issuer_chain, std::string_view text,
+                                 ByteView signature, X509& anchor, X509_CRL& root_crl, int64_t at,
+                                 QeIdentity* out);
+
 // The rejection for a failed path validation of `what`; `untrusted` names the status used
 // when the failure is not about time, revocation or CRLs.
 Rejection ChainRejection(const ChainResult& r, std::string_view what, std::string_view untrusted);

@@ -23,12 +23,9 @@ std::string TeePrefix(bool tdx) { return tdx ? "/tdx/certification/v4" : "/sgx/c
 
 StatusOr<int64_t> CrlNextUpdate(ByteView der) {
   KMS_ASSIGN_OR_RETURN(crypto::OsslPtr<X509_CRL> crl, CrlFromDer(der));
-  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
-  struct tm tm {};
-  if (next == nullptr || ASN1_TIME_to_tm(next, &tm) != 1) {
-    return Status::InvalidArgument("CRL without a readable nextUpdate");
-  }
-  return static_cast<int64_t>(timegm(&tm));
+  auto next = AsnTimeToUnix(X509_CRL_get0_nextUpdate(crl.get()));
+  if (!next.ok()) return Status::InvalidArgument("CRL without a readable nextUpdate");
+  return *next;
 }
 
 }  // namespace

@@ -61,6 +61,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 struct CurlDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
 
 }  // namespace
 
@@ -91,6 +94,14 @@ StatusOr<PccsHttpResponse> PccsHttpGet(const std::string& url, const PccsHttpOpt
   } else if (!options.ca_file.empty()) {
     curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
   }
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  for (const std::string& h : options.request_headers) {
+    curl_slist* grown = curl_slist_append(headers.get(), h.c_str());
+    if (grown == nullptr) return Status::Internal("curl_slist_append failed");
+    (void)headers.release();
+    headers.reset(grown);
+  }
+  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   CURLcode rc = curl_easy_perform(c);
   if (sink.too_large) {
     return Status::Unavailable("PCCS response from " + url + " exceeds " +

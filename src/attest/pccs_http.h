@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -18,6 +19,9 @@ struct PccsHttpOptions {
   int64_t timeout_ms = 15000;  // the whole request
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 64 << 10;  // all header lines together
+  // Extra request header lines ("Ocp-Apim-Subscription-Key: <key>" for Intel's PCS). They may
+  // carry secrets: never logged.
+  std::vector<std::string> request_headers;
 };
 
 struct PccsHttpResponse {

@@ -38,7 +38,7 @@ CollateralRequest SgxRequest() {
 
 class PccsClientTest : public ::testing::Test {
  protected:
-  PccsClientTest() : pccs_(VectorDirectory(tmp_, {"sgx_quote", "tdx_quote"})) {}
+  PccsClientTest() : pccs_(VectorStore(tmp_, {"sgx_quote", "tdx_quote"})) {}
 
   PccsClientOptions Defaults() { return Options(pccs_.url(), &clock_); }
   std::unique_ptr<PccsClient> Client() { return Client(Defaults()); }
@@ -76,7 +76,7 @@ TEST_F(PccsClientTest, VerifiesTheVectorsWithFetchedCollateral) {
 
 TEST(PccsClientOutdated, TheOutdatedTdxVectorHasNoTcbLevel) {
   crypto::testing::TempDir tmp;
-  TestPccs pccs(VectorDirectory(tmp, {"tdx_quote_outdated"}));
+  TestPccs pccs(VectorStore(tmp, {"tdx_quote_outdated"}));
   FakeClock clock(kTdxOutdated.at * kMs);
   auto client = PccsClient::New(Options(pccs.url(), &clock));
   ASSERT_TRUE(client.ok());
@@ -156,7 +156,7 @@ TEST_F(PccsClientTest, UnreachablePccsIsUnavailable) {
   uint16_t port = 0;
   {
     crypto::testing::TempDir tmp;
-    TestPccs gone(VectorDirectory(tmp, {}));
+    TestPccs gone(VectorStore(tmp, {}));
     port = gone.port();
   }  // stopped: nothing listens there now
   auto client = Client(Options("https://127.0.0.1:" + std::to_string(port), &clock_));

@@ -1,6 +1,7 @@
 #include "pccs/pccs_config.h"
 
 #include <sstream>
+#include <vector>
 
 #include "common/config_binder.h"
 
@@ -8,42 +9,73 @@ namespace kms::pccs {
 
 std::string PccsConfig::Summary() const {
   std::ostringstream s;
-  s << "host=" << host << " port=" << port << " collateral_dir=" << collateral_dir
-    << " data_dir=" << data_dir << " tls=" << (tls_cert.empty() ? "self-signed" : tls_cert)
-    << " threads=" << threads << " log_level=" << log_level
-    << " config_file=" << (config_file.empty() ? "-" : config_file);
+  s << "host=" << host << " port=" << port << " data_dir=" << data_dir << " db=" << DbPath()
+    << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
+    << " tls=" << (tls_cert.empty() ? "self-signed" : tls_cert)
+    << " upstream=" << (upstream.empty() ? "-" : upstream)
+    << " root_ca_crl_url=" << (root_ca_crl_url.empty() ? "-" : root_ca_crl_url)
+    << " api_key=" << (api_key_file.empty() ? "none" : "from file")
+    << " refresh_ahead=" << refresh_ahead << "s threads=" << threads
+    << " log_level=" << log_level << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
 StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
   PccsConfig c;
-  c.config_file = config::FindConfigPath(argc, argv, "EHSM_PCCS_CONFIG");
+  // The command, when given, is the first argument; the rest parses the same for all.
+  std::vector<char*> args(argv, argv + argc);
+  if (args.size() > 1 && std::string_view(args[1]) == "import") c.command = PccsCommand::kImport;
+  if (args.size() > 1 && std::string_view(args[1]) == "status") c.command = PccsCommand::kStatus;
+  if (c.command != PccsCommand::kServe) args.erase(args.begin() + 1);
+  const int n = static_cast<int>(args.size());
+  c.config_file = config::FindConfigPath(n, args.data(), "EHSM_PCCS_CONFIG");
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
   CLI::App app{
-      "ehsm-pccs: serves Intel DCAP collateral (PCK CRLs, TCB info, QE identities) over the "
-      "PCCS v4 API from a directory of collateral files"};
+      "ehsm-pccs: a PCCS-compatible server of Intel DCAP collateral (PCK CRLs, TCB info, "
+      "enclave identities), kept in SQLite, filled by `ehsm-pccs import PATH` or from an "
+      "upstream PCS. Commands: (none) serve, import PATH, status"};
   app.set_version_flag("--version", "ehsm-pccs 0.3.2");
   std::string config_flag;
   app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")
       ->envname("EHSM_PCCS_CONFIG");
+  if (c.command == PccsCommand::kImport) {
+    app.add_option("path", c.import_path, "collateral file or directory to import")->required();
+  }
   config::Binder b(app, file, "EHSM_PCCS_");
   b.Add("host", c.host, "address to listen on");
   b.Add("port", c.port, "HTTPS port; 0 picks a free one (printed at start)");
+  b.Add("data_dir", c.data_dir, "state: pccs.db, and the self-signed TLS pair without --tls-cert");
+  b.Add("db", c.db, "SQLite file (default <data-dir>/pccs.db)");
   b.Add("collateral_dir", c.collateral_dir,
-        "directory of collateral bundles (*.json, dcap-qvl form, one per TEE and FMSPC)");
-  b.Add("data_dir", c.data_dir, "where the self-signed TLS pair is kept (without --tls-cert)");
+        "collateral imported at start (as `ehsm-pccs import`); optional");
   b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
   b.Add("tls_key", c.tls_key, "server private key (PEM)");
+  b.Add("upstream", c.upstream,
+        "PCS or PCCS base URL for items not held and for refreshes, e.g. "
+        "https://api.trustedservices.intel.com");
+  b.Add("api_key_file", c.api_key_file, "file with the upstream's API key (Ocp-Apim-Subscription-Key)");
+  b.Add("root_ca_crl_url", c.root_ca_crl_url,
+        "where the upstream's root CA CRL is (default <upstream>/sgx/certification/v4/rootcacrl; "
+        "for Intel's PCS: https://certificates.trustedservices.intel.com/IntelSGXRootCA.der)");
+  b.Add("upstream_ca_file", c.upstream_ca_file, "CAs for the upstream's TLS (PEM); default: system");
+  b.AddFlag("upstream_insecure", c.upstream_insecure, "do not verify the upstream's TLS certificate");
+  b.Add("refresh_ahead", c.refresh_ahead, "seconds before an item's nextUpdate it is refetched");
+  b.Add("at", c.at,
+        "verify imported collateral as of this Unix time instead of now (to load recorded "
+        "collateral, e.g. test vectors)");
   b.Add("threads", c.threads, "event-loop threads (1..64)");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
-  KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
-  if (c.collateral_dir.empty()) {
-    return Status::InvalidArgument("collateral_dir (--collateral-dir) is required");
-  }
+  KMS_RETURN_IF_ERROR(b.Parse(n, args.data(), c.config_file));
+  if (c.data_dir.empty()) return Status::InvalidArgument("data_dir (--data-dir) must not be empty");
   if (c.port < 0 || c.port > 65535) return Status::InvalidArgument("port must be 0..65535");
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument("tls_cert and tls_key must be given together");
   }
+  if (!c.api_key_file.empty() && c.upstream.empty()) {
+    return Status::InvalidArgument("api_key_file (--api-key-file) needs upstream (--upstream)");
+  }
+  if (c.refresh_ahead < 0) return Status::InvalidArgument("refresh_ahead must be >= 0");
+  if (c.at < 0) return Status::InvalidArgument("at must be a Unix time");
   if (c.threads < 1 || c.threads > 64) return Status::InvalidArgument("threads must be 1..64");
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
   return c;

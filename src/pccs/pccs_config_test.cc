@@ -49,20 +49,37 @@ TEST_F(PccsConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
   EXPECT_NE(c->Summary().find("collateral_dir=/from/file"), std::string::npos);
 }
 
-TEST_F(PccsConfigTest, RefusesMissingOrBadSettings) {
-  auto none = Load({});
-  ASSERT_EQ(none.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(none.status().message().find("--collateral-dir"), std::string::npos);
-  EXPECT_EQ(Load({"--collateral-dir", "/d", "--port", "70000"}).status().code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(Load({"--collateral-dir", "/d", "--tls-cert", "/c"}).status().code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(Load({"--collateral-dir", "/d", "--threads", "0"}).status().code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(Load({"--collateral-dir", "/d", "--log-level", "loud"}).status().code(),
-            Code::kInvalidArgument);
+TEST_F(PccsConfigTest, RefusesBadSettings) {
+  EXPECT_EQ(Load({"--port", "70000"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--tls-cert", "/c"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--threads", "0"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--log-level", "loud"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--data-dir", ""}).status().code(), Code::kInvalidArgument);
+  auto key_alone = Load({"--api-key-file", "/k"});
+  EXPECT_EQ(key_alone.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(key_alone.status().message().find("--upstream"), std::string::npos);
   std::ofstream(file_) << "collateral_dir = \"/d\"\nno_such_key = 1\n";
   EXPECT_EQ(Load({"--config", file_.string()}).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(PccsConfigTest, CommandsAndTheirArguments) {
+  auto serve = Load({"--data-dir", "/d"});
+  ASSERT_TRUE(serve.ok()) << serve.status().ToString();
+  EXPECT_EQ(serve->command, PccsCommand::kServe);
+  EXPECT_EQ(serve->DbPath(), "/d/pccs.db");
+  auto import = Load({"import", "/in", "--data-dir=/d", "--at", "1751328000"});
+  ASSERT_TRUE(import.ok()) << import.status().ToString();
+  EXPECT_EQ(import->command, PccsCommand::kImport);
+  EXPECT_EQ(import->import_path, "/in");
+  EXPECT_EQ(import->at, 1751328000);
+  EXPECT_EQ(Load({"import", "--data-dir=/d"}).status().code(), Code::kInvalidArgument);
+  auto status = Load({"status", "--data-dir=/d", "--db", "/x.db"});
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_EQ(status->command, PccsCommand::kStatus);
+  EXPECT_EQ(status->DbPath(), "/x.db");
+  auto up = Load({"--upstream", "https://pcs", "--api-key-file", "/k"});
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->Summary().find("/k"), std::string::npos);  // the file is not shown either
 }
 
 }  // namespace

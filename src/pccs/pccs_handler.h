@@ -1,42 +1,47 @@
 #pragma once
-// PccsHandler: the PCCS v4 API (what Intel's QPL and our PccsClient ask for) answered from a
-// CollateralDirectory, with Intel's paths, headers and status codes:
+// PccsHandler: the PCCS API (what Intel's QPL and our PccsClient ask for) answered from what a
+// CollateralService holds, with Intel's paths, headers and status codes. Under
+// /sgx/certification/v4 (and v3, where TCB info carries v3's SGX-TCB-Info-Issuer-Chain):
 //
-//   GET /sgx/certification/v4/pckcrl?ca=processor|platform[&encoding=der]
+//   GET pckcrl?ca=processor|platform[&encoding=der]
 //       200 hex of the DER CRL (text, as Intel's PCCS), or the DER with encoding=der;
 //       header SGX-PCK-CRL-Issuer-Chain. 400 for another ca.
-//   GET /sgx/certification/v4/tcb?fmspc=<12 hex>, /tdx/certification/v4/tcb?fmspc=<12 hex>
+//   GET tcb?fmspc=<12 hex> (also /tdx/certification/v4/tcb)
 //       200 {"tcbInfo":<exact signed text>,"signature":"<hex>"}; header TCB-Info-Issuer-Chain.
-//       400 for a malformed fmspc, 404 for one the directory does not hold.
-//   GET /sgx/certification/v4/qe/identity, /tdx/certification/v4/qe/identity
+//       400 for a malformed fmspc.
+//   GET qe/identity, qve/identity (also /tdx/certification/v4/qe/identity)
 //       200 {"enclaveIdentity":...,"signature":...}; header SGX-Enclave-Identity-Issuer-Chain.
-//   GET /sgx/certification/v4/rootcacrl   200 hex of the DER root CA CRL.
-//   GET /healthz                          200 "ok\n".
-// Issuer chains are percent-encoded PEM. Items every platform shares (PCK CRLs, QE
-// identities, the root CA CRL) come from the most recently issued bundle that has them. Any
-// other path is 404; methods other than GET and HEAD get 405.
+//   GET rootcacrl   200 hex of the DER root CA CRL.
+// 404 for an item not held (after asking the upstream, when there is one) and for any other
+// path; 405 for methods other than GET and HEAD. Issuer chains are percent-encoded PEM.
+// Also: GET /healthz (200 "ok"), /readyz (CollateralService::Readiness), /metrics.
 //
-// Thread-safe: the directory is immutable. Answers inline (no I/O).
+// Thread-safe. Answers held items inline; a miss with an upstream goes to `pool`.
 
 #include <memory>
 #include <string>
 
-#include "attest/collateral_dir.h"
+#include "common/thread_pool.h"
 #include "net/http_types.h"
+#include "pccs/collateral_service.h"
+#include "pccs/pccs_metrics.h"
 
 namespace kms::pccs {
 
 class PccsHandler final : public net::HttpHandler {
  public:
-  explicit PccsHandler(std::shared_ptr<const attest::CollateralDirectory> dir)
-      : dir_(std::move(dir)) {}
+  // All borrowed; `pool` may be null (then a miss is answered 404 without fetching).
+  PccsHandler(CollateralService& service, PccsMetrics& metrics, ThreadPool* pool)
+      : service_(service), metrics_(metrics), pool_(pool) {}
   void Handle(net::HttpRequest request, net::Responder respond) override;
 
-  // The answer to `method` `target`, as Handle sends it.
+  // The answer to `method` `target` from what is held now (never fetches).
   net::HttpResponse Answer(const std::string& method, const std::string& target) const;
 
  private:
-  std::shared_ptr<const attest::CollateralDirectory> dir_;
+  CollateralService& service_;
+  PccsMetrics& metrics_;
+  ThreadPool* pool_;
 };
 
 }  // namespace kms::pccs

@@ -18,7 +18,7 @@ using kms::net::testing::TestHttpsClient;
 
 class PccsHandlerTest : public ::testing::Test {
  protected:
-  PccsHandlerTest() : pccs_(VectorDirectory(tmp_, {"sgx_quote", "tdx_quote"})), client_(pccs_.port()) {}
+  PccsHandlerTest() : pccs_(VectorStore(tmp_, {"sgx_quote", "tdx_quote"})), client_(pccs_.port()) {}
 
   TestHttpResponse Get(const std::string& target, std::string_view method = "GET") {
     auto r = client_.Send(method, target, "", "");
@@ -96,21 +96,57 @@ TEST_F(PccsHandlerTest, RootCaCrlHealthzAndTheRest) {
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
   EXPECT_EQ(Get("/sgx/certification/v4/pckcert?qeid=00").status, 404);
-  EXPECT_EQ(Get("/sgx/certification/v3/tcb?fmspc=00A067110000").status, 404);
+  EXPECT_EQ(Get("/sgx/certification/v4/qve/identity").status, 404);  // not imported
   EXPECT_EQ(Get("/").status, 404);
   EXPECT_EQ(Get("/sgx/certification/v4/rootcacrl", "POST").status, 405);
 }
 
-TEST(PccsHandlerEmpty, AnEmptyDirectoryAnswers404Everywhere) {
+TEST_F(PccsHandlerTest, V3PathsCarryV3sHeaderName) {
+  attest::Collateral sgx = LoadCollateral("sgx_quote");
+  TestHttpResponse r = Get("/sgx/certification/v3/tcb?fmspc=00A067110000");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, attest::PcsSignedJsonBody("tcbInfo", sgx.tcb_info, sgx.tcb_info_signature));
+  EXPECT_EQ(PercentDecode(r.header("sgx-tcb-info-issuer-chain")), sgx.tcb_info_issuer_chain);
+  EXPECT_EQ(r.header("tcb-info-issuer-chain"), "");
+  EXPECT_EQ(Get("/sgx/certification/v3/qe/identity").status, 200);
+  EXPECT_EQ(Get("/sgx/certification/v3/pckcrl?ca=processor").status, 200);
+}
+
+TEST_F(PccsHandlerTest, ReadyzAndMetrics) {
+  EXPECT_EQ(Get("/readyz").status, 200);
+  Get("/sgx/certification/v4/tcb?fmspc=00A067110000");
+  Get("/sgx/certification/v4/tcb?fmspc=123456789abc");
+  Get("/no/such/thing");
+  TestHttpResponse m = Get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("ehsm_pccs_requests_total{path=\"/sgx/certification/v4/tcb\",code=\"200\"} 1\n"),
+            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("ehsm_pccs_requests_total{path=\"/sgx/certification/v4/tcb\",code=\"404\"} 1\n"),
+            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("ehsm_pccs_requests_total{path=\"other\",code=\"404\"} 1\n"),
+            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("ehsm_pccs_items{kind=\"tcb_info\"} 2\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("ehsm_pccs_items{kind=\"enclave_identity\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.body.find("ehsm_pccs_items{kind=\"pck_crl\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.body.find("ehsm_pccs_next_update_seconds "), std::string::npos);
+}
+
+TEST(PccsHandlerEmpty, AnEmptyStoreAnswers404EverywhereAndIsNotReady) {
   crypto::testing::TempDir tmp;
-  PccsHandler h(VectorDirectory(tmp, {}));
+  TestPccs pccs(VectorStore(tmp, {}));
   for (const char* t : {"/sgx/certification/v4/tcb?fmspc=00A067110000",
                         "/sgx/certification/v4/qe/identity", "/tdx/certification/v4/qe/identity",
                         "/sgx/certification/v4/pckcrl?ca=processor",
                         "/sgx/certification/v4/rootcacrl"}) {
-    EXPECT_EQ(h.Answer("GET", t).status, 404) << t;
+    EXPECT_EQ(pccs.handler().Answer("GET", t).status, 404) << t;
   }
-  EXPECT_EQ(h.Answer("GET", "/healthz").status, 200);
+  EXPECT_EQ(pccs.handler().Answer("GET", "/healthz").status, 200);
+  net::HttpResponse ready = pccs.handler().Answer("GET", "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("no TCB info"), std::string::npos) << ready.body;
+  // No nextUpdate to count down to.
+  EXPECT_EQ(pccs.handler().Answer("GET", "/metrics").body.find("next_update_seconds"),
+            std::string::npos);
 }
 
 }  // namespace

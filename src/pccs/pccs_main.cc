@@ -1,35 +1,136 @@
-// ehsm-pccs: a PCCS-compatible collateral server over a directory of collateral files
-// (docs/attestation.md, "ehsm-pccs").
+// ehsm-pccs: a PCCS-compatible collateral server over a SQLite store, filled by
+// `ehsm-pccs import` and optionally from an upstream PCS (docs/attestation.md, "ehsm-pccs").
 
+#include <string.h>
+
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
-#include "attest/collateral_dir.h"
+#include "attest/cert_chain.h"
+#include "attest/intel_root_ca.h"
 #include "common/config_binder.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/stop_signals.h"
+#include "common/thread_pool.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
+#include "pccs/collateral_import.h"
+#include "pccs/collateral_service.h"
 #include "pccs/pccs_config.h"
 #include "pccs/pccs_handler.h"
+#include "pccs/sqlite_collateral_store.h"
+#include "pccs/status_report.h"
 
 namespace {
 
-kms::StatusOr<kms::net::PemPair> LoadTls(const kms::pccs::PccsConfig& c) {
-  if (c.tls_cert.empty()) {
-    KMS_RETURN_IF_ERROR(kms::EnsureDirectory(c.data_dir));
-    return kms::net::LoadOrCreateSelfSigned(c.data_dir);
-  }
+using kms::pccs::PccsConfig;
+
+kms::StatusOr<kms::net::PemPair> LoadTls(const PccsConfig& c) {
+  if (c.tls_cert.empty()) return kms::net::LoadOrCreateSelfSigned(c.data_dir);
   KMS_ASSIGN_OR_RETURN(kms::Bytes cert, kms::ReadFileBytes(c.tls_cert));
   KMS_ASSIGN_OR_RETURN(kms::Bytes key, kms::ReadFileBytes(c.tls_key));
   return kms::net::PemPair{std::string(kms::AsChars(cert)), std::string(kms::AsChars(key))};
 }
 
 int Fail(const std::string& what, const kms::Status& s) {
-  kms::log::Error("pccs.start_failed", {{"error", s.message()}});
+  kms::log::Error("pccs.failed", {{"what", what}, {"error", s.message()}});
   std::cerr << "ehsm-pccs: " << what << ": " << s.message() << "\n";
   return 1;
+}
+
+int64_t VerificationTime(const PccsConfig& c) {
+  return c.at != 0 ? c.at : kms::SystemClock::Instance().NowMs() / 1000;
+}
+
+kms::StatusOr<std::unique_ptr<kms::pccs::SqliteCollateralStore>> OpenStore(const PccsConfig& c) {
+  KMS_RETURN_IF_ERROR(kms::EnsureDirectory(c.data_dir));
+  return kms::pccs::SqliteCollateralStore::Open(c.DbPath());
+}
+
+// Verifies and stores `path`, printing one line per item. 0, or 1 with the refusals.
+int Import(const std::string& path, kms::pccs::CollateralStore& store, int64_t at) {
+  auto anchor = kms::attest::CertFromDer(kms::attest::IntelSgxRootCaDer());
+  if (!anchor.ok()) return Fail("pinned root", anchor.status());
+  auto imported = kms::pccs::ImportPath(path, store, **anchor, at);
+  if (!imported.ok()) return Fail("import of " + path + " refused", imported.status());
+  for (const kms::pccs::ImportedItem& i : *imported) {
+    std::string outcome(kms::pccs::PutOutcomeName(i.outcome));
+    kms::log::Info("pccs.imported", {{"item", i.description}, {"source", i.source},
+                                     {"outcome", outcome}, {"next_update", i.next_update}});
+    std::printf("%s: %s (valid until %s) from %s\n", outcome.c_str(), i.description.c_str(),
+                kms::pccs::FormatUtc(i.next_update).c_str(), i.source.c_str());
+  }
+  return 0;
+}
+
+int Status(kms::pccs::CollateralStore& store, int64_t now) {
+  auto items = store.List();
+  if (!items.ok()) return Fail("cannot read the store", items.status());
+  kms::pccs::StatusReport r = kms::pccs::MakeStatusReport(*items, now);
+  std::fputs(r.text.c_str(), stdout);
+  return 0;
+}
+
+kms::StatusOr<std::unique_ptr<kms::pccs::UpstreamPcs>> MakeUpstream(const PccsConfig& c) {
+  if (c.upstream.empty()) return std::unique_ptr<kms::pccs::UpstreamPcs>();
+  kms::pccs::UpstreamOptions o;
+  o.url = c.upstream;
+  o.root_ca_crl_url = c.root_ca_crl_url;
+  o.http.ca_file = c.upstream_ca_file;
+  o.http.insecure = c.upstream_insecure;
+  if (!c.api_key_file.empty()) {
+    KMS_ASSIGN_OR_RETURN(kms::Bytes key, kms::ReadFileBytes(c.api_key_file));
+    o.api_key.assign(kms::AsChars(key));
+    while (!o.api_key.empty() && std::isspace(static_cast<unsigned char>(o.api_key.back()))) {
+      o.api_key.pop_back();
+    }
+    explicit_bzero(key.data(), key.size());
+  }
+  return kms::pccs::UpstreamPcs::New(std::move(o));
+}
+
+int Serve(const PccsConfig& config, std::unique_ptr<kms::pccs::SqliteCollateralStore> store) {
+  if (!config.collateral_dir.empty()) {
+    int rc = Import(config.collateral_dir, *store, VerificationTime(config));
+    if (rc != 0) return rc;
+  }
+  auto tls = LoadTls(config);
+  if (!tls.ok()) return Fail("cannot load the TLS pair", tls.status());
+  auto upstream = MakeUpstream(config);
+  if (!upstream.ok()) return Fail("upstream", upstream.status());
+
+  const sigset_t stop_signals = kms::BlockStopSignals();
+  kms::pccs::PccsMetrics metrics;
+  kms::pccs::ServiceOptions so;
+  so.upstream = std::move(upstream).value();
+  so.refresh_ahead_s = config.refresh_ahead;
+  auto service = kms::pccs::CollateralService::New(std::move(store), std::move(so), metrics);
+  if (!service.ok()) return Fail("cannot read the store", service.status());
+  kms::ThreadPool fetchers(/*threads=*/2, /*max_queue=*/256);
+  kms::pccs::PccsHandler handler(**service, metrics, &fetchers);
+  kms::net::HttpsServerOptions options;
+  options.host = config.host;
+  options.port = static_cast<uint16_t>(config.port);
+  options.threads = config.threads;
+  options.max_body_bytes = 1024;  // every request is a GET
+  options.cert_pem = tls->cert_pem;
+  options.key_pem = std::move(tls->key_pem);
+  auto server = kms::net::HttpsServer::Start(options, handler);
+  if (!server.ok()) return Fail("cannot start", server.status());
+  (*service)->StartRefresher();
+  kms::log::Info("pccs.serving", {{"items", (*service)->View()->items().size()},
+                                  {"port", (*server)->port()}});
+  std::printf("ehsm-pccs listening on port %u\n", static_cast<unsigned>((*server)->port()));
+  std::fflush(stdout);
+
+  kms::log::Info("pccs.stopping", {{"signal", kms::WaitForStopSignal(stop_signals)}});
+  (*server)->Stop(/*grace_ms=*/5000);
+  (*server)->Wait();
+  (*service)->StopRefresher();
+  fetchers.Shutdown();
+  return 0;
 }
 
 }  // namespace
@@ -43,35 +144,20 @@ int main(int argc, char** argv) {
   }
   kms::log::SetLevel(kms::config::LogLevelFromName(config->log_level));
   kms::log::Info("pccs.config", {{"summary", config->Summary()}});
-  auto dir = kms::attest::CollateralDirectory::Load(config->collateral_dir);
-  if (!dir.ok()) return Fail("cannot read the collateral", dir.status());
-  for (const kms::attest::CollateralBundle& b : (*dir)->bundles()) {
-    kms::log::Info("pccs.bundle", {{"file", b.file},
-                                   {"tee", b.tdx ? "tdx" : "sgx"},
-                                   {"fmspc", kms::HexEncode(b.fmspc)},
-                                   {"ca", b.ca}});
+  auto store = OpenStore(*config);
+  if (!store.ok()) return Fail("cannot open " + config->DbPath(), store.status());
+  int rc = 0;
+  switch (config->command) {
+    case kms::pccs::PccsCommand::kImport:
+      rc = Import(config->import_path, **store, VerificationTime(*config));
+      break;
+    case kms::pccs::PccsCommand::kStatus:
+      rc = Status(**store, VerificationTime(*config));
+      break;
+    case kms::pccs::PccsCommand::kServe:
+      rc = Serve(*config, std::move(store).value());
+      break;
   }
-  auto tls = LoadTls(*config);
-  if (!tls.ok()) return Fail("cannot load the TLS pair", tls.status());
-
-  const sigset_t stop_signals = kms::BlockStopSignals();
-
-  kms::pccs::PccsHandler handler(*dir);
-  kms::net::HttpsServerOptions options;
-  options.host = config->host;
-  options.port = static_cast<uint16_t>(config->port);
-  options.threads = config->threads;
-  options.max_body_bytes = 1024;  // every request is a GET
-  options.cert_pem = tls->cert_pem;
-  options.key_pem = std::move(tls->key_pem);
-  auto server = kms::net::HttpsServer::Start(options, handler);
-  if (!server.ok()) return Fail("cannot start", server.status());
-  std::printf("ehsm-pccs listening on port %u\n", static_cast<unsigned>((*server)->port()));
-  std::fflush(stdout);
-
-  kms::log::Info("pccs.stopping", {{"signal", kms::WaitForStopSignal(stop_signals)}});
-  (*server)->Stop(/*grace_ms=*/5000);
-  (*server)->Wait();
   kms::log::Flush();
-  return 0;
+  return rc;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// A PccsHandler on a real in-process HTTPS server (loopback, port 0, self-signed), for the
-// tests of the handler and of PccsClient. `tamper` may rewrite any answer before it is sent,
-// to play a broken or hostile PCCS; `requests` counts what arrived.
+// A PccsHandler on a real in-process HTTPS server (loopback, port 0, self-signed), over a
+// CollateralService with a real SQLite store, for the tests of the handler, of fetch-through
+// and of PccsClient. `tamper` may rewrite any answer before it is sent, to play a broken or
+// hostile PCCS; `requests` counts what arrived.
 
 #include <gtest/gtest.h>
 
@@ -10,31 +11,61 @@
 #include <mutex>
 
 #include "attest/dcap_test_util.h"
+#include "common/thread_pool.h"
 #include "crypto/test_util.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
+#include "pccs/collateral_import.h"
+#include "pccs/collateral_service.h"
 #include "pccs/pccs_handler.h"
+#include "pccs/sqlite_collateral_store.h"
 
 namespace kms::pccs::testing {
 
-// A directory holding the collateral bundles of the named vectors (e.g. "sgx_quote").
-inline std::shared_ptr<const attest::CollateralDirectory> VectorDirectory(
-    const crypto::testing::TempDir& tmp, std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    tmp.Write(std::string(name) + ".json",
-              AsBytes(attest::testing::ReadVector(std::string(name) + "_collateral.json")));
+// The time inside the collateral window of the named vector (attest/dcap_test_util.h).
+inline int64_t VectorTime(const std::string& name) {
+  for (const attest::testing::Vector& v :
+       {attest::testing::kSgx, attest::testing::kTdx, attest::testing::kTdxOutdated}) {
+    if (name == v.name) return v.at;
   }
-  auto dir = attest::CollateralDirectory::Load(tmp.path(""));
-  EXPECT_TRUE(dir.ok()) << dir.status().ToString();
-  return dir.ok() ? *dir : nullptr;
+  ADD_FAILURE() << "no vector " << name;
+  return 0;
+}
+
+// Imports the bundle of each named vector (e.g. "sgx_quote"), each as of its own time.
+inline void ImportVectors(const crypto::testing::TempDir& tmp, CollateralStore& store,
+                          std::initializer_list<const char*> names) {
+  auto anchor = attest::testing::IntelRoot();
+  for (const char* name : names) {
+    std::string file = std::string(name) + ".json";
+    tmp.Write(file, AsBytes(attest::testing::ReadVector(std::string(name) + "_collateral.json")));
+    auto r = ImportPath(tmp.path(file), store, *anchor, VectorTime(name));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+  }
+}
+
+// A SQLite store in `tmp` (file `db`) holding the named vectors.
+inline std::unique_ptr<CollateralStore> VectorStore(const crypto::testing::TempDir& tmp,
+                                                    std::initializer_list<const char*> names,
+                                                    const std::string& db = "pccs.db") {
+  auto store = SqliteCollateralStore::Open(tmp.path(db));
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return nullptr;
+  ImportVectors(tmp, **store, names);
+  return std::move(store).value();
 }
 
 class TestPccs final : public net::HttpHandler {
  public:
   using Tamper = std::function<void(const std::string& target, net::HttpResponse&)>;
 
-  explicit TestPccs(std::shared_ptr<const attest::CollateralDirectory> dir)
-      : handler_(std::move(dir)) {
+  // Serves `store`; `options` may carry an upstream and a clock.
+  explicit TestPccs(std::unique_ptr<CollateralStore> store, ServiceOptions options = {})
+      : pool_(2, 64) {
+    auto service = CollateralService::New(std::move(store), std::move(options), metrics_);
+    EXPECT_TRUE(service.ok()) << service.status().ToString();
+    service_ = std::move(service).value();
+    handler_ = std::make_unique<PccsHandler>(*service_, metrics_, &pool_);
     auto pair = net::MakeSelfSignedCert("localhost", 30);
     EXPECT_TRUE(pair.ok());
     cert_pem_ = pair->cert_pem;
@@ -48,16 +79,21 @@ class TestPccs final : public net::HttpHandler {
     EXPECT_TRUE(server.ok()) << server.status().ToString();
     if (server.ok()) server_ = std::move(server).value();
   }
-  ~TestPccs() override { server_.reset(); }
+  ~TestPccs() override {
+    pool_.Shutdown();  // fetch-throughs in flight answer while the server still runs
+    server_.reset();
+  }
 
   void Handle(net::HttpRequest request, net::Responder respond) override {
     ++requests_;
-    net::HttpResponse r = handler_.Answer(request.method, request.target);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (tamper_) tamper_(request.target, r);
-    }
-    respond(std::move(r));
+    std::string target = request.target;
+    handler_->Handle(std::move(request), [this, target, respond](net::HttpResponse r) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (tamper_) tamper_(target, r);
+      }
+      respond(std::move(r));
+    });
   }
 
   void set_tamper(Tamper t) {
@@ -68,9 +104,15 @@ class TestPccs final : public net::HttpHandler {
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port()); }
   const std::string& cert_pem() const { return cert_pem_; }
   int requests() const { return requests_.load(); }
+  CollateralService& service() { return *service_; }
+  PccsHandler& handler() { return *handler_; }
+  PccsMetrics& metrics() { return metrics_; }
 
  private:
-  PccsHandler handler_;
+  PccsMetrics metrics_;
+  std::unique_ptr<CollateralService> service_;
+  ThreadPool pool_;
+  std::unique_ptr<PccsHandler> handler_;
   std::string cert_pem_;
   std::mutex mu_;
   Tamper tamper_;  // guarded by mu_

@@ -62,12 +62,20 @@ class PccsProcess : public ::testing::Test {
     return d.string();
   }
 
-  // ehsm-pccs on port 0 over `collateral_dir`, its self-signed pair in <dir>/<name>-data.
+  // `ehsm-pccs <args...>` run to its end (import, status).
+  CliRun Pccs(const std::vector<std::string>& args) { return Run(KmsProcess::BinaryPath("ehsm-pccs"), args); }
+
+  // `ehsm-pccs import <collateral_dir> --at <at>` into <dir>/<name>-data; must succeed.
+  void Import(const std::string& name, const std::string& collateral_dir, const std::string& at) {
+    CliRun r = Pccs({"import", collateral_dir, "--data-dir", DataDir(name), "--at", at});
+    EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  }
+  std::string DataDir(const std::string& name) { return (dir_ / (name + "-data")).string(); }
+
+  // ehsm-pccs on port 0 serving <dir>/<name>-data (its store and self-signed pair).
   std::unique_ptr<KmsProcess> StartPccs(const std::string& name,
-                                        const std::string& collateral_dir) {
-    auto p = std::make_unique<KmsProcess>((dir_ / (name + "-data")).string(),
-                                          std::vector<std::string>{"--collateral-dir",
-                                                                   collateral_dir},
+                                        std::vector<std::string> args = {}) {
+    auto p = std::make_unique<KmsProcess>(DataDir(name), std::move(args),
                                           KmsProcess::BinaryPath("ehsm-pccs"));
     EXPECT_NE(p->port(), 0) << p->output();
     return p;
@@ -77,8 +85,10 @@ class PccsProcess : public ::testing::Test {
     return "https://127.0.0.1:" + std::to_string(p.port());
   }
 
-  CliRun Ehsm(const std::vector<std::string>& args) {
-    std::string cmd = KmsProcess::BinaryPath("ehsm");
+  CliRun Ehsm(const std::vector<std::string>& args) { return Run(KmsProcess::BinaryPath("ehsm"), args); }
+
+  CliRun Run(const std::string& binary, const std::vector<std::string>& args) {
+    std::string cmd = binary;
     for (const std::string& a : args) cmd += " '" + a + "'";
     fs::path out = dir_ / "cli.out", err = dir_ / "cli.err";
     int status = std::system((cmd + " >" + out.string() + " 2>" + err.string()).c_str());
@@ -103,8 +113,10 @@ class PccsProcess : public ::testing::Test {
 };
 
 TEST_F(PccsProcess, EhsmQuoteVerifyFetchesFromEhsmPccs) {
-  auto pccs2025 = StartPccs("p2025", CollateralDir("c2025", {"sgx_quote", "tdx_quote"}));
-  auto pccs2026 = StartPccs("p2026", CollateralDir("c2026", {"tdx_quote_outdated"}));
+  Import("p2025", CollateralDir("c2025", {"sgx_quote", "tdx_quote"}), "1751328000");
+  Import("p2026", CollateralDir("c2026", {"tdx_quote_outdated"}), "1772323200");
+  auto pccs2025 = StartPccs("p2025");
+  auto pccs2026 = StartPccs("p2026");
   ASSERT_TRUE(pccs2025->running() && pccs2026->running());
   std::vector<std::string> via2025 = {"--pccs-url", Url(*pccs2025), "--pccs-ca", CaOf("p2025")};
   std::vector<std::string> via2026 = {"--pccs-url", Url(*pccs2026), "--pccs-ca", CaOf("p2026")};
@@ -128,7 +140,8 @@ TEST_F(PccsProcess, EhsmQuoteVerifyFetchesFromEhsmPccs) {
 }
 
 TEST_F(PccsProcess, UnknownFmspcAndUntrustedTlsAreClearFailures) {
-  auto pccs = StartPccs("p", CollateralDir("c", {"tdx_quote"}));
+  Import("p", CollateralDir("c", {"tdx_quote"}), "1751328000");
+  auto pccs = StartPccs("p");
   ASSERT_TRUE(pccs->running());
   json::object missing = VerifyJson("sgx_quote", "1751328000",
                                     {"--pccs-url", Url(*pccs), "--pccs-ca", CaOf("p")}, 1);
@@ -159,13 +172,31 @@ TEST_F(PccsProcess, CollateralDirOnTheCommandLine) {
   EXPECT_EQ(none.rc, 2) << none.out << none.err;
 }
 
-TEST_F(PccsProcess, ServesHealthzAnd404sOverHttps) {
-  auto pccs = StartPccs("p", CollateralDir("c", {"sgx_quote"}));
+TEST_F(PccsProcess, ServesHealthzReadyzMetricsAnd404sOverHttps) {
+  // Empty: alive but not ready.
+  auto empty = StartPccs("e");
+  ASSERT_TRUE(empty->running());
+  TestHttpsClient empty_client(empty->port());
+  EXPECT_EQ(empty_client.Send("GET", "/healthz", "", "")->status, 200);
+  EXPECT_EQ(empty_client.Send("GET", "/readyz", "", "")->status, 503);
+  // An import into its data dir by another process is served without a restart (the store
+  // is looked at every 2 s).
+  Import("e", CollateralDir("ce", {"tdx_quote"}), "1751328000");
+  int ready = 0;
+  for (int i = 0; i < 300 && ready != 200; ++i) {
+    ready = empty_client.Send("GET", "/readyz", "", "")->status;
+    if (ready != 200) usleep(100 * 1000);
+  }
+  EXPECT_EQ(ready, 200);
+  EXPECT_EQ(empty_client.Send("GET", "/tdx/certification/v4/tcb?fmspc=B0C06F000000", "", "")->status,
+            200);
+
+  // --collateral-dir imports at start (here as of the vectors' time).
+  auto pccs = StartPccs("p", {"--collateral-dir", CollateralDir("c", {"sgx_quote"}), "--at",
+                              "1751328000"});
   ASSERT_TRUE(pccs->running());
   TestHttpsClient client(pccs->port());
-  auto health = client.Send("GET", "/healthz", "", "");
-  ASSERT_TRUE(health.ok()) << health.status().ToString();
-  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(client.Send("GET", "/readyz", "", "")->status, 200);
   auto tcb = client.Send("GET", "/sgx/certification/v4/tcb?fmspc=00A067110000", "", "");
   ASSERT_TRUE(tcb.ok());
   EXPECT_EQ(tcb->status, 200);
@@ -173,23 +204,96 @@ TEST_F(PccsProcess, ServesHealthzAnd404sOverHttps) {
   auto unknown = client.Send("GET", "/sgx/certification/v4/tcb?fmspc=B0C06F000000", "", "");
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(unknown->status, 404);
+  auto metrics = client.Send("GET", "/metrics", "", "");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("ehsm_pccs_requests_total{path=\"/sgx/certification/v4/tcb\","
+                               "code=\"404\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("ehsm_pccs_items{kind=\"tcb_info\"} 1"), std::string::npos);
   EXPECT_EQ(pccs->Stop(), 0);
 }
 
-TEST_F(PccsProcess, RefusesToStartWithoutUsableCollateral) {
-  KmsProcess no_dir((dir_ / "d1").string(), {}, KmsProcess::BinaryPath("ehsm-pccs"));
-  EXPECT_EQ(no_dir.WaitExit(), 2);
-  EXPECT_NE(no_dir.output().find("--collateral-dir"), std::string::npos) << no_dir.output();
+TEST_F(PccsProcess, ImportRefusesTamperedAndExpiredCollateralAndStatusShowsWhatIsHeld) {
+  Import("p", CollateralDir("c", {"sgx_quote"}), "1751328000");
+  // Expired now (the vectors are from 2025): refused by default.
+  CliRun expired = Pccs({"import", CollateralDir("t", {"tdx_quote"}), "--data-dir", DataDir("p")});
+  EXPECT_EQ(expired.rc, 1) << expired.out << expired.err;
+  EXPECT_NE(expired.err.find("CollateralExpired"), std::string::npos) << expired.err;
+  EXPECT_NE(expired.err.find("tdx_quote.json"), std::string::npos) << expired.err;
+  // Tampered: one digit of the signed TCB info changed.
+  std::string text = Slurp(Vector("sgx_quote_collateral.json"));
+  size_t at = text.find("\\\"tcbEvaluationDataNumber\\\":");
+  ASSERT_NE(at, std::string::npos);
+  text[at + 28] = text[at + 28] == '9' ? '8' : '9';
+  fs::create_directories(dir_ / "bad");
+  std::ofstream(dir_ / "bad" / "tampered.json") << text;
+  CliRun tampered = Pccs({"import", (dir_ / "bad").string(), "--data-dir", DataDir("p"), "--at",
+                          "1751328000"});
+  EXPECT_EQ(tampered.rc, 1);
+  EXPECT_NE(tampered.err.find("tampered.json: TCB info: TcbInfoSignatureInvalid"),
+            std::string::npos)
+      << tampered.err;
+
+  CliRun status = Pccs({"status", "--data-dir", DataDir("p"), "--at", "1751328000"});
+  EXPECT_EQ(status.rc, 0) << status.err;
+  EXPECT_NE(status.out.find("4 item(s) held"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("TCB info sgx-00a067110000  issued 2025-06-19T10:56:11Z"),
+            std::string::npos)
+      << status.out;
+  EXPECT_EQ(status.out.find("WARNING"), std::string::npos) << status.out;
+  CliRun late = Pccs({"status", "--data-dir", DataDir("p"), "--at", "1752400000"});
+  EXPECT_NE(late.out.find("WARNING: TCB info sgx-00a067110000 expires in"), std::string::npos)
+      << late.out;
+  // What it served before is still what it serves.
+  auto pccs = StartPccs("p");
+  ASSERT_TRUE(pccs->running());
+  json::object sgx = VerifyJson("sgx_quote", "1751328000",
+                                {"--pccs-url", Url(*pccs), "--pccs-ca", CaOf("p")}, 0);
+  EXPECT_EQ(sgx["qv_result"], "0xA008");
+}
+
+TEST_F(PccsProcess, FetchesThroughFromAnUpstreamPccs) {
+  // The upstream: an ehsm-pccs holding the vectors. The front: empty, with the upstream. A
+  // process verifies at the real time, when every recorded item has expired, so what this
+  // shows is the wiring (flags, key file, the fetch, the refusal); fetch-through of valid
+  // items with an injected clock is in src/pccs/fetch_through_test.cc.
+  Import("up", CollateralDir("c", {"sgx_quote"}), "1751328000");
+  auto up = StartPccs("up");
+  ASSERT_TRUE(up->running());
+  std::ofstream(dir_ / "api.key") << "not-a-real-key\n";
+  auto front = StartPccs("front", {"--upstream", Url(*up), "--upstream-insecure",
+                                   "--api-key-file", (dir_ / "api.key").string()});
+  ASSERT_TRUE(front->running());
+  TestHttpsClient client(front->port());
+  EXPECT_EQ(client.Send("GET", "/readyz", "", "")->status, 200);
+  auto tcb = client.Send("GET", "/sgx/certification/v4/tcb?fmspc=00A067110000", "", "");
+  ASSERT_TRUE(tcb.ok());
+  EXPECT_EQ(tcb->status, 503);  // fetched, but expired at the real time: refused
+  EXPECT_NE(tcb->body.find("CollateralExpired"), std::string::npos) << tcb->body;
+  auto metrics = client.Send("GET", "/metrics", "", "");
+  EXPECT_NE(metrics->body.find("ehsm_pccs_upstream_fetches_total{result=\"refused\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_EQ(front->output().find("not-a-real-key"), std::string::npos);
+}
+
+TEST_F(PccsProcess, RefusesToStartWithUnusableCollateralOrFlags) {
   std::string bad = CollateralDir("bad", {});
   std::ofstream(fs::path(bad) / "broken.json") << "{}";
   KmsProcess broken((dir_ / "d2").string(), {"--collateral-dir", bad},
                     KmsProcess::BinaryPath("ehsm-pccs"));
   EXPECT_EQ(broken.WaitExit(), 1);
   EXPECT_NE(broken.output().find("broken.json"), std::string::npos) << broken.output();
+  KmsProcess key_alone((dir_ / "d3").string(), {"--api-key-file", "/k"},
+                       KmsProcess::BinaryPath("ehsm-pccs"));
+  EXPECT_EQ(key_alone.WaitExit(), 2);
+  EXPECT_NE(key_alone.output().find("--upstream"), std::string::npos) << key_alone.output();
 }
 
 TEST_F(PccsProcess, EhsmKmsTakesACollateralSource) {
-  auto pccs = StartPccs("p", CollateralDir("c", {"sgx_quote"}));
+  Import("p", CollateralDir("c", {"sgx_quote"}), "1751328000");
+  auto pccs = StartPccs("p");
   ASSERT_TRUE(pccs->running());
   KmsProcess with_pccs((dir_ / "kms1").string(),
                        {"--pccs-url", Url(*pccs), "--pccs-ca-file", CaOf("p")});

@@ -1,0 +1,95 @@
+#include "pccs/collateral_import.h"
+
+#include <algorithm>
+
+#include "attest/cert_chain.h"
+#include "common/file_util.h"
+#include "pccs/collateral_files.h"
+#include "pccs/item_verifier.h"
+
+namespace kms::pccs {
+namespace {
+
+// The root CA CRL the other items' chains are checked with: the newest of the batch that
+// verified, else the held one.
+StatusOr<crypto::OsslPtr<X509_CRL>> RootCrlFor(const std::vector<CollateralItem>& verified_roots,
+                                               const CollateralStore& store) {
+  const CollateralItem* best = nullptr;
+  for (const CollateralItem& r : verified_roots) {
+    if (best == nullptr || r.issue_date > best->issue_date) best = &r;
+  }
+  std::vector<CollateralItem> held;
+  if (best == nullptr) {
+    KMS_ASSIGN_OR_RETURN(held, store.List());
+    for (const CollateralItem& i : held) {
+      if (i.kind == ItemKind::kRootCaCrl) best = &i;
+    }
+  }
+  if (best == nullptr) return crypto::OsslPtr<X509_CRL>();
+  return attest::CrlFromDer(AsBytes(best->body));
+}
+
+std::string Line(const CollateralItem& item, const Status& s) {
+  return item.source + ": " + Describe(item.kind, item.key) + ": " + s.message();
+}
+
+}  // namespace
+
+StatusOr<std::vector<ImportedItem>> VerifyAndStore(std::vector<CollateralItem> items,
+                                                   CollateralStore& store, X509& anchor,
+                                                   int64_t at) {
+  // Root CA CRLs first: the others' chains are checked against one.
+  std::stable_partition(items.begin(), items.end(),
+                        [](const CollateralItem& i) { return i.kind == ItemKind::kRootCaCrl; });
+  std::vector<std::string> refused;
+  std::vector<CollateralItem> roots;
+  size_t i = 0;
+  for (; i < items.size() && items[i].kind == ItemKind::kRootCaCrl; ++i) {
+    Status s = VerifyItem(items[i], anchor, nullptr, at);
+    if (s.ok()) roots.push_back(items[i]);
+    else refused.push_back(Line(items[i], s));
+  }
+  KMS_ASSIGN_OR_RETURN(crypto::OsslPtr<X509_CRL> root_crl, RootCrlFor(roots, store));
+  for (; i < items.size(); ++i) {
+    Status s = VerifyItem(items[i], anchor, root_crl.get(), at);
+    if (!s.ok()) refused.push_back(Line(items[i], s));
+  }
+  if (!refused.empty()) {
+    std::string msg = std::to_string(refused.size()) + " item(s) refused, nothing stored:";
+    for (const std::string& r : refused) msg += "\n  " + r;
+    return Status::InvalidArgument(msg);
+  }
+  KMS_ASSIGN_OR_RETURN(std::vector<PutOutcome> outcomes, store.PutAll(items));
+  std::vector<ImportedItem> out;
+  for (size_t k = 0; k < items.size(); ++k) {
+    out.push_back({items[k].source, Describe(items[k].kind, items[k].key), outcomes[k],
+                   items[k].next_update});
+  }
+  return out;
+}
+
+StatusOr<std::vector<ImportedItem>> ImportPath(const std::string& path, CollateralStore& store,
+                                               X509& anchor, int64_t at) {
+  KMS_ASSIGN_OR_RETURN(std::vector<std::string> paths, ImportPaths(path));
+  if (paths.empty()) return Status::InvalidArgument(path + ": no files to import");
+  std::vector<CollateralItem> items;
+  std::vector<std::string> unreadable;
+  for (const std::string& p : paths) {
+    auto content = ReadFileBytes(p);
+    auto file_items = content.ok() ? ItemsOfFile(p, AsChars(*content))
+                                   : StatusOr<std::vector<CollateralItem>>(content.status());
+    if (!file_items.ok()) {
+      unreadable.push_back(file_items.status().message());
+      continue;
+    }
+    for (CollateralItem& i : *file_items) items.push_back(std::move(i));
+  }
+  if (!unreadable.empty()) {
+    std::string msg = std::to_string(unreadable.size()) + " file(s) refused, nothing stored:";
+    for (const std::string& r : unreadable) msg += "\n  " + r;
+    return Status::InvalidArgument(msg);
+  }
+  return VerifyAndStore(std::move(items), store, anchor, at);
+}
+
+}  // namespace kms::pccs

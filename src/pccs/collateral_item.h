@@ -1,0 +1,45 @@
+#pragma once
+// One piece of DCAP collateral as ehsm-pccs holds it: what it is (kind and key), the bytes
+// Intel signed, exactly as Intel signed them, the issuer chain that goes with it, and its
+// validity window. Items are only ever built from input and checked by VerifyItem
+// (item_verifier.h) before a store takes them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+
+namespace kms::pccs {
+
+enum class ItemKind {
+  kTcbInfo,          // key: "sgx-<fmspc>" or "tdx-<fmspc>" (12 lowercase hex digits)
+  kEnclaveIdentity,  // key: the identity's id: "QE", "QVE" or "TD_QE"
+  kPckCrl,           // key: "processor" or "platform"
+  kRootCaCrl,        // key: "root"
+};
+
+struct CollateralItem {
+  ItemKind kind = ItemKind::kTcbInfo;
+  std::string key;
+  std::string issuer_chain;  // PEM; empty for the root CA CRL (the pinned root issues it)
+  std::string body;          // the signed JSON text, or the DER of a CRL
+  Bytes signature;           // raw r || s of a JSON item; empty for CRLs
+  int64_t issue_date = 0;    // Unix seconds: issueDate, or a CRL's thisUpdate
+  int64_t next_update = 0;   // Unix seconds: nextUpdate
+  std::string source;        // the file or URL it came from, for messages and `status`
+};
+
+// "tcb_info", "enclave_identity", "pck_crl", "root_ca_crl": the names in the store and logs.
+std::string_view KindName(ItemKind kind);
+std::optional<ItemKind> KindFromName(std::string_view name);
+
+// "TCB info sgx-00a067110000", "QE identity TD_QE", "PCK CRL processor", "root CA CRL": the
+// item named for people.
+std::string Describe(ItemKind kind, std::string_view key);
+
+// The key of the TCB info of `tdx` and `fmspc` (6 bytes).
+std::string TcbInfoKey(bool tdx, ByteView fmspc);
+
+}  // namespace kms::pccs
