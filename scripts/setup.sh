@@ -14,6 +14,8 @@ PACKAGES=(
   wrk
   # cli/bigdl's tests exchange files with an independent Python implementation of BigDL's formats.
   python3 python3-cryptography
+  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 
 # deploy/docker/build-images.sh: buildah and podman build and run the images without a Docker

@@ -3,26 +3,11 @@
 # runs every test with CTest.
 #
 # The CouchDB store tests need a server: unless EHSM_TEST_COUCHDB_URL names one, a private
-# pouchdb-server is installed (npm) and started for the run, and stopped afterwards. If it
-# cannot start, those tests are skipped, unless EHSM_REQUIRE_COUCHDB=1 (CI), which makes that
-# an error.
+# pouchdb-server is installed (npm) and started for the run, and stopped afterwards
+# (scripts/with-couchdb.sh). If it cannot start, those tests are skipped, unless
+# EHSM_REQUIRE_COUCHDB=1 (CI), which makes that an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-
-if [ -z "${EHSM_TEST_COUCHDB_URL:-}" ]; then
-  COUCH_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ehsm-kms-couchdb.XXXXXX")"
-  trap 'bash scripts/couchdb-test-server.sh stop --dir "$COUCH_DIR"; rm -rf "$COUCH_DIR"' EXIT
-  if URL="$(bash scripts/couchdb-test-server.sh start --dir "$COUCH_DIR" --in-memory)"; then
-    export EHSM_TEST_COUCHDB_URL="$URL"
-    echo "test: CouchDB test server at $(sed 's|//[^@]*@|//admin:***@|' <<<"$URL") (password in $COUCH_DIR/admin.password)"
-  elif [ "${EHSM_REQUIRE_COUCHDB:-0}" = 1 ]; then
-    echo "test: the CouchDB test server did not start" >&2
-    exit 1
-  else
-    echo "test: no CouchDB test server; the CouchDB store tests will be skipped" >&2
-  fi
-fi
-
-ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)"
+bash scripts/with-couchdb.sh ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)"

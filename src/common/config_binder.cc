@@ -18,19 +18,11 @@ std::string FindConfigPath(int argc, char** argv, const char* env_name) {
   return env ? env : "";
 }
 
-StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
+namespace {
+
+StatusOr<std::map<std::string, std::string>> TopLevelValues(const toml::table& parsed,
+                                                           const std::string& source) {
   std::map<std::string, std::string> out;
-  if (path.empty()) return out;
-  toml::table parsed;
-  try {
-    // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
-    parsed = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "config file " << path << ": " << e.description() << " at line "
-        << e.source().begin.line;
-    return Status::InvalidArgument(msg.str());
-  }
   for (auto&& [key, node] : parsed) {
     std::string value;
     if (auto s = node.value<std::string>()) {
@@ -40,12 +32,40 @@ StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& p
     } else if (auto b = node.value<bool>()) {
       value = *b ? "true" : "false";
     } else {
-      return Status::InvalidArgument("config file " + path + ": key " + std::string(key.str()) +
+      return Status::InvalidArgument("config file " + source + ": key " + std::string(key.str()) +
                                      " must be a string, integer or boolean");
     }
     out.emplace(std::string(key.str()), std::move(value));
   }
   return out;
+}
+
+Status ParseError(const std::string& source, const toml::parse_error& e) {
+  std::ostringstream msg;
+  msg << "config file " << source << ": " << e.description() << " at line "
+      << e.source().begin.line;
+  return Status::InvalidArgument(msg.str());
+}
+
+}  // namespace
+
+StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
+  if (path.empty()) return std::map<std::string, std::string>{};
+  try {
+    // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
+    return TopLevelValues(toml::parse_file(path), path);
+  } catch (const toml::parse_error& e) {
+    return ParseError(path, e);
+  }
+}
+
+StatusOr<std::map<std::string, std::string>> ParseConfigText(std::string_view text,
+                                                            const std::string& source) {
+  try {
+    return TopLevelValues(toml::parse(text, source), source);
+  } catch (const toml::parse_error& e) {
+    return ParseError(source, e);
+  }
 }
 
 Binder::Binder(CLI::App& app, const std::map<std::string, std::string>& file,

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/log.h"
@@ -23,6 +24,9 @@ std::string FindConfigPath(int argc, char** argv, const char* env_name);
 // command line). An empty path gives an empty map. kInvalidArgument naming the file and line for
 // a syntax error, and the key for a value that is not a string, integer or boolean.
 StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path);
+// The same for TOML `text` read from `source` (named in errors).
+StatusOr<std::map<std::string, std::string>> ParseConfigText(std::string_view text,
+                                                            const std::string& source);
 
 // Registers settings on a CLI11 app with their environment variable and config-file value.
 class Binder {

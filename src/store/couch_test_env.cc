@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 namespace kms::store::testing {
 
@@ -101,6 +103,15 @@ int PrivateCouchServer::Pid() const {
   int pid = -1;
   in >> pid;
   return pid;
+}
+
+bool PrivateCouchServer::Kill() {
+  int pid = Pid();
+  if (pid <= 0 || kill(pid, SIGKILL) != 0) return false;
+  for (int i = 0; i < 100 && kill(pid, 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return kill(pid, 0) != 0;
 }
 
 bool PrivateCouchServer::Pause() {

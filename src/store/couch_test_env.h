@@ -41,6 +41,9 @@ class PrivateCouchServer {
 
   bool Start();
   bool Stop();
+  // SIGKILL, as a crash: whatever the server was writing stays as it was on disk. Waits (up to
+  // 10 s) until the process is gone; Start() runs it again on the same data.
+  bool Kill();
   // SIGSTOP/SIGCONT: the port stays open but nothing answers.
   bool Pause();
   bool Resume();

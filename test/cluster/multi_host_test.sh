@@ -125,6 +125,53 @@ expect_log "$W/logs/cache-a.log" "$other_enclave" 30
 expect_ready_code nodea "https://$A:9001/readyz" 503 5
 kill "$rogue_kms_pid"
 
+step "dkeycache and dkeyserver killed (SIGKILL) at random points come back with the same key"
+# Kills land anywhere in a start: before the sealed copy is read, while the key is fetched over
+# the attested channel, while it is sealed. Nothing written half may survive: afterwards node
+# A's dkeycache starts from its sealed copy alone (every dkeyserver down), and every start of
+# the first dkeyserver loads the key it created in the first step.
+KILLS=${EHSM_DK_KILLS:-20}
+dk_created="$(grep -o 'dkeyserver.domain_key_created dk_id=[0-9a-f]*' "$W/logs/dks.log" | head -1 |
+  cut -d= -f2)"
+[ -n "$dk_created" ] || fail "no domain_key_created line in dks.log"
+for ((i = 0; i < KILLS; i++)); do
+  lc stop cache-a KILL; lc start cache-a
+  sleep "0.$((RANDOM % 10))"
+  lc stop dks KILL; lc start dks
+  sleep "0.$((RANDOM % 10))"
+done
+# A first --init killed at random points: it leaves no key or a whole one, never a second.
+scratch="$W/dks-scratch"; D="$(lc addr dks)"
+for ((i = 0; i < KILLS; i++)); do
+  bg_on dks "$W/logs/scratch-$i.log" "$BIN/ehsm-dkeyserver" --init --host "$D" --port 8890 \
+    --health-port 8091 --data-dir "$scratch" --policy "$W/policy.toml" \
+    --platform-secret "$W/platform.secret"
+  sleep "0.0$((RANDOM % 10))"; kill -KILL "$BG_PID"; wait "$BG_PID" 2>/dev/null || true
+done
+ids="$(cat "$W"/logs/scratch-*.log | grep -oE 'domain_key_(created|loaded) dk_id=[0-9a-f]*' |
+  cut -d= -f2 | sort -u)"
+[ "$(grep -c . <<<"$ids")" -le 1 ] || fail "killed first starts made several keys: $ids"
+bg_on dks "$W/logs/scratch-last.log" "$BIN/ehsm-dkeyserver" --init --host "$D" --port 8890 \
+  --health-port 8091 --data-dir "$scratch" --policy "$W/policy.toml" \
+  --platform-secret "$W/platform.secret"
+expect_ready_code dks "http://$D:8091/readyz" 200 30
+last="$(grep -oE 'domain_key_(created|loaded) dk_id=[0-9a-f]*' "$W/logs/scratch-last.log" |
+  cut -d= -f2)"
+[ -z "$ids" ] || [ "$last" = "$ids" ] || fail "after the kills the key is $last, was $ids"
+kill "$BG_PID"; wait "$BG_PID" 2>/dev/null || true
+lc stop cache-a KILL; lc stop dks KILL; lc stop dks2
+lc start cache-a; lc wait cache-a 30
+lc stop kms-a; lc start kms-a; lc wait kms-a 30
+[ "$(ehsm_on nodea "$A" decrypt --key "$keyid" --in "$W/ct.bin")" = "attack at dawn" ] ||
+  fail "node A after $KILLS dkeycache kills"
+lc start dks; lc wait dks 30; lc start dks2; lc wait dks2 30
+loaded="$(grep -o 'dkeyserver.domain_key_loaded dk_id=[0-9a-f]*' "$W/logs/dks.log" | cut -d= -f2 |
+  sort -u)"
+[ "$loaded" = "$dk_created" ] || fail "dkeyserver loaded '$loaded' after kills, created $dk_created"
+grep -q "domain_key_mismatch" "$W"/logs/cache-a.log && fail "cache-a saw another key"
+echo "   $KILLS SIGKILLs each of a running dkeycache, a running dkeyserver and a first --init:" \
+  "no key lost, none replaced, node A serves"
+
 step "a dkeyserver whose data dir was wiped, started with --init, cannot make a KMS serve"
 lc stop dks2; lc stop dks
 rm -rf "$W/dks/dkeyserver"

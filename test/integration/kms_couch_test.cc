@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -406,6 +409,88 @@ TEST_F(KmsCouch, StartupGivesUpWithoutPrintingCredentials) {
   EXPECT_NE(out.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << out;
   EXPECT_EQ(out.find("Pa55w0rdXyz"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir_ / "a" / "domain_key.sealed"));
+}
+
+// CouchDB killed (SIGKILL) in the middle of DeleteAllKey's _bulk_docs deletes, several times at
+// random points: after it returns with its data, every key still listed is whole (it encrypts
+// and its ciphertext decrypts), every deleted one stays deleted, and DeleteAllKey run again
+// finishes the job. _bulk_docs is not a transaction, so "no partial state" means no document
+// half-written, not all-or-nothing.
+TEST_F(KmsCouch, CouchDbKilledMidBulkDeleteLeavesNoPartialDocument) {
+  if (!NeedTestServer()) GTEST_SKIP() << "EHSM_TEST_COUCHDB_URL not set";
+  ASSERT_TRUE(StartPrivateServer());
+  const std::string db = couch::UniqueDbName("bulkkill");
+  kms_a_ = std::make_unique<KmsProcess>(
+      (dir_ / "a").string(), Plus(CouchArgs(db), {"--couchdb-timeout-ms", "2000",
+                                                  "--key-cache-ttl-ms", "1"}));
+  ASSERT_NE(kms_a_->port(), 0) << kms_a_->output();
+  EhsmClient client(kms_a_->port());
+  client.Enroll();
+  std::mt19937 rng(20261203);
+  auto create_keys = [&](int n) {
+    std::set<std::string> made;
+    for (int i = 0; i < n; ++i) {
+      auto r = client.Call("CreateKey",
+                           {{"keyspec", "EH_AES_GCM_128"}, {"origin", "EH_INTERNAL_KEY"}});
+      EXPECT_EQ(CodeOf(r), 200) << MessageOf(r);
+      made.insert(ResultString(r, "keyid"));
+    }
+    return made;
+  };
+  // How long an uninterrupted DeleteAllKey of a round's keys takes: the kills land inside it.
+  constexpr int kKeys = 200;
+  create_keys(kKeys);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(MessageOf(client.Call("DeleteAllKey", {})), "successful");
+  const auto span_ms = std::max<int64_t>(
+      2, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               t0)
+             .count());
+  int kills = 0, cut = 0, left_whole = 0;
+  for (int round = 0; round < 5; ++round) {
+    std::set<std::string> made = create_keys(kKeys);
+    ASSERT_FALSE(HasFailure());
+    auto deleting = std::async(std::launch::async, [&] {
+      EhsmClient c(kms_a_->port());
+      c.credentials() = client.credentials();
+      return CodeOf(c.Call("DeleteAllKey", {}));
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % span_ms));
+    ASSERT_TRUE(couch_server_->Kill());
+    ++kills;
+    const int code = deleting.get();
+    ASSERT_TRUE(couch_server_->Start());
+
+    std::map<std::string, int64_t> left = KeyStates(client);
+    if (code != 200) ++cut;
+    left_whole += static_cast<int>(left.size());
+    if (code == 200) {
+      EXPECT_TRUE(left.empty()) << "DeleteAllKey acknowledged, keys left";
+    }
+    // Every key left is whole: it encrypts, and its ciphertext decrypts.
+    for (const auto& [keyid, state] : left) {
+      ASSERT_TRUE(made.count(keyid)) << "unknown key " << keyid;
+      auto enc = client.Call("Encrypt", {{"keyid", keyid}, {"plaintext", B64(keyid)}});
+      ASSERT_EQ(CodeOf(enc), 200) << keyid << ": " << MessageOf(enc);
+      auto dec = client.Call("Decrypt",
+                             {{"keyid", keyid}, {"ciphertext", ResultString(enc, "ciphertext")}});
+      ASSERT_EQ(CodeOf(dec), 200) << keyid << ": " << MessageOf(dec);
+      EXPECT_EQ(ResultString(dec, "plaintext"), B64(keyid));
+    }
+    // Every key gone stays gone.
+    for (const std::string& keyid : made) {
+      if (left.count(keyid)) continue;
+      auto enc = client.Call("Encrypt", {{"keyid", keyid}, {"plaintext", B64("x")}});
+      EXPECT_NE(CodeOf(enc), 200) << "deleted key " << keyid << " came back";
+    }
+    ASSERT_EQ(MessageOf(client.Call("DeleteAllKey", {})), "successful");
+    EXPECT_TRUE(KeyStates(client).empty());
+  }
+  std::printf("couchdb killed %d times within DeleteAllKey (%lld ms uninterrupted): %d deletes "
+              "cut short, %d of %d keys left, all whole\n",
+              kills, static_cast<long long>(span_ms), cut, left_whole, 5 * kKeys);
+  EXPECT_EQ(kills, 5);
+  EXPECT_TRUE(kms_a_->running());
 }
 
 }  // namespace
