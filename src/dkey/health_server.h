@@ -30,7 +30,7 @@ struct HealthServerOptions {
   size_t max_header_bytes = 4096;
   int max_connections = 32;
   const metrics::Registry* metrics = nullptr;  // must outlive the server; null: no /metrics
-  std::string metrics_token;                   // non-empty: /metrics needs this bearer token
+  std::string metrics_token{};                 // non-empty: /metrics needs this bearer token
 };
 
 class HealthServer {
