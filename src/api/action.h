@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,8 @@ struct ActionDef {
 
 // nullptr for an unknown action name (names are case-sensitive).
 const ActionDef* FindAction(std::string_view name);
+// Every action, in a fixed order (FindAction returns pointers into it).
+std::span<const ActionDef> AllActions();
 
 // GetVersion's answer for `options`; also what the server answers while it has no service
 // (no domain key yet, or a refused one).

@@ -50,4 +50,6 @@ const ActionDef* FindAction(std::string_view name) {
   return nullptr;
 }
 
+std::span<const ActionDef> AllActions() { return kActions; }
+
 }  // namespace kms::api

@@ -80,6 +80,10 @@ class KmsContext {
   bool TenantCached(const std::string& appid) { return tenants_.Get(appid) != nullptr; }
   bool KeyCached(const std::string& keyid) { return keys_.Get(keyid) != nullptr; }
 
+  // The record caches, for their sizes and hit counts (metrics).
+  const RecordCache<store::TenantRecord>& tenant_cache() const { return tenants_; }
+  const RecordCache<store::KeyRecord>& key_cache() const { return keys_; }
+
   // A tenant's record and one of its keys', as found in the caches.
   struct CachedRecords {
     std::shared_ptr<const store::TenantRecord> tenant;

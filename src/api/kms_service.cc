@@ -77,8 +77,13 @@ bool IsEhsmPath(std::string_view path) {
   return true;
 }
 
-KmsService::KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay)
-    : ctx_(ctx), pool_(pool), verifier_(ctx), authenticator_(ctx.clock(), verifier_, replay) {
+KmsService::KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay,
+                       RequestObserver* observer)
+    : ctx_(ctx),
+      pool_(pool),
+      observer_(observer),
+      verifier_(ctx),
+      authenticator_(ctx.clock(), verifier_, replay) {
   auto prefix = crypto::RandomBytes(4);
   id_prefix_ = prefix.ok() ? HexEncode(*prefix) : "00000000";
 }
@@ -103,11 +108,13 @@ bool HasRecipient(const boost::json::value& body) {
 
 void KmsService::Handle(std::string_view method, std::string_view target, std::string body,
                         Done done) {
+  const auto start = std::chrono::steady_clock::now();
+  if (observer_ != nullptr) observer_->OnStart();
   std::string rid = NextRequestId();
   Route route = ParseTarget(target);
   // GetVersion touches nothing shared: answer on the event loop.
   if (route.action == "GetVersion" && method == "GET") {
-    done(Run(method, route, body, nullptr, rid));
+    done(Run(method, route, body, nullptr, rid, start));
     return;
   }
   std::optional<StatusOr<boost::json::value>> parsed;
@@ -116,7 +123,7 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
     // A body that does not parse is answered here too: that costs nothing either. With a
     // local store a record miss is a few microseconds of SQLite, less than the handoff.
     if (!parsed->ok() || (ctx_.store().ReadsAreLocal() && !HasRecipient(**parsed))) {
-      done(Run(method, route, body, &*parsed, rid));
+      done(Run(method, route, body, &*parsed, rid, start));
       return;
     }
     // Otherwise only with the records found now: looked up again later, one could have
@@ -127,19 +134,22 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
       HttpAnswer answer;
       {
         KmsContext::ScopedPin pin(ctx_, *records);
-        answer = Run(method, route, body, &*parsed, rid);
+        answer = Run(method, route, body, &*parsed, rid, start);
       }
       done(std::move(answer));
       return;
     }
   }
+  const size_t bytes_in = body.size();  // before the job takes the body
   auto job = [this, m = std::string(method), route, b = std::move(body), p = std::move(parsed),
-              rid, done]() mutable {
-    done(Run(m, route, b, p ? &*p : nullptr, rid));
+              rid, done, start]() mutable {
+    done(Run(m, route, b, p ? &*p : nullptr, rid, start));
   };
   if (!pool_.TrySubmit(std::move(job))) {
     log::Warn("request.rejected_busy", {{"rid", rid}, {"queued", pool_.queued()}});
-    done(Answer(Reply::ServerError("Server busy, please retry later.")));
+    HttpAnswer busy = Answer(Reply::ServerError("Server busy, please retry later."));
+    Report(route, rid, "", busy, bytes_in, start);
+    done(std::move(busy));
   }
 }
 
@@ -159,13 +169,14 @@ std::optional<KmsContext::CachedRecords> KmsService::CachedRecordsFor(
 
 HttpAnswer KmsService::HandleNow(std::string_view method, std::string_view target,
                                  std::string_view body, std::string_view request_id) {
-  return Run(method, ParseTarget(target), body, nullptr, request_id);
+  if (observer_ != nullptr) observer_->OnStart();
+  return Run(method, ParseTarget(target), body, nullptr, request_id,
+             std::chrono::steady_clock::now());
 }
 
 HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::string_view body,
-                           StatusOr<boost::json::value>* parsed,
-                           std::string_view request_id) {
-  auto start = std::chrono::steady_clock::now();
+                           StatusOr<boost::json::value>* parsed, std::string_view request_id,
+                           std::chrono::steady_clock::time_point start) {
   std::string appid;
   HttpAnswer answer = [&]() -> HttpAnswer {
     if (!IsEhsmPath(route.path)) return {404, 404, Serialize(Reply::NotFound())};
@@ -187,18 +198,36 @@ HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::str
     const boost::json::object* payload = auth.result().payload;
     return Answer(def->handler(ctx_, {appid, payload ? *payload : EmptyObject(), request_id}));
   }();
+  Report(route, request_id, appid, answer, body.size(), start);
+  return answer;
+}
+
+void KmsService::Report(const Route& route, std::string_view request_id, std::string_view appid,
+                        const HttpAnswer& answer, size_t bytes_in,
+                        std::chrono::steady_clock::time_point start) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  if (observer_ != nullptr) {
+    observer_->OnDone({.request_id = request_id,
+                       .action = route.action,
+                       .known_action = IsEhsmPath(route.path) && FindAction(route.action) != nullptr,
+                       .appid = appid,
+                       .code = answer.code,
+                       .http_status = answer.http_status,
+                       .duration_ns = ns,
+                       .bytes_in = bytes_in,
+                       .bytes_out = answer.body.size()});
+    return;
+  }
   // Formatting the line costs more than the rest of a cached Encrypt: skip it when disabled.
   if (log::Enabled(log::Level::kInfo)) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
     log::Info("request", {{"rid", request_id},
                           {"action", route.action},
                           {"appid", appid},
                           {"code", answer.code},
-                          {"us", us}});
+                          {"us", ns / 1000}});
   }
-  return answer;
 }
 
 }  // namespace kms::api

@@ -9,6 +9,7 @@
 // event loop): they cost a few microseconds, less than the hop to a worker and back.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "api/kms_context.h"
 #include "api/replay_cache.h"
 #include "api/request_auth.h"
+#include "api/request_observer.h"
 #include "api/tenant_mac_verifier.h"
 #include "common/thread_pool.h"
 
@@ -37,7 +39,10 @@ class KmsService {
  public:
   using Done = std::function<void(HttpAnswer)>;
 
-  KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay);
+  // `observer` (optional, must outlive the service) is told about every request; without one
+  // each request is logged as one `request` line at info level.
+  KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay,
+             RequestObserver* observer = nullptr);
 
   void Handle(std::string_view method, std::string_view target, std::string body, Done done);
 
@@ -50,7 +55,11 @@ class KmsService {
   // Runs one routed request; `parsed` is the body already parsed (or its parse error), or
   // null to parse `body` here.
   HttpAnswer Run(std::string_view method, const Route& route, std::string_view body,
-                 StatusOr<boost::json::value>* parsed, std::string_view request_id);
+                 StatusOr<boost::json::value>* parsed, std::string_view request_id,
+                 std::chrono::steady_clock::time_point start);
+  void Report(const Route& route, std::string_view request_id, std::string_view appid,
+              const HttpAnswer& answer, size_t bytes_in,
+              std::chrono::steady_clock::time_point start);
   // The records of the tenant and the key `body` names, when both are in the caches; the
   // action then runs inline with them pinned (KmsContext::ScopedPin), so it cannot touch the
   // store.
@@ -58,6 +67,7 @@ class KmsService {
 
   KmsContext& ctx_;
   ThreadPool& pool_;
+  RequestObserver* const observer_;
   TenantMacVerifier verifier_;
   RequestAuthenticator authenticator_;
   std::string id_prefix_;

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/cache_stats.h"
 #include "common/clock.h"
 
 namespace kms::api {
@@ -52,12 +53,17 @@ class RecordCache {
     Shard& s = ShardFor(id);
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.map.find(id);
-    if (it == s.map.end()) return nullptr;
+    if (it == s.map.end()) {
+      ++s.misses;
+      return nullptr;
+    }
     if (ttl_ms_ > 0 && clock_.NowMs() - it->second.loaded_ms >= ttl_ms_) {
       s.lru.erase(it->second.lru);
       s.map.erase(it);
+      ++s.misses;
       return nullptr;
     }
+    ++s.hits;
     s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
     return it->second.value;
   }
@@ -135,6 +141,17 @@ class RecordCache {
     return n;
   }
 
+  // Lookups by Get since construction: found fresh, or not (absent or expired).
+  CacheStats stats() const {
+    CacheStats st;
+    for (const Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      st.hits += s.hits;
+      st.misses += s.misses;
+    }
+    return st;
+  }
+
  private:
   struct Entry {
     std::shared_ptr<const T> value;
@@ -147,6 +164,8 @@ class RecordCache {
     std::list<std::string> lru;  // most recent first
     std::unordered_map<std::string, Entry> map;
     uint64_t invalidations = 0;  // Erase/EraseIf/Clear calls that reached this shard
+    uint64_t hits = 0;           // counted under mu, which Get holds anyway
+    uint64_t misses = 0;
   };
 
   // REQUIRES: s.mu held.

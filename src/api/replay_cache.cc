@@ -134,13 +134,16 @@ Status ReplayCache::CheckAndRecord(std::string_view appid, std::string_view mac,
   }
   auto it = buckets_.find(bucket);
   if (it != buckets_.end() && it->second.hashes.Contains(h)) {
+    ++replays_;
     return Status::AlreadyExists("Timestamp can't be repeated in 20 minutes");
   }
   if (size_ >= capacity_) {
+    ++refused_full_;
     return Status::Unavailable("Too many requests in the replay window, please retry later");
   }
   uint64_t& held = tenants_[tenant];
   if (held >= tenant_capacity_) {
+    ++refused_full_;
     return Status::Unavailable("Too many requests in the replay window, please retry later");
   }
   if (it == buckets_.end()) it = buckets_.emplace(bucket, Bucket()).first;
@@ -148,7 +151,13 @@ Status ReplayCache::CheckAndRecord(std::string_view appid, std::string_view mac,
   ++it->second.per_tenant[tenant];
   ++held;
   ++size_;
+  ++recorded_;
   return Status::Ok();
+}
+
+ReplayCache::Stats ReplayCache::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {.recorded = recorded_, .replays = replays_, .refused_full = refused_full_};
 }
 
 void ReplayCache::RefuseTimestampsBefore(int64_t floor_ms) {

@@ -87,6 +87,16 @@ class ReplayCache {
   size_t tenant_capacity() const { return tenant_capacity_; }
   // Number of remembered entries (including ones whose bucket has not been dropped yet).
   size_t size() const;
+  size_t capacity() const { return capacity_; }
+
+  // CheckAndRecord outcomes since construction (metrics): recorded (OK), refused as a
+  // replay (kAlreadyExists), refused because the cache or a tenant's share was full.
+  struct Stats {
+    uint64_t recorded = 0;
+    uint64_t replays = 0;
+    uint64_t refused_full = 0;
+  };
+  Stats stats() const;
 
  private:
   // Open-addressing set of non-zero 64-bit hashes; insert-only, dropped as a whole.
@@ -129,6 +139,9 @@ class ReplayCache {
   std::unordered_map<uint64_t, uint64_t> tenants_;  // GUARDED_BY(mu_); tenant hash -> entries
   size_t size_ = 0;                                 // GUARDED_BY(mu_)
   int64_t floor_ms_ = INT64_MIN;                    // GUARDED_BY(mu_)
+  uint64_t recorded_ = 0;                           // GUARDED_BY(mu_)
+  uint64_t replays_ = 0;                            // GUARDED_BY(mu_)
+  uint64_t refused_full_ = 0;                       // GUARDED_BY(mu_)
 };
 
 }  // namespace kms::api

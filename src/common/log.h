@@ -1,6 +1,7 @@
 #pragma once
 // Structured logging: one line per event, `ts level event k=v k=v`. Values with spaces, quotes
-// or `=` are quoted. Callers pass identifiers and sizes only: never key material, plaintext,
+// or `=` are quoted. With Format::kJson the same event is one JSON object per line:
+// `{"ts":"...","level":"info","event":"...","k":"v"}` (every value a string). Callers pass identifiers and sizes only: never key material, plaintext,
 // apikeys or request bodies (SecretBytes has no formatter on purpose).
 //
 // The audit log (who did what to which key) is a separate append-only file, flushed per line.
@@ -15,6 +16,10 @@
 namespace kms::log {
 
 enum class Level { kDebug, kInfo, kWarn, kError };
+enum class Format { kText, kJson };
+
+// "text" or "json"; kInvalidArgument otherwise.
+StatusOr<Format> ParseFormat(std::string_view name);
 
 struct Field {
   std::string_view key;
@@ -30,6 +35,7 @@ using Fields = std::initializer_list<Field>;
 
 struct Options {
   Level level = Level::kInfo;
+  Format format = Format::kText;  // of the main log (the audit log stays text)
   std::string audit_path;  // empty: audit events go to the main log with event prefix "audit."
 };
 
@@ -52,6 +58,13 @@ void Audit(std::string_view action, std::string_view actor, std::string_view obj
 
 // Formats fields as ` k=v k="v w"` (exposed for tests).
 std::string FormatFields(Fields fields);
+
+// One whole line (no trailing newline) of `event` at `level`, stamped now, in the format
+// Init chose: what Write would print. For lines written elsewhere (the access log's sink).
+std::string FormatLine(Level level, std::string_view event, Fields fields);
+
+// `s` as the inside of a JSON string (quotes, backslashes and control characters escaped).
+void AppendJsonEscaped(std::string& out, std::string_view s);
 
 // Flushes both logs (call at shutdown).
 void Flush();

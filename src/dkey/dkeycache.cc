@@ -9,6 +9,7 @@
 #include "common/backoff.h"
 #include "common/file_util.h"
 #include "common/log.h"
+#include "dkey/daemon_metrics.h"
 #include "dkey/health_server.h"
 #include "dkey/local_dk_server.h"
 #include "dkey/sealed_dk.h"
@@ -38,9 +39,12 @@ class DkeyCacheImpl final : public DkeyCache {
     KMS_ASSIGN_OR_RETURN(local_, LocalDkServer::Start({.socket_path = c.socket}, *platform_,
                                                       policy_, [this] { return Grantable(); }));
     if (c.health_port >= 0) {
+      RegisterDaemonMetrics(metrics_, "ehsm-dkeycache", [this] { return dk_id(); }, [this] { return Ready(); });
       KMS_ASSIGN_OR_RETURN(health_, HealthServer::Start(
                                         {.host = c.host,
-                                         .port = static_cast<uint16_t>(c.health_port)},
+                                         .port = static_cast<uint16_t>(c.health_port),
+                                         .metrics = &metrics_,
+                                         .metrics_token = c.metrics_token},
                                         [this] { return Ready(); }));
     }
     log::Info("dkeycache.started",
@@ -194,6 +198,7 @@ class DkeyCacheImpl final : public DkeyCache {
   std::string dk_id_;      // guarded by mu_
   std::string not_ready_;  // guarded by mu_
   std::unique_ptr<LocalDkServer> local_;
+  metrics::Registry metrics_;  // before health_, which renders it
   std::unique_ptr<HealthServer> health_;
   std::thread loop_;
 };

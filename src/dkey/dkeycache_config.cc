@@ -49,9 +49,11 @@ std::string DkeyCacheConfig::Summary() const {
   s << "dkeyserver=" << dkeyserver << " socket=" << socket << " data_dir=" << data_dir
     << " policy=" << policy << " host=" << host
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
+    << " metrics_token=" << (metrics_token.empty() ? "none" : "set")
     << " retry_initial_ms=" << retry_initial_ms << " retry_max_ms=" << retry_max_ms
     << " revalidate_ms=" << revalidate_ms << " log_level=" << log_level << " "
-    << attest::CollateralSummary(collateral) << " " << tee::IdentitySummary(identity) << " config_file=" << (config_file.empty() ? "-" : config_file);
+    << attest::CollateralSummary(collateral) << " " << tee::IdentitySummary(identity)
+    << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
@@ -81,6 +83,8 @@ StatusOr<DkeyCacheConfig> LoadDkeyCacheConfig(int argc, char** argv) {
   b.Add("retry_max_ms", c.retry_max_ms, "longest delay between dkeyserver retries");
   b.Add("revalidate_ms", c.revalidate_ms, "how often the held key is checked again upstream");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
+  b.Add("metrics_token", c.metrics_token,
+        "require Authorization: Bearer TOKEN on the health port's /metrics");
   tee::AddIdentityFlags(b, c.identity);
   attest::AddCollateralFlags(b, c.collateral);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));

@@ -27,6 +27,7 @@ struct DkeyCacheConfig {
   std::string policy;       // required: the deployment's policy file
   std::string host = "0.0.0.0";  // of the health port
   int health_port = -1;     // -1 = no health port; 0 picks a free one (printed at start)
+  std::string metrics_token;  // non-empty: GET /metrics on the health port needs it (bearer)
   // Retries while no dkeyserver answers: capped exponential backoff with jitter.
   int retry_initial_ms = 500;
   int retry_max_ms = 30000;

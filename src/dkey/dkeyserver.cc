@@ -12,6 +12,7 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "dkey/dk_service.h"
+#include "dkey/daemon_metrics.h"
 #include "dkey/health_server.h"
 #include "dkey/listen.h"
 #include "dkey/ra_tls_upstream.h"
@@ -63,9 +64,12 @@ class DkeyServerImpl final : public DkeyServer {
                                          "domain-key requests", "dkeyserver.accept_failed",
                                          [this](tcp::socket s) { Accept(std::move(s)); }));
     if (c.health_port >= 0) {
+      RegisterDaemonMetrics(metrics_, "ehsm-dkeyserver", [this] { return HeldDkId(); }, [this] { return Ready(); });
       KMS_ASSIGN_OR_RETURN(health_, HealthServer::Start(
                                         {.host = c.host,
-                                         .port = static_cast<uint16_t>(c.health_port)},
+                                         .port = static_cast<uint16_t>(c.health_port),
+                                         .metrics = &metrics_,
+                                         .metrics_token = c.metrics_token},
                                         [this] { return Ready(); }));
     }
     if (!peer_.empty() && channel_error_.empty()) StartReplication();
@@ -80,6 +84,11 @@ class DkeyServerImpl final : public DkeyServer {
   std::optional<uint16_t> health_port() const override {
     if (!health_) return std::nullopt;
     return health_->port();
+  }
+
+  std::string HeldDkId() const {
+    std::lock_guard lock(mu_);
+    return dk_.empty() ? std::string() : dk_id_;
   }
 
   Status Ready() const override {
@@ -256,6 +265,7 @@ class DkeyServerImpl final : public DkeyServer {
   std::shared_ptr<RaTlsContextSource> tls_;
   std::unique_ptr<DkService> service_;
   std::unique_ptr<TcpListener> listener_;
+  metrics::Registry metrics_;  // before health_, which renders it
   std::unique_ptr<HealthServer> health_;
   std::thread replicator_;
 };

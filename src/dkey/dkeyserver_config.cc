@@ -32,6 +32,7 @@ std::string DkeyServerConfig::Summary() const {
   s << "host=" << host << " port=" << port << " data_dir=" << data_dir << " policy=" << policy
     << " peer=" << (peer.empty() ? "-" : peer) << " init=" << (init ? "true" : "false")
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
+    << " metrics_token=" << (metrics_token.empty() ? "none" : "set")
     << " log_level=" << log_level << " " << attest::CollateralSummary(collateral) << " "
     << tee::IdentitySummary(identity)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
@@ -62,6 +63,8 @@ StatusOr<DkeyServerConfig> LoadDkeyServerConfig(int argc, char** argv) {
   b.Add("health_port", c.health_port,
         "plain-HTTP /healthz and /readyz; 0 picks a free one (printed), -1 none");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
+  b.Add("metrics_token", c.metrics_token,
+        "require Authorization: Bearer TOKEN on the health port's /metrics");
   tee::AddIdentityFlags(b, c.identity);
   attest::AddCollateralFlags(b, c.collateral);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));

@@ -24,6 +24,7 @@ struct DkeyServerConfig {
   std::string peer;          // HOST:PORT of a dkeyserver to obtain the domain key from
   bool init = false;         // create a domain key when the data dir holds none
   int health_port = -1;      // -1 = no health port; 0 picks a free one (printed at start)
+  std::string metrics_token;  // non-empty: GET /metrics on the health port needs it (bearer)
   std::string log_level = "info";
   tee::IdentityConfig identity;
   // Collateral for the peers' real quotes (dkeycaches, replicas, the --peer dkeyserver).

@@ -11,6 +11,7 @@
 
 #include "dkey/listen.h"
 #include "net/health.h"
+#include "net/metrics_endpoint.h"
 
 namespace kms::dkey {
 namespace {
@@ -87,7 +88,8 @@ class HealthServerImpl final : public HealthServer {
   http::response<http::string_body> Route(const http::request<http::empty_body>& req) {
     std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path != net::kHealthzPath && path != net::kReadyzPath) {
+    const bool metrics = options_.metrics != nullptr && path == net::kMetricsPath;
+    if (path != net::kHealthzPath && path != net::kReadyzPath && !metrics) {
       return Answer(http::status::not_found, "not found\n");
     }
     if (req.method() != http::verb::get) {
@@ -96,6 +98,14 @@ class HealthServerImpl final : public HealthServer {
       return res;
     }
     if (path == net::kHealthzPath) return Answer(net::LivenessAnswer());
+    if (metrics) {
+      net::MetricsAnswer m = net::ServeMetrics(*options_.metrics, options_.metrics_token,
+                                               req[http::field::authorization]);
+      auto res = Answer(static_cast<http::status>(m.http_status), std::move(m.body));
+      res.set(http::field::content_type, m.content_type);
+      if (m.challenge) res.set(http::field::www_authenticate, "Bearer");
+      return res;
+    }
     return Answer(net::ReadinessAnswer(ready_()));
   }
 

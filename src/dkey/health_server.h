@@ -1,7 +1,8 @@
 #pragma once
 // HealthServer: the domain-key daemons' plain-HTTP health port. `GET /healthz` answers 200 while
 // the process runs; `GET /readyz` answers what the `ready` callback says (200, or 503 with a
-// one-line reason; the bodies of net/health.h). Anything else: 404 (other path), 405 (other
+// one-line reason; the bodies of net/health.h); `GET /metrics`, when a registry is given, its
+// exposition (net/metrics_endpoint.h, with the optional bearer token). Anything else: 404 (other path), 405 (other
 // method), 400 (unparseable), 431 (headers over the limit).
 //
 // Bounded, since the port is reachable by anything on the network: one request per connection
@@ -17,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "common/metrics.h"
 #include "common/status.h"
 
 namespace kms::dkey {
@@ -27,6 +29,8 @@ struct HealthServerOptions {
   int timeout_ms = 5000;
   size_t max_header_bytes = 4096;
   int max_connections = 32;
+  const metrics::Registry* metrics = nullptr;  // must outlive the server; null: no /metrics
+  std::string metrics_token{};                 // non-empty: /metrics needs this bearer token
 };
 
 class HealthServer {

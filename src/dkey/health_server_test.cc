@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/exposition_parser.h"
+#include "dkey/daemon_metrics.h"
 #include "net/testing/plain_connection.h"
 
 namespace kms::dkey {
@@ -156,6 +158,67 @@ TEST(HealthServerStart, TakenPortAndBadHostAreErrors) {
   EXPECT_NE(second.status().message().find("cannot listen for health checks"), std::string::npos);
   auto bad = HealthServer::Start({.host = "not an address"}, [] { return Status::Ok(); });
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+}
+
+// The daemons' registry on the health port: parsed, following the held key, and token-gated.
+TEST_F(HealthServerTest, MetricsShowTheDomainKeyAndParse) {
+  metrics::Registry registry;
+  std::string dk_id;  // guarded by mu_
+  RegisterDaemonMetrics(registry, "ehsm-dkeyserver",
+                        [&] {
+                          std::lock_guard lock(mu_);
+                          return dk_id;
+                        },
+                        [this] {
+                          std::lock_guard lock(mu_);
+                          return ready_;
+                        });
+  Start({.metrics = &registry});
+  PlainReply r = Get(port(), "/metrics");
+  ASSERT_EQ(r.status, 200) << r.head;
+  EXPECT_NE(r.head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << r.head;
+  auto e = metrics::testing::ParseExposition(r.body);
+  ASSERT_TRUE(e.ok()) << e.status().message() << "\n" << r.body;
+  EXPECT_EQ(e->Find("ehsm_domain_key_loaded")->value, 0);
+  EXPECT_EQ(e->Find("ehsm_domain_key_info"), nullptr);
+  EXPECT_EQ(e->Find("ehsm_ready")->value, 0);
+  EXPECT_EQ(e->Find("ehsm_build_info")->labels.at("daemon"), "ehsm-dkeyserver");
+
+  {
+    std::lock_guard lock(mu_);
+    dk_id = "0123456789abcdef0123456789abcdef";
+  }
+  SetReady(Status::Ok());
+  r = Get(port(), "/metrics");
+  e = metrics::testing::ParseExposition(r.body);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(e->Find("ehsm_domain_key_loaded")->value, 1);
+  EXPECT_EQ(e->Find("ehsm_domain_key_info")->labels.at("fingerprint_prefix"), "01234567");
+  EXPECT_EQ(e->Find("ehsm_ready")->value, 1);
+}
+
+TEST_F(HealthServerTest, MetricsNeedTheTokenWhenSet) {
+  metrics::Registry registry;
+  registry.AddCounter("x_total", "x").Inc();
+  Start({.metrics = &registry, .metrics_token = "tok"});
+  PlainReply none = Get(port(), "/metrics");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_NE(none.head.find("WWW-Authenticate: Bearer"), std::string::npos) << none.head;
+  EXPECT_EQ(none.body.find("x_total"), std::string::npos);
+  PlainReply wrong =
+      Request(port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tak\r\n\r\n");
+  EXPECT_EQ(wrong.status, 401);
+  PlainReply right =
+      Request(port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n\r\n");
+  EXPECT_EQ(right.status, 200);
+  EXPECT_NE(right.body.find("x_total 1\n"), std::string::npos) << right.body;
+  // The probes need no token.
+  EXPECT_EQ(Get(port(), "/healthz").status, 200);
+}
+
+TEST_F(HealthServerTest, NoMetricsPathWithoutARegistry) {
+  Start();
+  EXPECT_EQ(Get(port(), "/metrics").status, 404);
 }
 
 }  // namespace

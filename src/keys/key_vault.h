@@ -75,6 +75,11 @@ class KeyVault {
     ciphers_.Erase(keyid);
     asymmetric_.Erase(keyid);
   }
+  // The caches of opened keys, for their sizes and hit counts (metrics).
+  const OpenedKeyCache<SymmetricCipher>& cipher_cache() const { return ciphers_; }
+  const OpenedKeyCache<crypto::HmacSha256Key>& mac_cache() const { return macs_; }
+  const OpenedKeyCache<AsymmetricKey>& asymmetric_cache() const { return asymmetric_; }
+
   void ForgetAllKeys() {
     ciphers_.Clear();
     asymmetric_.Clear();

@@ -22,6 +22,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/cache_stats.h"
+
 namespace kms::keys {
 
 template <typename T>
@@ -35,7 +37,11 @@ class OpenedKeyCache {
     const Shard& s = ShardFor(id);
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.map.find(id);
-    if (it == s.map.end() || it->second.fingerprint != fingerprint) return nullptr;
+    if (it == s.map.end() || it->second.fingerprint != fingerprint) {
+      ++s.misses;
+      return nullptr;
+    }
+    ++s.hits;
     return it->second.value;
   }
 
@@ -81,6 +87,17 @@ class OpenedKeyCache {
     return n;
   }
 
+  // Lookups by Get since construction (none are counted while the cache is disabled).
+  CacheStats stats() const {
+    CacheStats st;
+    for (const Shard& s : shards_) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      st.hits += s.hits;
+      st.misses += s.misses;
+    }
+    return st;
+  }
+
  private:
   static constexpr size_t kShards = 16;
   struct Entry {
@@ -95,6 +112,8 @@ class OpenedKeyCache {
     mutable std::mutex mu;
     std::unordered_map<std::string, Entry, Hash, std::equal_to<>> map;  // guarded by mu
     size_t evictions = 0;                                               // guarded by mu
+    mutable uint64_t hits = 0;    // guarded by mu; Get is const but counts
+    mutable uint64_t misses = 0;  // guarded by mu
   };
   // A non-empty bucket, starting from a pseudo-random one. Not the first entries in iteration
   // order: libstdc++ links new nodes at the head, so that evicted the keys just opened, and a

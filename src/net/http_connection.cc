@@ -273,6 +273,7 @@ asio::awaitable<After> Connection::ServeOne() {
   request.method = std::string(req.method_string());
   request.target = std::string(req.target());
   request.content_type = std::string(req[http::field::content_type]);
+  request.authorization = std::string(req[http::field::authorization]);
   request.body = std::move(req.body());
   request.remote = remote_;
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/config_binder.h"
+#include "common/log.h"
 #include "store/couch_options.h"
 
 namespace kms::server {
@@ -142,6 +143,7 @@ Status Check(const KmsConfig& c) {
   }
   KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
+  KMS_RETURN_IF_ERROR(log::ParseFormat(c.log_format).status());
   return tee::CheckIdentity(c.identity);
 }
 
@@ -163,7 +165,8 @@ std::string KmsConfig::Summary() const {
     << " max_connections=" << (max_connections > 0 ? std::to_string(max_connections) : "auto")
     << " max_connections_per_ip=" << max_connections_per_ip
     << " first_request_timeout_ms=" << first_request_timeout_ms
-    << " log_level=" << log_level << " audit_log=" << audit_log
+    << " log_level=" << log_level << " log_format=" << log_format
+    << " metrics_token=" << (metrics_token.empty() ? "none" : "set") << " audit_log=" << audit_log
     << " key_lifetime_days=" << key_lifetime_days << " key_cache_ttl_ms=" << key_cache_ttl_ms
     << " store_connect_timeout_ms=" << store_connect_timeout_ms
     << " replay_capacity=" << replay_capacity
@@ -215,6 +218,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("first_request_timeout_ms", c.first_request_timeout_ms,
         "time from accept to the first complete request, TLS handshake included");
   b.Add("log_level", c.log_level, "debug, info, warn or error");
+  b.Add("log_format", c.log_format, "text (ts level event k=v) or json (one object per line)");
+  b.Add("metrics_token", c.metrics_token,
+        "require Authorization: Bearer TOKEN on GET /metrics (prefer the environment)");
   b.Add("audit_log", c.audit_log, "append-only audit log (default <data_dir>/audit.log)");
   b.Add("key_lifetime_days", c.key_lifetime_days, "expiry of new keys in days (0 = never)");
   b.Add("replay_capacity", c.replay_capacity, "replay-protection entries kept in memory");

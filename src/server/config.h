@@ -61,6 +61,9 @@ struct KmsConfig {
   // From accept to the end of the first request, TLS handshake included.
   int64_t first_request_timeout_ms = 10000;
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json: the main log and the access log
+  // When set, GET /metrics needs `Authorization: Bearer <metrics_token>`; never printed.
+  std::string metrics_token;
   std::string audit_log;  // default <data_dir>/audit.log
   int64_t key_lifetime_days = 0;  // 0 = keys never expire; at most kMaxKeyLifetimeDays
   // Tuples are kept for the 10-minute timestamp window, so this bounds the sustained request

@@ -294,6 +294,23 @@ TEST_F(ConfigTest, SummaryHasNoPassword) {
 namespace kms::server {
 namespace {
 
+TEST_F(ConfigTest, LogFormatAndMetricsToken) {
+  auto c = Load({"--data-dir", "/tmp/x"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->log_format, "text");
+  EXPECT_TRUE(c->metrics_token.empty());
+  EXPECT_NE(c->Summary().find("metrics_token=none"), std::string::npos);
+  c = Load({"--data-dir", "/tmp/x", "--log-format", "json", "--metrics-token", "hush"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log_format, "json");
+  EXPECT_EQ(c->metrics_token, "hush");
+  EXPECT_EQ(c->Summary().find("hush"), std::string::npos);
+  EXPECT_NE(c->Summary().find("metrics_token=set"), std::string::npos);
+  auto bad = Load({"--data-dir", "/tmp/x", "--log-format", "xml"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("log_format"), std::string::npos);
+}
+
 TEST(EventLoops, ThreadsWhenSetElseOnePerCore) {
   KmsConfig c;
   c.threads = 3;

@@ -34,13 +34,18 @@
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
 #include "server/readiness.h"
+#include "server/kms_telemetry.h"
 #include "server/service_gate.h"
+#include "store/metered_store.h"
 #include "server/store_factory.h"
 #include "tee/platform_factory.h"
 #include "tee/sim/sim_platform.h"
 
 #ifndef KMS_GIT_SHA
 #define KMS_GIT_SHA "0000000"
+#endif
+#ifndef KMS_VERSION
+#define KMS_VERSION "0.0.0"
 #endif
 
 namespace kms::server {
@@ -197,8 +202,13 @@ class KmsServerImpl final : public KmsServer {
     // operator's shell had. Process-wide on purpose, so no file is ever created wider.
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
-    KMS_RETURN_IF_ERROR(
-        log::Init({.level = config::LogLevelFromName(c.log_level), .audit_path = c.audit_log}));
+    KMS_RETURN_IF_ERROR(log::Init({.level = config::LogLevelFromName(c.log_level),
+                                   .format = *log::ParseFormat(c.log_format),
+                                   .audit_path = c.audit_log}));
+    KmsTelemetry::Options telemetry;
+    telemetry.version = KMS_VERSION;
+    telemetry.git_sha = KMS_GIT_SHA;
+    telemetry_ = std::make_unique<KmsTelemetry>(std::move(telemetry));
     KMS_ASSIGN_OR_RETURN(c.max_connections,
                          ResolveMaxConnections(c.max_connections, RaiseOpenFileLimit()));
     log::Info("kms.config", {{"summary", c.Summary()}});
@@ -219,7 +229,8 @@ class KmsServerImpl final : public KmsServer {
       if (!store_) {
         auto opened = OpenStore(c);
         if (!opened.ok()) return opened.status();
-        store_ = std::move(opened).value();
+        store_ = std::make_unique<store::MeteredStore>(std::move(opened).value(),
+                                                       telemetry_->registry());
       }
       auto counted = store_->CountWrappedObjects();
       if (!counted.ok()) return counted.status();
@@ -256,7 +267,10 @@ class KmsServerImpl final : public KmsServer {
     if (served_before) {
       RestoreReplayWindow(*platform_, *replay_, c.data_dir, start_ms, c.replay_capacity);
     }
+    telemetry_->WatchPool(*pool_);
+    telemetry_->WatchReplay(*replay_);
     gate_ = std::make_unique<ServiceGate>(options_, *readiness_);
+    gate_->ServeMetrics(telemetry_->registry(), c.metrics_token);
     if (!cluster) {
       // Single mode: the store records the fingerprint, or the key is refused (not ready).
       KMS_RETURN_IF_ERROR(Activate(std::move(dk)));
@@ -282,6 +296,7 @@ class KmsServerImpl final : public KmsServer {
                                  .cert_pem = std::move(tls.cert_pem),
                                  .key_pem = std::move(tls.key_pem)};
     KMS_ASSIGN_OR_RETURN(http_, net::HttpsServer::Start(http, *gate_));
+    telemetry_->WatchConnections([this] { return http_->connection_stats(); });
     log::Info("kms.started", {{"port", http_->port()}, {"store", store_->Describe()},
                               {"mode", c.run_mode},
                               {"dk_id", vault_ ? vault_->domain_key().IdHex() : std::string("-")}});
@@ -322,6 +337,7 @@ class KmsServerImpl final : public KmsServer {
       }
     }
     if (cert_watch_.joinable()) cert_watch_.join();
+    if (telemetry_) telemetry_->Flush();
     log::Info("kms.stopped");
     log::Flush();
   }
@@ -380,7 +396,8 @@ class KmsServerImpl final : public KmsServer {
         *store_, SystemClock::Instance(),
         api::SecretDeletionSweeper::Options{.interval_ms = sweep_interval_ms_});
     sweeper_->Start();
-    service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_);
+    service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_, telemetry_.get());
+    telemetry_->SetServing(*context_, *vault_, id);
     gate_->Open(*service_);
     readiness_->SetDomainKeyLoaded(id);
     return Status::Ok();
@@ -401,6 +418,8 @@ class KmsServerImpl final : public KmsServer {
   }
 
   // Declaration order is destruction order in reverse: the listener goes first.
+  // First: the store, the service and the listener report into it until they are gone.
+  std::unique_ptr<KmsTelemetry> telemetry_;
   // DCAP collateral for verifying real quotes (pccs_url / collateral_dir); null when neither.
   std::shared_ptr<const attest::CollateralSource> collateral_;  // null: none configured
   std::shared_ptr<const attest::QuoteVerifier> verifier_;        // VerifyQuote's

@@ -2,6 +2,7 @@
 
 #include "api/action.h"
 #include "net/health.h"
+#include "net/metrics_endpoint.h"
 
 namespace kms::server {
 namespace {
@@ -29,6 +30,17 @@ void ServiceGate::Handle(net::HttpRequest request, net::Responder respond) {
     const std::string path = api::ParseTarget(request.target).path;
     if (path == net::kHealthzPath) {
       respond(Text(net::LivenessAnswer()));
+      return;
+    }
+    if (path == net::kMetricsPath && metrics_ != nullptr) {
+      net::MetricsAnswer m = net::ServeMetrics(*metrics_, metrics_token_, request.authorization);
+      net::HttpResponse r{.status = m.http_status,
+                          .content_type = std::move(m.content_type),
+                          .body = std::move(m.body),
+                          .close = false,
+                          .headers = {}};
+      if (m.challenge) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      respond(std::move(r));
       return;
     }
     if (path == net::kReadyzPath) {

@@ -9,7 +9,9 @@
 // Thread-safe: Open may race with Handle.
 
 #include <atomic>
+#include <string>
 
+#include "common/metrics.h"
 #include "api/kms_context.h"
 #include "api/kms_service.h"
 #include "net/https_server.h"
@@ -26,6 +28,14 @@ class ServiceGate final : public net::HttpHandler {
   // From now on requests go to `service` (which must outlive the gate).
   void Open(api::KmsService& service) { service_.store(&service, std::memory_order_release); }
 
+  // Answer `GET /metrics` from `registry` (which must outlive the gate), requiring
+  // `Authorization: Bearer <token>` when `token` is not empty. Call before the server starts;
+  // until then /metrics is the service's 404 like any unknown path.
+  void ServeMetrics(const metrics::Registry& registry, std::string token) {
+    metrics_ = &registry;
+    metrics_token_ = std::move(token);
+  }
+
   void Handle(net::HttpRequest request, net::Responder respond) override;
 
  private:
@@ -34,6 +44,8 @@ class ServiceGate final : public net::HttpHandler {
   const api::ServiceOptions options_;
   Readiness& readiness_;
   std::atomic<api::KmsService*> service_{nullptr};
+  const metrics::Registry* metrics_ = nullptr;
+  std::string metrics_token_;  // never logged
 };
 
 }  // namespace kms::server

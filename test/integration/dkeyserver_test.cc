@@ -14,6 +14,7 @@
 #include <regex>
 
 #include "common/file_util.h"
+#include "common/testing/exposition_parser.h"
 #include "crypto/hmac.h"
 #include "dkeyserver_output.h"
 #include "kms_process.h"
@@ -98,6 +99,27 @@ TEST_F(DkeyServerProcess, InitCreatesTheKeyOnceAndEveryRestartReusesIt) {
     EXPECT_EQ(p->Stop(), 0);
   }
   EXPECT_EQ(ReadFileBytes((data() / "domain_key.sealed").string()).value(), sealed);
+}
+
+// The health port's /metrics of the real binary: parsed, showing the key it created, and
+// closed to a scrape without the token.
+TEST_F(DkeyServerProcess, MetricsOnTheHealthPortShowTheKeyBehindTheToken) {
+  auto p = Start({"--init", "--metrics-token", "scrape-me"});
+  ASSERT_NE(p->port(), 0) << p->output();
+  const std::string dk_id = LoggedDkId(*p, "dkeyserver.domain_key_created");
+  const uint16_t health = HealthPort(*p);
+  EXPECT_EQ(PlainGet(health, "/metrics").status, 401);
+  net::testing::PlainReply r = net::testing::PlainRequest(
+      health, "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer scrape-me\r\n\r\n");
+  ASSERT_EQ(r.status, 200) << r.head;
+  auto e = metrics::testing::ParseExposition(r.body);
+  ASSERT_TRUE(e.ok()) << e.status().message() << "\n" << r.body;
+  EXPECT_EQ(e->Find("ehsm_domain_key_loaded")->value, 1);
+  EXPECT_EQ(e->Find("ehsm_ready")->value, 1);
+  EXPECT_EQ(e->Find("ehsm_domain_key_info")->labels.at("fingerprint_prefix"), dk_id.substr(0, 8));
+  EXPECT_EQ(e->Find("ehsm_build_info")->labels.at("daemon"), "ehsm-dkeyserver");
+  EXPECT_THAT(p->output(), ::testing::Not(HasSubstr("scrape-me")));
+  EXPECT_EQ(p->Stop(), 0);
 }
 
 TEST_F(DkeyServerProcess, WithoutInitAndWithoutAKeyItRunsNotReadySayingWhy) {
