@@ -15,6 +15,7 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query as sent, e.g. "/ehsm/?Action=Encrypt"
   std::string content_type;
+  std::string authorization;  // the Authorization header, as sent (never logged)
   std::string body;
   std::string remote;  // "ip:port" of the peer, for logs
 };

@@ -179,6 +179,7 @@ std::string KmsConfig::Summary() const {
     << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
     << " " << tee::IdentitySummary(identity)
     << " allow_simulation=" << (allow_simulation ? "true" : "false")
+    << " " << HardeningSummary(hardening)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
@@ -249,7 +250,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
             "do not verify the PCCS's TLS certificate (Intel's signatures still are)");
   b.Add("collateral_dir", c.collateral_dir,
         "directory of DCAP collateral files (*.json, one per TEE and FMSPC) instead of a PCCS");
+  AddHardeningFlags(b, c.hardening);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
+  KMS_RETURN_IF_ERROR(FinishHardeningConfig(c.hardening));
   FillDerived(c);
   KMS_RETURN_IF_ERROR(ApplyUpstreamCouchEnv(c, b));
   KMS_RETURN_IF_ERROR(NormalizeCouchUrl(c));

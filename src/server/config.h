@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "dkey/dkeycache_config.h"
+#include "server/hardening_config.h"
 #include "tee/identity_config.h"
 
 namespace kms::server {
@@ -94,6 +95,8 @@ struct KmsConfig {
   std::string pccs_ca_file;    // CAs trusted for the PCCS's TLS certificate; empty = system
   bool pccs_insecure = false;  // no TLS verification of the PCCS (the collateral is still)
   std::string collateral_dir;
+  // Audit trail, Enroll protection, TLS reload.
+  HardeningConfig hardening;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;
