@@ -15,6 +15,10 @@
 #include "store/records.h"
 #include "store/store.h"
 
+namespace kms::audit {
+class AuditLog;
+}  // namespace kms::audit
+
 namespace kms::api {
 
 struct ServiceOptions {
@@ -37,6 +41,11 @@ struct ServiceOptions {
   // wait, beyond that the request is answered "busy". 0 = one less than the cores (at least 1),
   // so one core stays free for everything else.
   size_t rsa_keygen_concurrency = 0;
+  // The tamper-evident trail every eHSM action is recorded in (null: none). With
+  // audit_required, a request whose record cannot be written is answered
+  // kAuditUnavailableMessage instead of its result.
+  audit::AuditLog* audit = nullptr;
+  bool audit_required = true;
 };
 
 // What the remote-attestation actions use: the platform that makes this process's quotes

@@ -8,6 +8,7 @@
 
 #include "api/action.h"
 #include "api/json_parse.h"
+#include "api/request_audit.h"
 #include "api/request_auth.h"
 #include "common/log.h"
 #include "crypto/random.h"
@@ -178,12 +179,16 @@ HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::str
                            StatusOr<boost::json::value>* parsed, std::string_view request_id,
                            std::chrono::steady_clock::time_point start) {
   std::string appid;
+  AuditSubject subject;  // what the action was applied to, for the audit record
   HttpAnswer answer = [&]() -> HttpAnswer {
     if (!IsEhsmPath(route.path)) return {404, 404, Serialize(Reply::NotFound())};
     const ActionDef* def = FindAction(route.action);
     if (def && !def->authenticated) {
       if (method != "GET") return Answer(Reply::NotFound());
-      return Answer(def->handler(ctx_, {"", EmptyObject(), request_id}));
+      Reply reply = def->handler(ctx_, {"", EmptyObject(), request_id});
+      subject = AuditSubjectOf(EmptyObject(), reply);
+      if (appid.empty()) appid = subject.enrolled_appid;
+      return Answer(reply);
     }
     std::optional<StatusOr<boost::json::value>> parsed_here;
     if (parsed == nullptr) parsed = &parsed_here.emplace(ParseJson(body));
@@ -195,9 +200,16 @@ HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::str
     }
     appid = auth.result().appid;
     if (def == nullptr || method != "POST") return Answer(Reply::NotFound());
-    const boost::json::object* payload = auth.result().payload;
-    return Answer(def->handler(ctx_, {appid, payload ? *payload : EmptyObject(), request_id}));
+    const boost::json::object& payload =
+        auth.result().payload ? *auth.result().payload : EmptyObject();
+    Reply reply = def->handler(ctx_, {appid, payload, request_id});
+    subject = AuditSubjectOf(payload, reply);
+    return Answer(reply);
   }();
+  if (IsEhsmPath(route.path)) {
+    answer = RecordForAudit(ctx_.options(), route.action, appid, subject, request_id,
+                            std::move(answer));
+  }
   Report(route, request_id, appid, answer, body.size(), start);
   return answer;
 }

@@ -37,6 +37,10 @@ inline constexpr std::string_view kInternalErrorMessage =
 // describes the deployment, and Enroll answers it to anyone.
 inline constexpr std::string_view kUnavailableMessage = "Service unavailable, please retry later.";
 
+// When the audit record of a request cannot be written and the audit log is required
+// (--audit-required): the result is withheld rather than served unrecorded.
+inline constexpr std::string_view kAuditUnavailableMessage = "audit log unavailable";
+
 // When the server cannot take more work of a kind right now.
 inline constexpr std::string_view kBusyMessage = "Server busy, please retry later.";
 

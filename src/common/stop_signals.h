@@ -18,6 +18,16 @@ inline sigset_t BlockStopSignals() {
   return stop;
 }
 
+// Blocks SIGHUP in the calling thread (and every thread it creates after this call), so that
+// the thread that reloads configuration can take it with sigtimedwait and it never ends the
+// process. Call first thing in main, before any thread starts.
+inline void BlockReloadSignal() {
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
+}
+
 // Waits for one of the signals BlockStopSignals blocked; returns its name.
 inline const char* WaitForStopSignal(const sigset_t& stop) {
   int sig = 0;

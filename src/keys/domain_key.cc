@@ -14,6 +14,10 @@ constexpr std::string_view kSealAad = kDomainKeySealAad;
 
 }  // namespace
 
+// The HKDF label of the audit checkpoint key: its own, so no other use of the domain key
+// shares it.
+constexpr std::string_view kAuditCheckpointKeyInfo = "ehsm-kms audit checkpoint v1";
+
 StatusOr<std::unique_ptr<DomainKey>> DomainKey::FromBytes(ByteView key) {
   if (key.size() != kSize) {
     return Status::InvalidArgument("domain key must be 32 bytes, got " +
@@ -25,7 +29,10 @@ StatusOr<std::unique_ptr<DomainKey>> DomainKey::FromBytes(ByteView key) {
   KMS_ASSIGN_OR_RETURN(auto aead, crypto::AesGcm::New(key));
   KMS_ASSIGN_OR_RETURN(SecretBytes token_key,
                        crypto::HkdfSha256(key, {}, AsBytes("ehsm-kms import token mac v1"), 32));
-  return std::unique_ptr<DomainKey>(new DomainKey(id, std::move(aead), std::move(token_key)));
+  KMS_ASSIGN_OR_RETURN(SecretBytes audit_key,
+                       crypto::HkdfSha256(key, {}, AsBytes(kAuditCheckpointKeyInfo), 32));
+  return std::unique_ptr<DomainKey>(
+      new DomainKey(id, std::move(aead), std::move(token_key), std::move(audit_key)));
 }
 
 std::string DomainKey::IdHex() const { return HexEncode(id_); }

@@ -37,13 +37,21 @@ class DomainKey {
   // HMAC key for BYOK import tokens: HKDF-SHA256 of the domain key (info "ehsm-kms import
   // token mac v1"). Derived in memory at load, never stored.
   const SecretBytes& import_token_key() const { return import_token_key_; }
+  // HMAC key of the audit log's signed checkpoints: HKDF-SHA256 of the domain key (info
+  // "ehsm-kms audit checkpoint v1"), so the log never holds or needs the domain key itself.
+  const SecretBytes& audit_checkpoint_key() const { return audit_key_; }
 
  private:
-  DomainKey(Id id, std::unique_ptr<crypto::AesGcm> aead, SecretBytes import_token_key)
-      : id_(id), aead_(std::move(aead)), import_token_key_(std::move(import_token_key)) {}
+  DomainKey(Id id, std::unique_ptr<crypto::AesGcm> aead, SecretBytes import_token_key,
+            SecretBytes audit_key)
+      : id_(id),
+        aead_(std::move(aead)),
+        import_token_key_(std::move(import_token_key)),
+        audit_key_(std::move(audit_key)) {}
   Id id_;
   std::unique_ptr<crypto::AesGcm> aead_;
   SecretBytes import_token_key_;
+  SecretBytes audit_key_;
 };
 
 // Single mode: the domain key sealed in `sealed_path`.

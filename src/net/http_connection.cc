@@ -110,7 +110,8 @@ class Connection {
   Connection(WorkerShared& worker, tcp::socket socket, ConnectionPermit permit)
       : worker_(worker),
         permit_(std::move(permit)),
-        stream_(beast::tcp_stream(std::move(socket)), *worker.tls),
+        tls_context_(worker.tls->Current()),
+        stream_(beast::tcp_stream(std::move(socket)), *tls_context_),
         buffer_(kBufferLimit),
         first_request_deadline_(
             std::chrono::steady_clock::now() +
@@ -192,6 +193,8 @@ class Connection {
   WorkerShared& worker_;
   std::list<Connection*>::iterator self_;
   ConnectionPermit permit_;
+  // The context this connection's handshake used: kept alive for it across certificate reloads.
+  std::shared_ptr<asio::ssl::context> tls_context_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::string remote_;

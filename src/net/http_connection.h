@@ -14,6 +14,7 @@
 #include "net/connection_limits.h"
 #include "net/http_types.h"
 #include "net/https_server.h"
+#include "net/tls_context_holder.h"
 
 namespace kms::net::internal {
 
@@ -23,7 +24,7 @@ class Connection;
 // the teardown functions below, which run after the thread has exited.
 struct WorkerShared {
   boost::asio::io_context* ioc = nullptr;
-  boost::asio::ssl::context* tls = nullptr;
+  const TlsContextHolder* tls = nullptr;  // the context new connections take
   HttpHandler* handler = nullptr;
   const HttpsServerOptions* options = nullptr;
   bool stopping = false;             // finish the current request, reply with `Connection: close`

@@ -23,6 +23,7 @@
 #include "net/connection_limits.h"
 #include "net/http_connection.h"
 #include "net/tls_context.h"
+#include "net/tls_context_holder.h"
 
 namespace kms::net {
 namespace {
@@ -117,7 +118,7 @@ class HttpsServerImpl final : public HttpsServer {
                   std::unique_ptr<asio::ssl::context> tls)
       : options_(options),
         handler_(handler),
-        tls_(std::move(tls)),
+        tls_(std::shared_ptr<asio::ssl::context>(std::move(tls))),
         limits_(options.max_connections, options.max_connections_per_ip) {}
 
   ~HttpsServerImpl() override {
@@ -147,7 +148,7 @@ class HttpsServerImpl final : public HttpsServer {
       auto w = std::make_unique<Worker>();
       w->limits = &limits_;
       w->shared.ioc = &w->ioc;
-      w->shared.tls = tls_.get();
+      w->shared.tls = &tls_;
       w->shared.handler = &handler_;
       w->shared.options = &options_;
       w->shared.stop_requested = &stop_requested_;
@@ -171,6 +172,14 @@ class HttpsServerImpl final : public HttpsServer {
   }
 
   uint16_t port() const override { return port_; }
+
+  Status ReloadTls(const std::string& cert_pem, const std::string& key_pem) override {
+    KMS_ASSIGN_OR_RETURN(std::unique_ptr<asio::ssl::context> tls,
+                         MakeServerTlsContext(cert_pem, key_pem));
+    tls_.Replace(std::shared_ptr<asio::ssl::context>(std::move(tls)));
+    return Status::Ok();
+  }
+
   ConnectionStats connection_stats() const override { return limits_.counts(); }
 
   void Stop(int grace_ms) override {
@@ -208,8 +217,9 @@ class HttpsServerImpl final : public HttpsServer {
 
   HttpsServerOptions options_;
   HttpHandler& handler_;
-  // Declared before the workers: every TLS stream must be gone before the context is freed.
-  std::unique_ptr<asio::ssl::context> tls_;
+  // Declared before the workers: every TLS stream must be gone before its context is freed
+  // (each connection also holds its own reference).
+  internal::TlsContextHolder tls_;
   // Before the workers: their connections read it.
   std::atomic<bool> stop_requested_{false};
   // Before the workers: their connections' permits point into it.

@@ -64,6 +64,10 @@ class HttpsServer {
   virtual uint16_t port() const = 0;
   // Open connections and what the limits did so far. Thread-safe.
   virtual ConnectionStats connection_stats() const = 0;
+  // From now on new connections use this certificate chain and key; established connections
+  // keep theirs. On a bad pair (does not parse, key does not match) nothing changes and the
+  // Status says why. Thread-safe.
+  virtual Status ReloadTls(const std::string& cert_pem, const std::string& key_pem) = 0;
   // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes everything.
   virtual void Stop(int grace_ms = 5000) = 0;
   // Blocks until the server has stopped.

@@ -175,6 +175,7 @@ std::string KmsConfig::Summary() const {
     << " " << attest::CollateralSummary(collateral)
     << " " << tee::IdentitySummary(identity)
     << " allow_simulation=" << (allow_simulation ? "true" : "false")
+    << " " << HardeningSummary(hardening)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
@@ -242,7 +243,9 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
   b.Add("store_connect_timeout_ms", c.store_connect_timeout_ms,
         "how long start-up retries an unreachable store (0 = once)");
   attest::AddCollateralFlags(b, c.collateral);
+  AddHardeningFlags(b, c.hardening);
   KMS_RETURN_IF_ERROR(b.Parse(argc, argv, c.config_file));
+  KMS_RETURN_IF_ERROR(FinishHardeningConfig(c.hardening));
   FillDerived(c);
   KMS_RETURN_IF_ERROR(ApplyUpstreamCouchEnv(c, b));
   KMS_RETURN_IF_ERROR(NormalizeCouchUrl(c));

@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "dkey/dkeycache_config.h"
 #include "attest/collateral_config.h"
+#include "server/hardening_config.h"
 #include "tee/identity_config.h"
 
 namespace kms::server {
@@ -95,6 +96,8 @@ struct KmsConfig {
   // Attestation collateral for verifying real DCAP quotes (docs/attestation.md): a PCCS
   // (pccs_url, v4 API) or a directory of collateral files; at most one; neither = none.
   attest::CollateralConfig collateral;
+  // Audit trail, Enroll protection, TLS reload.
+  HardeningConfig hardening;
 
   // One line, no secrets, for the start-up log.
   std::string Summary() const;

@@ -4,9 +4,11 @@
 
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "common/log.h"
 #include "common/stop_signals.h"
+#include "server/audit_command.h"
 #include "server/config.h"
 #include "server/kms_server.h"
 #include "tee/sim/sim_platform.h"
@@ -31,6 +33,9 @@ int ExportSimRoot(const kms::server::KmsConfig& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "audit") {
+    return kms::server::RunAuditCommand(argc - 1, argv + 1);
+  }
   auto config = kms::server::LoadConfig(argc, argv);
   if (!config.ok()) {
     if (config.status().code() == kms::Code::kAborted) return 0;  // --help / --version
@@ -40,6 +45,7 @@ int main(int argc, char** argv) {
   if (!config->export_sim_root.empty()) return ExportSimRoot(*config);
   // Block the stop signals in every thread the server creates; main waits for them below.
   const sigset_t stop_signals = kms::BlockStopSignals();
+  kms::BlockReloadSignal();  // SIGHUP reloads the TLS pair (server/tls_reloader.h)
 
   auto server = kms::server::KmsServer::Start(*config);
   if (!server.ok()) {

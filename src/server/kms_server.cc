@@ -33,11 +33,14 @@
 #include "keys/key_vault.h"
 #include "net/https_server.h"
 #include "net/self_signed_cert.h"
+#include "server/audit_trail.h"
+#include "server/enroll_guard.h"
 #include "server/readiness.h"
 #include "server/kms_telemetry.h"
 #include "server/service_gate.h"
 #include "store/metered_store.h"
 #include "server/store_factory.h"
+#include "server/tls_reloader.h"
 #include "tee/platform_factory.h"
 #include "tee/sim/sim_platform.h"
 
@@ -102,20 +105,6 @@ Status SaveReplayWindow(tee::TeePlatform& platform, const api::ReplayCache& repl
   return WriteFileAtomic(data_dir + kReplayFile, sealed, 0600);
 }
 
-// An operator-supplied certificate is not ours to renew: say so while there is time.
-void WarnIfCertExpiresSoon(const std::string& path, const std::string& cert_pem) {
-  StatusOr<int64_t> left = net::SecondsUntilExpiry(cert_pem);
-  if (!left.ok()) {
-    log::Warn("net.tls_cert_unreadable", {{"path", path}, {"error", left.status().message()}});
-    return;
-  }
-  if (*left > int64_t{net::kCertRenewDays} * 86400) return;
-  log::Warn("net.tls_cert_expires_soon",
-            {{"path", path},
-             {"seconds_left", *left},
-             {"hint", "replace the certificate and key, then restart"}});
-}
-
 // Client connections are bounded by open files, so take all the kernel lets this process have
 // (containers often start with a soft limit of 1024 under a far higher hard limit). Returns
 // the soft limit in force afterwards.
@@ -145,6 +134,9 @@ int64_t RaiseOpenFileLimit() {
 // written under one. A data dir whose sealed key belongs to another deployment would otherwise
 // start and then fail every request on its keys, one by one.
 constexpr int kBlobsCheckedAtStart = 4;  // of each kind: tenants' and keys'
+
+// Source addresses whose Enroll rate is tracked at once (about 100 bytes each).
+constexpr size_t kEnrollAddressesTracked = 16384;
 
 Status CheckBlobsMatchDomainKey(const std::vector<Bytes>& blobs, const keys::DomainKey& dk,
                                 const std::string& sealed_path, const store::Store& store) {
@@ -202,9 +194,12 @@ class KmsServerImpl final : public KmsServer {
     // operator's shell had. Process-wide on purpose, so no file is ever created wider.
     ::umask(077);
     KMS_RETURN_IF_ERROR(EnsureDirectory(c.data_dir));
+    // audit.log is the hash-chained trail (server/audit_trail.h); the actions' detail lines
+    // (log::Audit) go to the main log.
     KMS_RETURN_IF_ERROR(log::Init({.level = config::LogLevelFromName(c.log_level),
                                    .format = *log::ParseFormat(c.log_format),
-                                   .audit_path = c.audit_log}));
+                                   .audit_path = ""}));
+    KMS_ASSIGN_OR_RETURN(audit_, OpenAuditTrail(c));
     KmsTelemetry::Options telemetry;
     telemetry.version = KMS_VERSION;
     telemetry.git_sha = KMS_GIT_SHA;
@@ -255,7 +250,9 @@ class KmsServerImpl final : public KmsServer {
                                    .key_lifetime_ms = c.key_lifetime_days * 24 * 3600 * 1000,
                                    .key_cache_ttl_ms = c.key_cache_ttl_ms,
                                    .enroll_per_second = c.enroll_rate,
-                                   .enroll_burst = 5 * c.enroll_rate};
+                                   .enroll_burst = 5 * c.enroll_rate,
+                                   .audit = audit_.get(),
+                                   .audit_required = c.hardening.audit_required};
     sweep_interval_ms_ = c.secret_sweep_interval_ms;
     int workers = c.workers > 0 ? c.workers : std::max(8, 4 * Cores());
     pool_ = std::make_unique<ThreadPool>(workers, c.queue_limit);
@@ -276,15 +273,7 @@ class KmsServerImpl final : public KmsServer {
       KMS_RETURN_IF_ERROR(Activate(std::move(dk)));
     }
     KMS_ASSIGN_OR_RETURN(net::PemPair tls, LoadTls(c));
-    if (!c.tls_cert.empty()) {
-      WarnIfCertExpiresSoon(c.tls_cert, tls.cert_pem);
-      cert_watch_ = std::thread([this, path = c.tls_cert, pem = tls.cert_pem] {
-        std::unique_lock<std::mutex> lock(watch_mu_);
-        while (!watch_cv_.wait_for(lock, std::chrono::hours(24), [this] { return stopping_; })) {
-          WarnIfCertExpiresSoon(path, pem);
-        }
-      });
-    }
+    std::string cert_in_service = tls.cert_pem;
     net::HttpsServerOptions http{.host = c.host,
                                  .port = static_cast<uint16_t>(c.port),
                                  .threads = c.threads,
@@ -295,8 +284,22 @@ class KmsServerImpl final : public KmsServer {
                                  .max_connections_per_ip = c.max_connections_per_ip,
                                  .cert_pem = std::move(tls.cert_pem),
                                  .key_pem = std::move(tls.key_pem)};
-    KMS_ASSIGN_OR_RETURN(http_, net::HttpsServer::Start(http, *gate_));
+    enroll_guard_ = std::make_unique<EnrollGuard>(
+        EnrollGuardOptions{.token = c.hardening.enroll_token,
+                           .per_ip_per_second = c.hardening.enroll_rate_per_ip,
+                           .max_addresses = kEnrollAddressesTracked},
+        SystemClock::Instance(), *gate_, audit_.get());
+    KMS_ASSIGN_OR_RETURN(http_, net::HttpsServer::Start(http, *enroll_guard_));
     telemetry_->WatchConnections([this] { return http_->connection_stats(); });
+    tls_reloader_ = std::make_unique<TlsReloader>(
+        TlsReloaderOptions{.cert_path = c.tls_cert,
+                           .key_path = c.tls_key,
+                           .interval_ms = c.hardening.tls_reload_interval_ms},
+        [this](const std::string& cert, const std::string& key) {
+          return http_->ReloadTls(cert, key);
+        },
+        std::move(cert_in_service));
+    tls_reloader_->Start();
     log::Info("kms.started", {{"port", http_->port()}, {"store", store_->Describe()},
                               {"mode", c.run_mode},
                               {"dk_id", vault_ ? vault_->domain_key().IdHex() : std::string("-")}});
@@ -321,6 +324,7 @@ class KmsServerImpl final : public KmsServer {
     }
     watch_cv_.notify_all();
     if (dk_thread_.joinable()) dk_thread_.join();
+    if (tls_reloader_) tls_reloader_->Stop();
     if (http_) {
       http_->Stop(grace_ms);
       http_->Wait();
@@ -336,8 +340,8 @@ class KmsServerImpl final : public KmsServer {
         log::Warn("replay.window_not_saved", {{"error", saved.message()}});
       }
     }
-    if (cert_watch_.joinable()) cert_watch_.join();
     if (telemetry_) telemetry_->Flush();
+    if (audit_) audit_->Close();  // its final checkpoint covers every request served
     log::Info("kms.stopped");
     log::Flush();
   }
@@ -369,6 +373,7 @@ class KmsServerImpl final : public KmsServer {
     KMS_ASSIGN_OR_RETURN(auto dk, keys::DomainKey::FromBytes(fetched.dk.view()));
     log::Info("kms.domain_key_obtained",
               {{"dk_id", dk->IdHex()}, {"served_by", fetched.served_by}});
+    RecordDomainKeyEvent(audit_.get(), "obtained", dk->IdHex(), "from " + fetched.served_by);
     KMS_ASSIGN_OR_RETURN(std::vector<Bytes> sample,
                          store_->SampleWrappedBlobs(kBlobsCheckedAtStart));
     Status blobs = CheckBlobsMatchDomainKey(sample, *dk, "from " + fetched.served_by, *store_);
@@ -388,6 +393,8 @@ class KmsServerImpl final : public KmsServer {
       Refuse(*dk, recorded, "the store records another domain key");
       return Status::Ok();
     }
+    if (audit_) audit_->SetCheckpointKey(dk->audit_checkpoint_key(), id);
+    RecordDomainKeyEvent(audit_.get(), "activated", id);
     vault_ = std::make_unique<keys::KeyVault>(*platform_, std::move(dk));
     context_ = std::make_unique<api::KmsContext>(
         *store_, *vault_, SystemClock::Instance(), options_,
@@ -405,6 +412,7 @@ class KmsServerImpl final : public KmsServer {
 
   // For good: not ready, and only GetVersion and the probes answer (ServiceGate).
   void Refuse(const keys::DomainKey& dk, const std::string& recorded, const std::string& why) {
+    RecordDomainKeyEvent(audit_.get(), "refused", dk.IdHex(), why);
     log::Error("kms.domain_key_mismatch",
                {{"dk_id", dk.IdHex()},
                 {"store_dk_id", recorded.empty() ? std::string("-") : recorded},
@@ -420,6 +428,7 @@ class KmsServerImpl final : public KmsServer {
   // Declaration order is destruction order in reverse: the listener goes first.
   // First: the store, the service and the listener report into it until they are gone.
   std::unique_ptr<KmsTelemetry> telemetry_;
+  std::unique_ptr<audit::AuditLog> audit_;  // null only without --audit-required
   // DCAP collateral for verifying real quotes (pccs_url / collateral_dir); null when neither.
   std::shared_ptr<const attest::CollateralSource> collateral_;  // null: none configured
   std::shared_ptr<const attest::QuoteVerifier> verifier_;        // VerifyQuote's
@@ -435,6 +444,7 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<api::ReplayCache> replay_;
   std::unique_ptr<api::KmsService> service_;
   std::unique_ptr<ServiceGate> gate_;
+  std::unique_ptr<EnrollGuard> enroll_guard_;  // in front of gate_
   api::ServiceOptions options_;
   int64_t sweep_interval_ms_ = 30000;
   // Cluster mode.
@@ -444,11 +454,11 @@ class KmsServerImpl final : public KmsServer {
   std::unique_ptr<net::HttpsServer> http_;
   std::string data_dir_;
   bool stopped_ = false;
-  // Daily check of an operator-supplied certificate's expiry.
+  std::unique_ptr<TlsReloader> tls_reloader_;  // after http_: stopped and destroyed first
+  // Wakes the cluster-mode domain-key thread at stop.
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;
   bool stopping_ = false;  // guarded by watch_mu_
-  std::thread cert_watch_;
 };
 
 }  // namespace

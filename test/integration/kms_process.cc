@@ -94,6 +94,10 @@ KmsProcess::~KmsProcess() {
 
 int KmsProcess::Stop() { return SignalAndWait(SIGTERM); }
 
+void KmsProcess::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
 int KmsProcess::Kill() { return SignalAndWait(SIGKILL); }
 
 int KmsProcess::SignalAndWait(int sig) {

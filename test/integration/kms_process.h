@@ -32,6 +32,8 @@ class KmsProcess {
   bool running() const { return pid_ > 0; }
   // Sends SIGTERM and waits; returns the exit status (or -1).
   int Stop();
+  // Sends `sig` (e.g. SIGHUP) and returns at once.
+  void Signal(int sig);
   // Sends SIGKILL (a crash: nothing is saved) and waits; returns the exit status (or -1).
   int Kill();
   // Waits for the process to exit by itself (up to 30 s); returns its exit status or -1.
