@@ -62,6 +62,21 @@ TEST_F(PccsConfigTest, RefusesBadSettings) {
   EXPECT_EQ(Load({"--config", file_.string()}).status().code(), Code::kInvalidArgument);
 }
 
+// Intel's PCS keeps the root CA CRL on another host; another PCCS serves it itself.
+TEST_F(PccsConfigTest, IntelPcsUpstreamGetsItsRootCaCrlUrl) {
+  auto pcs = Load({"--upstream", "https://api.trustedservices.intel.com"});
+  ASSERT_TRUE(pcs.ok()) << pcs.status().ToString();
+  EXPECT_EQ(pcs->root_ca_crl_url,
+            "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der");
+  auto pccs = Load({"--upstream", "https://pccs.example:8081"});
+  ASSERT_TRUE(pccs.ok());
+  EXPECT_EQ(pccs->root_ca_crl_url, "");
+  auto set = Load({"--upstream", "https://api.trustedservices.intel.com", "--root-ca-crl-url",
+                   "https://mirror/crl.der"});
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->root_ca_crl_url, "https://mirror/crl.der");
+}
+
 TEST_F(PccsConfigTest, CommandsAndTheirArguments) {
   auto serve = Load({"--data-dir", "/d"});
   ASSERT_TRUE(serve.ok()) << serve.status().ToString();

@@ -1,7 +1,7 @@
 // A full disk and a read-only data directory under the real binary (SQLite store): a full disk
-// fails writes with a clear error and nothing else (reads keep working, nothing acknowledged is
-// lost, the database stays intact) and the KMS recovers by itself when space returns; a
-// read-only data directory stops it at start, saying why.
+// fails writes, and key uses it cannot record in the audit log, with a clear error and nothing
+// else (nothing acknowledged is lost, the database stays intact), and the KMS recovers by
+// itself when space returns; a read-only data directory stops it at start, saying why.
 // The data directory is a small tmpfs of the test's own, so these tests need root (CI runs as
 // root); elsewhere they are skipped, saying so.
 
@@ -108,9 +108,11 @@ TEST_F(KmsDiskFault, FullDiskRefusesWritesClearlyAndRecoversWhenSpaceReturns) {
     EXPECT_FALSE(MessageOf(r).empty());
   }
   EXPECT_GT(refused, 0) << "a full disk took every write";
-  // Reads keep working meanwhile.
+  // A key use that cannot be recorded is refused too (--audit-required, the default), rather
+  // than served unrecorded.
   auto e = client_->Call("Encrypt", {{"keyid", keys.front()}, {"plaintext", B64("p")}});
-  EXPECT_EQ(CodeOf(e), 200) << MessageOf(e);
+  EXPECT_EQ(CodeOf(e), 500);
+  EXPECT_EQ(MessageOf(e), "audit log unavailable");
 
   fs::remove(dir_ / "filler");
   auto again = CreateKey();
