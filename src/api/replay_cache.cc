@@ -121,7 +121,7 @@ Status ReplayCache::CheckAndRecord(std::string_view appid, std::string_view mac,
   const uint64_t h = Hash('r', appid, mac, timestamp_ms);
   const uint64_t tenant = Hash('t', appid, {}, 0);
 
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   DropExpiredLocked(now_ms);
   // Overflow-safe |now - ts| >= window.
   if ((timestamp_ms <= now_ms && now_ms - window_ms_ >= timestamp_ms) ||
@@ -156,12 +156,12 @@ Status ReplayCache::CheckAndRecord(std::string_view appid, std::string_view mac,
 }
 
 ReplayCache::Stats ReplayCache::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return {.recorded = recorded_, .replays = replays_, .refused_full = refused_full_};
 }
 
 void ReplayCache::RefuseTimestampsBefore(int64_t floor_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   floor_ms_ = floor_ms;
 }
 
@@ -169,7 +169,7 @@ void ReplayCache::RefuseTimestampsBefore(int64_t floor_ms) {
 //   magic "EHSMRPL1", key (16 bytes), bucket_ms, bucket count, then per bucket:
 //   index, hash count, tenant count, hashes..., (tenant hash, entries)...
 SecretBytes ReplayCache::Serialize() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::string out(kMagic);
   out.append(reinterpret_cast<const char*>(key_.data()), key_.size());
   AppendU64(out, static_cast<uint64_t>(bucket_ms_));
@@ -238,7 +238,7 @@ Status ReplayCache::Load(ByteView data) {
   }
   if (r.Left() != 0) return bad;
 
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   key_ = key;
   buckets_ = std::move(buckets);
   tenants_ = std::move(tenants);
@@ -249,7 +249,7 @@ Status ReplayCache::Load(ByteView data) {
 }
 
 size_t ReplayCache::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return size_;
 }
 

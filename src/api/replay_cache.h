@@ -33,7 +33,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -41,6 +40,7 @@
 
 #include "common/bytes.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/secret_bytes.h"
 #include "common/status.h"
 #include "crypto/siphash.h"
@@ -125,7 +125,7 @@ class ReplayCache {
 
   uint64_t Hash(char domain, std::string_view appid, std::string_view text,
                 int64_t timestamp_ms) const;
-  void DropExpiredLocked(int64_t now_ms);
+  void DropExpiredLocked(int64_t now_ms) KMS_REQUIRES(mu_);
 
   const Clock& clock_;
   const size_t capacity_;
@@ -133,15 +133,17 @@ class ReplayCache {
   const int64_t window_ms_;
   const int64_t bucket_ms_;
 
-  mutable std::mutex mu_;
-  crypto::SipHashKey key_;                          // GUARDED_BY(mu_); replaced only by Load
-  std::map<int64_t, Bucket> buckets_;               // GUARDED_BY(mu_); bucket index -> entries
-  std::unordered_map<uint64_t, uint64_t> tenants_;  // GUARDED_BY(mu_); tenant hash -> entries
-  size_t size_ = 0;                                 // GUARDED_BY(mu_)
-  int64_t floor_ms_ = INT64_MIN;                    // GUARDED_BY(mu_)
-  uint64_t recorded_ = 0;                           // GUARDED_BY(mu_)
-  uint64_t replays_ = 0;                            // GUARDED_BY(mu_)
-  uint64_t refused_full_ = 0;                       // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  // Not guarded: replaced only by Load, which runs before any request, and read by Hash
+  // outside the lock so that hashing does not lengthen the critical section.
+  crypto::SipHashKey key_;
+  std::map<int64_t, Bucket> buckets_ KMS_GUARDED_BY(mu_);  // bucket index -> entries
+  std::unordered_map<uint64_t, uint64_t> tenants_ KMS_GUARDED_BY(mu_);  // tenant hash -> entries
+  size_t size_ KMS_GUARDED_BY(mu_) = 0;
+  int64_t floor_ms_ KMS_GUARDED_BY(mu_) = INT64_MIN;
+  uint64_t recorded_ KMS_GUARDED_BY(mu_) = 0;
+  uint64_t replays_ KMS_GUARDED_BY(mu_) = 0;
+  uint64_t refused_full_ KMS_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace kms::api

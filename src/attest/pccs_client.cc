@@ -49,19 +49,19 @@ int64_t PccsClient::NowMs() const {
 }
 
 int64_t PccsClient::requests_sent() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return requests_;
 }
 
 size_t PccsClient::cached_items() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return cache_.size();
 }
 
 StatusOr<PccsHttpResponse> PccsClient::Fetch(const std::string& path,
                                              std::string_view what) const {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++requests_;
   }
   const std::string url = base_ + path;
@@ -147,7 +147,7 @@ StatusOr<PccsClient::Item> PccsClient::FetchSigned(const std::string& path, bool
 void PccsClient::Keep(const std::string& key, const Item& item) const {
   const int64_t now_s = NowMs() / 1000;
   if (item.next_update <= now_s) return;  // already stale: the verifier will say so
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::erase_if(cache_, [now_s](const auto& e) { return e.second.next_update <= now_s; });
   if (cache_.size() >= options_.max_cache_entries && cache_.find(key) == cache_.end()) {
     auto soonest = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
@@ -161,7 +161,7 @@ void PccsClient::Keep(const std::string& key, const Item& item) const {
 template <typename F>
 StatusOr<PccsClient::Item> PccsClient::Cached(const std::string& key, F fetch) const {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
       if (NowMs() < it->second.next_update * 1000) return it->second;

@@ -18,13 +18,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "attest/dcap_verifier.h"
 #include "attest/pccs_http.h"
 #include "attest/pcs_response.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace kms::attest {
 
@@ -76,9 +76,9 @@ class PccsClient final : public CollateralSource {
 
   PccsClientOptions options_;
   std::string base_;
-  mutable std::mutex mu_;
-  mutable std::map<std::string, Item> cache_;  // guarded by mu_
-  mutable int64_t requests_ = 0;               // guarded by mu_
+  mutable Mutex mu_;
+  mutable std::map<std::string, Item> cache_ KMS_GUARDED_BY(mu_);
+  mutable int64_t requests_ KMS_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace kms::attest

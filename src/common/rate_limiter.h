@@ -2,9 +2,8 @@
 // RateLimiter: a token bucket. Thread-safe.
 
 #include <algorithm>
-#include <mutex>
-
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace kms {
 
@@ -19,7 +18,7 @@ class RateLimiter {
   // True if an event may happen now (and counts it).
   bool TryAcquire() {
     if (rate_ <= 0) return true;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     int64_t now = clock_.NowMs();
     tokens_ = std::min(burst_, tokens_ + (now - last_ms_) * rate_ / 1000.0);
     last_ms_ = now;
@@ -32,9 +31,9 @@ class RateLimiter {
   const Clock& clock_;
   const double rate_;
   const double burst_;
-  std::mutex mu_;
-  double tokens_;    // guarded by mu_
-  int64_t last_ms_;  // guarded by mu_
+  Mutex mu_;
+  double tokens_ KMS_GUARDED_BY(mu_);
+  int64_t last_ms_ KMS_GUARDED_BY(mu_);
 };
 
 }  // namespace kms

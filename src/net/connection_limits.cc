@@ -94,7 +94,7 @@ bool ConnectionLimits::TryTakeSlot() {
 
 bool ConnectionLimits::TryAddAddress(const boost::asio::ip::address& address) {
   if (max_per_ip_ <= 0) return true;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   int64_t& n = per_address_[address];
   if (n >= max_per_ip_) return false;
   ++n;
@@ -102,7 +102,7 @@ bool ConnectionLimits::TryAddAddress(const boost::asio::ip::address& address) {
 }
 
 void ConnectionLimits::RemoveAddress(const boost::asio::ip::address& address) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = per_address_.find(address);
   if (it == per_address_.end()) return;
   if (--it->second <= 0) per_address_.erase(it);

@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 
+#include "common/mutex.h"
 #include "net/https_server.h"
 
 namespace kms::net::internal {
@@ -74,8 +74,8 @@ class ConnectionLimits {
   // Steady-clock ms before which no further "refused" / "evicted" line is logged.
   std::atomic<int64_t> next_refusal_log_ms_{0};
   std::atomic<int64_t> next_eviction_log_ms_{0};
-  std::mutex mu_;
-  std::map<boost::asio::ip::address, int64_t> per_address_;  // guarded by mu_
+  Mutex mu_;
+  std::map<boost::asio::ip::address, int64_t> per_address_ KMS_GUARDED_BY(mu_);
 };
 
 }  // namespace kms::net::internal

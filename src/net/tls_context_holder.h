@@ -6,7 +6,8 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace kms::net::internal {
 
@@ -16,18 +17,18 @@ class TlsContextHolder {
       : ctx_(std::move(ctx)) {}
 
   std::shared_ptr<boost::asio::ssl::context> Current() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return ctx_;
   }
   // New handshakes use `ctx`; the old context lives on while connections hold it.
   void Replace(std::shared_ptr<boost::asio::ssl::context> ctx) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ctx_.swap(ctx);
   }
 
  private:
-  mutable std::mutex mu_;
-  std::shared_ptr<boost::asio::ssl::context> ctx_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::shared_ptr<boost::asio::ssl::context> ctx_ KMS_GUARDED_BY(mu_);
 };
 
 }  // namespace kms::net::internal

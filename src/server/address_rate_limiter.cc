@@ -12,7 +12,7 @@ AddressRateLimiter::AddressRateLimiter(const Clock& clock, double per_second, do
 bool AddressRateLimiter::TryAcquire(const std::string& address) {
   if (rate_ <= 0) return true;
   const int64_t now = clock_.NowMs();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = buckets_.find(address);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_addresses_) {
@@ -33,7 +33,7 @@ bool AddressRateLimiter::TryAcquire(const std::string& address) {
 }
 
 size_t AddressRateLimiter::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return buckets_.size();
 }
 

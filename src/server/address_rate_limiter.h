@@ -8,11 +8,11 @@
 
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace kms::server {
 
@@ -36,9 +36,9 @@ class AddressRateLimiter {
   const double rate_;
   const double burst_;
   const size_t max_addresses_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
-  std::list<std::string> lru_;                       // most recent first; guarded by mu_
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ KMS_GUARDED_BY(mu_);
+  std::list<std::string> lru_ KMS_GUARDED_BY(mu_);  // most recent first
 };
 
 }  // namespace kms::server
