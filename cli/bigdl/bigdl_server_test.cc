@@ -188,6 +188,22 @@ TEST_F(BigdlServerTest, KmsAndNetworkFailuresHaveTheirExitCodes) {
   EXPECT_NE(pk_exists.err.find("--force"), std::string::npos);
 }
 
+// AddressSanitizer's runtime and shadow memory add about 40 MiB to any process; the bound stays
+// below the 64 MiB file either way, so a reader that held the file would still fail it.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KMS_TEST_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define KMS_TEST_UNDER_ASAN 1
+#endif
+#ifdef KMS_TEST_UNDER_ASAN
+constexpr int64_t kPeakRssBoundKib = 60 * 1024;
+#else
+constexpr int64_t kPeakRssBoundKib = 40 * 1024;
+#endif
+
 TEST_F(BigdlServerTest, TheBinaryStreamsInConstantMemory) {
   // 64 MiB through the real binary: its peak RSS stays far below the file size.
   std::string pk = NewPrimaryKey("pk5");
@@ -209,8 +225,8 @@ TEST_F(BigdlServerTest, TheBinaryStreamsInConstantMemory) {
   Outcome d = Spawn(dec, dir_->path());
   ASSERT_EQ(d.rc, 0) << d.err;
   EXPECT_EQ(Sha256Hex(ReadFile(P("big.dec/big.csv"))), Sha256Hex(ReadFile(P("big.csv"))));
-  EXPECT_LT(e.max_rss_kib, 40 * 1024) << "encrypt peak RSS";
-  EXPECT_LT(d.max_rss_kib, 40 * 1024) << "decrypt peak RSS";
+  EXPECT_LT(e.max_rss_kib, kPeakRssBoundKib) << "encrypt peak RSS";
+  EXPECT_LT(d.max_rss_kib, kPeakRssBoundKib) << "decrypt peak RSS";
   fs::remove_all(P("big.enc"));
   fs::remove_all(P("big.dec"));
   fs::remove(P("big.csv"));

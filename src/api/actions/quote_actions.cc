@@ -105,11 +105,11 @@ Reply VerifyQuote(KmsContext& ctx, const ActionRequest& r) {
   if (!outcome.result) result["reason"] = outcome.reason;
 
   auto tenant = ctx.GetTenant(r.appid);
-  StatusOr<std::string> sign = tenant.status();
-  if (tenant.ok()) {
-    sign = ctx.vault().SignWithApikey(r.appid, (*tenant)->cmk_blob, (*tenant)->apikey_blob,
-                                      VerifyQuoteSigningString(result));
-  }
+  StatusOr<std::string> sign =
+      tenant.ok() ? ctx.vault().SignWithApikey(r.appid, (*tenant)->cmk_blob,
+                                               (*tenant)->apikey_blob,
+                                               VerifyQuoteSigningString(result))
+                  : StatusOr<std::string>(tenant.status());
   if (!sign.ok()) {
     log::Error("attest.sign_failed", {{"rid", r.request_id}, {"status", sign.status().ToString()}});
     return Reply::BadRequest("Internal error");  // upstream's answer to an HMAC failure
