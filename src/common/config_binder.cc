@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "common/file_util.h"
+#include "common/toml_text.h"
+
 namespace kms::config {
 
 std::string FindConfigPath(int argc, char** argv, const char* env_name) {
@@ -51,17 +54,18 @@ Status ParseError(const std::string& source, const toml::parse_error& e) {
 
 StatusOr<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
   if (path.empty()) return std::map<std::string, std::string>{};
-  try {
-    // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
-    return TopLevelValues(toml::parse_file(path), path);
-  } catch (const toml::parse_error& e) {
-    return ParseError(path, e);
+  auto bytes = ReadFileBytes(path);
+  if (!bytes.ok()) {
+    return Status::InvalidArgument("config file " + path + ": " + bytes.status().message());
   }
+  return ParseConfigText(AsChars(*bytes), path);
 }
 
 StatusOr<std::map<std::string, std::string>> ParseConfigText(std::string_view text,
                                                             const std::string& source) {
+  KMS_RETURN_IF_ERROR(CheckTomlText(text, "config file " + source));
   try {
+    // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
     return TopLevelValues(toml::parse(text, source), source);
   } catch (const toml::parse_error& e) {
     return ParseError(source, e);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/file_util.h"
+#include "common/toml_text.h"
 
 namespace kms::dkey {
 namespace {
@@ -146,6 +147,7 @@ StatusOr<Policy> Policy::LoadFile(const std::string& path) {
 StatusOr<Policy> Policy::Parse(std::string_view text, const std::string& source) {
   const Where at(source);
   toml::table doc;
+  KMS_RETURN_IF_ERROR(CheckTomlText(text, source));
   try {
     // Debian builds toml++ with exceptions, so parse errors arrive as toml::parse_error.
     doc = toml::parse(text, source);
