@@ -25,5 +25,15 @@ TEST(TomlText, RefusesControlCharactersNamingTheLine) {
   EXPECT_FALSE(CheckTomlText("a = 1\x7f", "f").ok());
 }
 
+TEST(TomlText, RefusesATableHeaderWithoutAName) {
+  // Found by the policy fuzzer: "[" then a newline also made toml++ assert.
+  Status s = CheckTomlText("allow_simulation = true\n[\nmrsigner = \n", "policy.toml");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("line 2"), std::string::npos) << s.message();
+  EXPECT_FALSE(CheckTomlText("[[ ]]\n", "f").ok());
+  EXPECT_FALSE(CheckTomlText("[", "f").ok());
+  EXPECT_TRUE(CheckTomlText("[[kms]]\nmrsigner = \"aa\"\n[ \"quoted\" ]\n", "f").ok());
+}
+
 }  // namespace
 }  // namespace kms
