@@ -9,7 +9,7 @@
 #include <cstring>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "common/toml.h"
 
 namespace ehsm_cli {
 using kms::client::Error;

@@ -1,12 +1,11 @@
 #include "common/config_binder.h"
 
-#include <toml++/toml.h>
-
 #include <cctype>
 #include <cstdlib>
 #include <sstream>
 
 #include "common/file_util.h"
+#include "common/toml.h"
 #include "common/toml_text.h"
 
 namespace kms::config {

@@ -1,11 +1,10 @@
 #include "dkey/policy.h"
 
-#include <toml++/toml.h>
-
 #include <limits>
 #include <sstream>
 
 #include "common/file_util.h"
+#include "common/toml.h"
 #include "common/toml_text.h"
 
 namespace kms::dkey {
