@@ -27,12 +27,14 @@ StatusOr<std::map<std::string, std::string>> TopLevelValues(const toml::table& p
   std::map<std::string, std::string> out;
   for (auto&& [key, node] : parsed) {
     std::string value;
-    if (auto s = node.value<std::string>()) {
-      value = *s;
-    } else if (auto i = node.value<int64_t>()) {
-      value = std::to_string(*i);
-    } else if (auto b = node.value<bool>()) {
-      value = *b ? "true" : "false";
+    // By type, not value<T>(): toml++ converts a float to int64_t for value<int64_t>(), which
+    // is undefined behaviour for 2.2e19 (found by the policy fuzzer under UBSan).
+    if (const auto* s = node.as_string()) {
+      value = s->get();
+    } else if (const auto* i = node.as_integer()) {
+      value = std::to_string(i->get());
+    } else if (const auto* b = node.as_boolean()) {
+      value = b->get() ? "true" : "false";
     } else {
       return Status::InvalidArgument("config file " + source + ": key " + std::string(key.str()) +
                                      " must be a string, integer or boolean");
