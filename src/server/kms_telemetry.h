@@ -67,7 +67,7 @@ class KmsTelemetry final : public api::RequestObserver {
 
   struct ActionSeries {
     std::string name;
-    metrics::Histogram* latency = nullptr;
+    std::atomic<metrics::Histogram*> latency{nullptr};  // set once, under register_mu_
     std::array<std::atomic<metrics::Counter*>, kCodeSlots> by_code{};
   };
   ActionSeries& SeriesFor(const api::RequestRecord& r);
