@@ -12,7 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <vector>
+
+#include "kms/transport.h"
 
 extern char** environ;
 
@@ -119,11 +122,24 @@ std::unique_ptr<TestServer> TestServer::Start(std::string* error,
 }
 
 int TestServer::CountRequests(const std::string& action) const {
-  std::ifstream in(data_dir_ + "/server.log");
-  const std::string needle = " action=" + action + " ";
+  // The counters are updated before the reply is sent; the access log is written by a
+  // background thread and may still lag the reply the caller has just received.
+  kms::client::TlsOptions tls;
+  tls.insecure = true;  // the server's self-signed certificate
+  auto transport = kms::client::NewCurlTransport(tls, {});
+  if (!transport.ok()) return -1;
+  kms::client::HttpRequest get;
+  get.post = false;
+  get.url = url() + "/metrics";
+  auto reply = (*transport)->Send(get);
+  if (!reply.ok() || reply->status != 200) return -1;
+  const std::string prefix = "ehsm_requests_total{action=\"" + action + "\",";
   int n = 0;
+  std::istringstream in(reply->body);
   for (std::string line; std::getline(in, line);) {
-    if (line.find(" request ") != std::string::npos && line.find(needle) != std::string::npos) ++n;
+    if (line.rfind(prefix, 0) != 0) continue;
+    size_t space = line.rfind(' ');
+    if (space != std::string::npos) n += std::stoi(line.substr(space + 1));
   }
   return n;
 }

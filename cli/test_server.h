@@ -22,8 +22,8 @@ class TestServer {
   ~TestServer();  // SIGTERM, then SIGKILL after 5 s; removes the data directory
 
   int port() const { return port_; }
-  // How many requests for `action` the server has logged so far (its one `request` line per
-  // request, on stderr, which goes to server.log in the data directory).
+  // How many requests for `action` the server has answered so far, from its /metrics counters
+  // (which count a request before its reply is sent). -1 when /metrics cannot be read.
   int CountRequests(const std::string& action) const;
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   const std::string& data_dir() const { return data_dir_; }
