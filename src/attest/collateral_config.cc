@@ -2,6 +2,7 @@
 
 #include "attest/collateral_dir.h"
 #include "attest/pccs_client.h"
+#include "common/config_binder.h"
 #include "common/log.h"
 
 namespace kms::attest {

@@ -15,8 +15,11 @@
 #include <string_view>
 
 #include "attest/dcap_verifier.h"
-#include "common/config_binder.h"
 #include "common/status.h"
+
+namespace kms::config {
+class Binder;  // common/config_binder.h: only the .cc files that register flags pay for CLI11
+}  // namespace kms::config
 
 namespace kms::attest {
 

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "common/config_binder.h"
 #include "common/file_util.h"
 
 namespace kms::server {

@@ -5,8 +5,11 @@
 #include <cstdint>
 #include <string>
 
-#include "common/config_binder.h"
 #include "common/status.h"
+
+namespace kms::config {
+class Binder;  // common/config_binder.h: only the .cc files that register flags pay for CLI11
+}  // namespace kms::config
 
 namespace kms::server {
 

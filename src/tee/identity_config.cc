@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "common/config_binder.h"
 #include "crypto/hmac.h"
 
 namespace kms::tee {

@@ -16,10 +16,13 @@
 #include <cstdint>
 #include <string>
 
-#include "common/config_binder.h"
 #include "common/status.h"
 #include "tee/platform_factory.h"
 #include "tee/tee_platform.h"
+
+namespace kms::config {
+class Binder;  // common/config_binder.h: only the .cc files that register flags pay for CLI11
+}  // namespace kms::config
 
 namespace kms::tee {
 
