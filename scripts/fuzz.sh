@@ -24,8 +24,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 artifacts="$BUILD/fuzz-artifacts"
 mkdir -p "$artifacts"
-failed=()
-for t in "${targets[@]}"; do
+# One target: its result line on stdout, its log and any crashing input kept.
+run_one() {
+  local t=$1 work log runs cov
   work="$(mktemp -d "${TMPDIR:-/tmp}/ehsm-fuzz-$t.XXXXXX")"
   cp -r "test/fuzz/corpus/$t/." "$work/"
   log="$BUILD/fuzz-$t.log"
@@ -35,13 +36,31 @@ for t in "${targets[@]}"; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     echo "fuzz: $t: ${runs:-?} executions in ${SECONDS_EACH} s, coverage ${cov:-?} edges, corpus $(ls "$work" | wc -l) inputs"
+    rm -rf "$work"
   else
-    echo "fuzz: $t FAILED (log: $log; input: $(ls -t "$artifacts"/"$t"-* 2>/dev/null | head -1))" >&2
-    tail -40 "$log" >&2
-    failed+=("$t")
+    echo "fuzz: $t FAILED (log: $log; input: $(ls -t "$artifacts"/"$t"-* 2>/dev/null | head -1))"
+    tail -40 "$log"
+    rm -rf "$work"
+    return 1
   fi
-  rm -rf "$work"
+}
+# As many targets at once as there are cores (each fuzzer is one process on one core), so the
+# time each gets is unchanged and the whole run takes 1/nproc as long. EHSM_FUZZ_JOBS overrides.
+jobs=${EHSM_FUZZ_JOBS:-$(nproc)}
+results="$(mktemp -d "${TMPDIR:-/tmp}/ehsm-fuzz-results.XXXXXX")"
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+  (run_one "$t" >"$results/$t.out" 2>&1 && touch "$results/$t.ok") &
+  running=$((running + 1))
 done
+wait || true
+failed=()
+for t in "${targets[@]}"; do
+  cat "$results/$t.out"
+  [ -f "$results/$t.ok" ] || failed+=("$t")
+done
+rm -rf "$results"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: failed: ${failed[*]}" >&2
   exit 1
