@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/bytes.h"
+#include "common/status.h"
 
 namespace kms::pccs {
 
@@ -18,20 +19,22 @@ enum class ItemKind {
   kEnclaveIdentity,  // key: the identity's id: "QE", "QVE" or "TD_QE"
   kPckCrl,           // key: "processor" or "platform"
   kRootCaCrl,        // key: "root"
+  kPckCert,          // key: PckCertKey of the query it answers (cached from the upstream only)
 };
 
 struct CollateralItem {
   ItemKind kind = ItemKind::kTcbInfo;
   std::string key;
   std::string issuer_chain;  // PEM; empty for the root CA CRL (the pinned root issues it)
-  std::string body;          // the signed JSON text, or the DER of a CRL
+  std::string body;          // the signed JSON text, the DER of a CRL, or a PCK cert's PEM
   Bytes signature;           // raw r || s of a JSON item; empty for CRLs
-  int64_t issue_date = 0;    // Unix seconds: issueDate, or a CRL's thisUpdate
-  int64_t next_update = 0;   // Unix seconds: nextUpdate
+  int64_t issue_date = 0;    // Unix seconds: issueDate, a CRL's thisUpdate, a cert's notBefore
+  int64_t next_update = 0;   // Unix seconds: nextUpdate, or a cert's notAfter
   std::string source;        // the file or URL it came from, for messages and `status`
 };
 
-// "tcb_info", "enclave_identity", "pck_crl", "root_ca_crl": the names in the store and logs.
+// "tcb_info", "enclave_identity", "pck_crl", "root_ca_crl", "pck_cert": the names in the store
+// and logs.
 std::string_view KindName(ItemKind kind);
 std::optional<ItemKind> KindFromName(std::string_view name);
 
@@ -41,5 +44,19 @@ std::string Describe(ItemKind kind, std::string_view key);
 
 // The key of the TCB info of `tdx` and `fmspc` (6 bytes).
 std::string TcbInfoKey(bool tdx, ByteView fmspc);
+
+// A PCK certificate query of the PCCS API (GET pckcert), its fields as lowercase hex of the
+// lengths Intel's API takes: encrypted_ppid 384 bytes (RSA-3072), cpusvn 16, pcesvn 2 and
+// pceid 2.
+struct PckCertQuery {
+  std::string encrypted_ppid, cpusvn, pcesvn, pceid;
+};
+// The query from the request's values (hex, either case); kInvalidArgument naming the first
+// missing or malformed one.
+StatusOr<PckCertQuery> ParsePckCertQuery(std::string_view encrypted_ppid, std::string_view cpusvn,
+                                         std::string_view pcesvn, std::string_view pceid);
+// "<encrypted_ppid>-<cpusvn>-<pcesvn>-<pceid>", and back (nullopt for anything else).
+std::string PckCertKey(const PckCertQuery& q);
+std::optional<PckCertQuery> PckCertQueryOfKey(std::string_view key);
 
 }  // namespace kms::pccs

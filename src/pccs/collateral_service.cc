@@ -2,8 +2,10 @@
 
 #include "attest/cert_chain.h"
 #include "attest/intel_root_ca.h"
+#include "attest/pck_cert.h"
 #include "common/log.h"
 #include "pccs/collateral_import.h"
+#include "pccs/pck_cert_item.h"
 
 namespace kms::pccs {
 namespace {
@@ -85,6 +87,21 @@ Status CollateralService::FetchLocked(ItemKind kind, const std::string& key) {
   }
   auto item = options_.upstream->Fetch(kind, key);
   if (!item.ok()) return item.status();
+  // A PCK certificate's chain is checked against its CA's CRL too: fetched with it when none
+  // is held.
+  if (kind == ItemKind::kPckCert) {
+    auto chain = attest::ParsePemChain(item->issuer_chain, 2);
+    if (!chain.ok() || chain->empty()) {
+      return Status::InvalidArgument("PckChainError: " + Describe(kind, key) +
+                                     ": the issuer chain does not parse");
+    }
+    KMS_ASSIGN_OR_RETURN(std::string ca, PckCaType(*(*chain)[0]));
+    if (View()->Find(ItemKind::kPckCrl, ca) == nullptr) {
+      auto crl = options_.upstream->Fetch(ItemKind::kPckCrl, ca);
+      if (!crl.ok()) return crl.status();
+      batch.push_back(std::move(crl).value());
+    }
+  }
   batch.push_back(std::move(item).value());
   auto stored = VerifyAndStore(std::move(batch), *store_, *anchor_, NowSeconds());
   if (!stored.ok()) return stored.status();

@@ -87,6 +87,13 @@ Resolved ResolveApi(std::string_view api, std::string_view item, Target& t) {
     return ItemRequest{ItemKind::kPckCrl, ca, "SGX-PCK-CRL-Issuer-Chain", as_der};
   }
   if (item == "/rootcacrl") return ItemRequest{ItemKind::kRootCaCrl, "root", "", as_der};
+  if (item == "/pckcert") {
+    // Checked before anything is looked up or forwarded to the upstream.
+    auto q = ParsePckCertQuery(t.query["encrypted_ppid"], t.query["cpusvn"], t.query["pcesvn"],
+                               t.query["pceid"]);
+    if (!q.ok()) return Text(400, q.status().message() + "\n");
+    return ItemRequest{ItemKind::kPckCert, PckCertKey(*q), "SGX-PCK-Certificate-Issuer-Chain"};
+  }
   return Text(404, "no such resource\n");
 }
 
@@ -96,12 +103,16 @@ net::HttpResponse Send(const ItemRequest& req, const CollateralItem& item,
   if (req.kind == ItemKind::kTcbInfo || req.kind == ItemKind::kEnclaveIdentity) {
     r.content_type = "application/json";
     r.body = rendered.body;
+  } else if (req.kind == ItemKind::kPckCert) {
+    r.content_type = "application/x-pem-file";
+    r.body = rendered.body;
   } else {
     // Intel's PCCS sends hex text by default (labelled as PEM) and the DER with encoding=der.
     r.content_type = req.as_der ? "application/pkix-crl" : "application/x-pem-file";
     r.body = req.as_der ? item.body : rendered.body;
   }
   if (!req.chain_header.empty()) r.headers.emplace_back(req.chain_header, rendered.encoded_chain);
+  for (const auto& h : rendered.headers) r.headers.push_back(h);
   return r;
 }
 
