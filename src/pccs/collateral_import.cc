@@ -58,8 +58,32 @@ int VerifyRank(const CollateralItem& i) {
   return i.kind == ItemKind::kPckCert ? 3 : 2;
 }
 
+// Whether `name`, from a verifier's reason, names `item` again: its description, that of its
+// kind, or (for identities, described generically before their id is known) "<id> identity".
+bool NamesItem(std::string_view name, const CollateralItem& item) {
+  if (name == Describe(item.kind, item.key) || name == Describe(item.kind, "")) return true;
+  return item.kind == ItemKind::kEnclaveIdentity && name.ends_with(" identity") &&
+         name.find(' ') == name.size() - 9;
+}
+
+// "<source>: <item>: <status>: <reason>". Verifiers name the item in their reasons
+// ("TcbInfoSignatureInvalid: TCB info: signature does not verify"); that name is not repeated,
+// but kept as the item's when it says more ("QE identity" for "enclave identity").
 std::string Line(const CollateralItem& item, const Status& s) {
-  return item.source + ": " + Describe(item.kind, item.key) + ": " + s.message();
+  std::string item_name = Describe(item.kind, item.key);
+  std::string reason = s.message();
+  const size_t status_end = reason.find(": ");
+  const size_t name_end = status_end == std::string::npos ? std::string::npos
+                                                          : reason.find(": ", status_end + 2);
+  if (name_end != std::string::npos) {
+    std::string_view name = std::string_view(reason).substr(status_end + 2,
+                                                            name_end - status_end - 2);
+    if (NamesItem(name, item)) {
+      if (item.key.empty()) item_name = std::string(name);
+      reason.erase(status_end + 2, name_end - status_end);
+    }
+  }
+  return item.source + ": " + item_name + ": " + reason;
 }
 
 }  // namespace
