@@ -8,7 +8,8 @@
 // ehsm-kms's. After loading, couchdb_url holds no credentials.
 //
 // Commands: `ehsm-pccs [flags]` serves; `ehsm-pccs import PATH [flags]` verifies and stores
-// the collateral of PATH; `ehsm-pccs status [flags]` lists what is held.
+// the collateral of PATH; `ehsm-pccs status [flags]` lists what is held (exit 1 when it warns
+// of items that expire within 7 days or have expired).
 
 #include <cstdint>
 #include <string>

@@ -81,12 +81,14 @@ int Import(const std::string& path, kms::pccs::CollateralStore& store, int64_t a
   return 0;
 }
 
+// Prints what is held. 0; 1 when it printed warnings or cannot read the store.
 int Status(kms::pccs::CollateralStore& store, int64_t now) {
   auto items = store.List();
   if (!items.ok()) return Fail("cannot read the store", items.status());
   kms::pccs::StatusReport r = kms::pccs::MakeStatusReport(*items, now);
   std::fputs(r.text.c_str(), stdout);
-  return 0;
+  // For monitoring and cron: something expires within a week (or has expired).
+  return r.warnings > 0 ? 1 : 0;
 }
 
 kms::StatusOr<std::unique_ptr<kms::pccs::UpstreamPcs>> MakeUpstream(const PccsConfig& c) {

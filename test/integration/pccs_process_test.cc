@@ -246,6 +246,7 @@ TEST_F(PccsProcess, ImportRefusesTamperedAndExpiredCollateralAndStatusShowsWhatI
   CliRun late = Pccs({"status", "--data-dir", DataDir("p"), "--at", "1752400000"});
   EXPECT_NE(late.out.find("WARNING: TCB info sgx-00a067110000 expires in"), std::string::npos)
       << late.out;
+  EXPECT_EQ(late.rc, 1);  // it warned
   // What it served before is still what it serves.
   auto pccs = StartPccs("p");
   ASSERT_TRUE(pccs->running());
