@@ -19,7 +19,9 @@
 //
 // Size bound: a PutAll whose document would exceed kMaxCollateralDocBytes (4 MiB of JSON, half
 // CouchDB's default max_document_size of 8 MB) is refused with kInvalidArgument and writes
-// nothing. A full set of collateral (a few dozen FMSPCs) is far below it.
+// nothing. A full set of collateral (a few dozen FMSPCs) is far below it; cached PCK
+// certificates (about 4 KiB each with their chain and key) are what could fill it, at about a
+// thousand.
 //
 // Version() is the number before the dash of the document's `_rev`, which CouchDB increments on
 // every committed write, whoever made it (0 while there is no document).
