@@ -1,6 +1,7 @@
 #include "pccs/collateral_item.h"
 
 #include <cctype>
+#include <span>
 
 namespace kms::pccs {
 
@@ -40,9 +41,11 @@ std::string Describe(ItemKind kind, std::string_view key) {
       return "root CA CRL";
     case ItemKind::kPckCert:
       if (auto q = PckCertQueryOfKey(key)) {
-        // The encrypted PPID is 768 digits: its start tells platforms apart in messages.
+        // The encrypted PPID is 768 digits: its start tells queries apart in messages.
         return "PCK certificate pceid " + q->pceid + " cpusvn " + q->cpusvn + " pcesvn " +
-               q->pcesvn + " ppid " + q->encrypted_ppid.substr(0, 8) + "...";
+               q->pcesvn +
+               (q->qeid.empty() ? " ppid " + q->encrypted_ppid.substr(0, 8) + "..."
+                                : " qeid " + q->qeid);
       }
       return "PCK certificate";
   }
@@ -63,34 +66,49 @@ std::optional<std::string> HexOf(std::string_view value, size_t bytes) {
   return out;
 }
 
-constexpr size_t kEncryptedPpidBytes = 384, kCpuSvnBytes = 16, kSvnBytes = 2;
+constexpr size_t kEncryptedPpidBytes = 384, kCpuSvnBytes = 16, kSvnBytes = 2, kQeIdBytes = 16;
+constexpr std::string_view kQeKeyPrefix = "qe";  // not hex: no encrypted PPID starts with it
+
+struct Field {
+  const char* name;
+  std::string_view value;
+  size_t bytes;
+  std::string* out;
+};
+
+Status ParseFields(std::span<const Field> fields) {
+  for (const Field& f : fields) {
+    std::optional<std::string> h = HexOf(f.value, f.bytes);
+    if (!h) {
+      return Status::InvalidArgument(std::string(f.name) + " must be " +
+                                     std::to_string(2 * f.bytes) + " hex digits");
+    }
+    *f.out = std::move(*h);
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
 StatusOr<PckCertQuery> ParsePckCertQuery(std::string_view encrypted_ppid, std::string_view cpusvn,
-                                         std::string_view pcesvn, std::string_view pceid) {
-  const struct {
-    const char* name;
-    std::string_view value;
-    size_t bytes;
-  } fields[] = {{"encrypted_ppid", encrypted_ppid, kEncryptedPpidBytes},
-                {"cpusvn", cpusvn, kCpuSvnBytes},
-                {"pcesvn", pcesvn, kSvnBytes},
-                {"pceid", pceid, kSvnBytes}};
-  std::string hex[4];
-  for (size_t i = 0; i < 4; ++i) {
-    std::optional<std::string> h = HexOf(fields[i].value, fields[i].bytes);
-    if (!h) {
-      return Status::InvalidArgument(std::string(fields[i].name) + " must be " +
-                                     std::to_string(2 * fields[i].bytes) + " hex digits");
-    }
-    hex[i] = std::move(*h);
+                                         std::string_view pcesvn, std::string_view pceid,
+                                         std::string_view qeid) {
+  PckCertQuery q;
+  const Field fields[] = {{"encrypted_ppid", encrypted_ppid, kEncryptedPpidBytes, &q.encrypted_ppid},
+                          {"cpusvn", cpusvn, kCpuSvnBytes, &q.cpusvn},
+                          {"pcesvn", pcesvn, kSvnBytes, &q.pcesvn},
+                          {"pceid", pceid, kSvnBytes, &q.pceid}};
+  KMS_RETURN_IF_ERROR(ParseFields(fields));
+  if (!qeid.empty()) {
+    const Field qe[] = {{"qeid", qeid, kQeIdBytes, &q.qeid}};
+    KMS_RETURN_IF_ERROR(ParseFields(qe));
   }
-  return PckCertQuery{std::move(hex[0]), std::move(hex[1]), std::move(hex[2]), std::move(hex[3])};
+  return q;
 }
 
 std::string PckCertKey(const PckCertQuery& q) {
-  return q.encrypted_ppid + "-" + q.cpusvn + "-" + q.pcesvn + "-" + q.pceid;
+  const std::string platform = q.qeid.empty() ? q.encrypted_ppid : std::string(kQeKeyPrefix) + q.qeid;
+  return platform + "-" + q.cpusvn + "-" + q.pcesvn + "-" + q.pceid;
 }
 
 std::optional<PckCertQuery> PckCertQueryOfKey(std::string_view key) {
@@ -103,10 +121,17 @@ std::optional<PckCertQuery> PckCertQueryOfKey(std::string_view key) {
     rest = rest.substr(dash + 1);
   }
   parts[3] = rest;
-  auto q = ParsePckCertQuery(parts[0], parts[1], parts[2], parts[3]);
+  PckCertQuery q;
+  const bool by_qe = parts[0].starts_with(kQeKeyPrefix);
+  const Field fields[] = {
+      by_qe ? Field{"qeid", parts[0].substr(kQeKeyPrefix.size()), kQeIdBytes, &q.qeid}
+            : Field{"encrypted_ppid", parts[0], kEncryptedPpidBytes, &q.encrypted_ppid},
+      {"cpusvn", parts[1], kCpuSvnBytes, &q.cpusvn},
+      {"pcesvn", parts[2], kSvnBytes, &q.pcesvn},
+      {"pceid", parts[3], kSvnBytes, &q.pceid}};
   // Only the canonical form (lowercase) is a key.
-  if (!q.ok() || PckCertKey(*q) != key) return std::nullopt;
-  return std::move(q).value();
+  if (!ParseFields(fields).ok() || PckCertKey(q) != key) return std::nullopt;
+  return q;
 }
 
 }  // namespace kms::pccs

@@ -46,16 +46,21 @@ std::string Describe(ItemKind kind, std::string_view key);
 std::string TcbInfoKey(bool tdx, ByteView fmspc);
 
 // A PCK certificate query of the PCCS API (GET pckcert), its fields as lowercase hex of the
-// lengths Intel's API takes: encrypted_ppid 384 bytes (RSA-3072), cpusvn 16, pcesvn 2 and
-// pceid 2.
+// lengths Intel's API takes: encrypted_ppid 384 bytes (RSA-3072), cpusvn 16, pcesvn 2, pceid 2,
+// and qeid 16 (optional: Intel's QPL sends it, Intel's PCS does not take it).
 struct PckCertQuery {
-  std::string encrypted_ppid, cpusvn, pcesvn, pceid;
+  std::string encrypted_ppid, cpusvn, pcesvn, pceid, qeid;
 };
-// The query from the request's values (hex, either case); kInvalidArgument naming the first
-// missing or malformed one.
+// The query from the request's values (hex, either case; `qeid` may be empty);
+// kInvalidArgument naming the first missing or malformed one.
 StatusOr<PckCertQuery> ParsePckCertQuery(std::string_view encrypted_ppid, std::string_view cpusvn,
-                                         std::string_view pcesvn, std::string_view pceid);
-// "<encrypted_ppid>-<cpusvn>-<pcesvn>-<pceid>", and back (nullopt for anything else).
+                                         std::string_view pcesvn, std::string_view pceid,
+                                         std::string_view qeid = {});
+// The key a query's certificate is cached under: "qe<qeid>-<cpusvn>-<pcesvn>-<pceid>" when the
+// query has a qeid, else "<encrypted_ppid>-<cpusvn>-<pcesvn>-<pceid>". The QE id names the
+// platform as Intel's PCCS caches it; the encrypted PPID is RSA-OAEP, so a platform sends a
+// different one each time it encrypts it and a cache keyed by it rarely hits. And back: a key's
+// query (encrypted_ppid empty for a qeid key), nullopt for anything but a canonical key.
 std::string PckCertKey(const PckCertQuery& q);
 std::optional<PckCertQuery> PckCertQueryOfKey(std::string_view key);
 

@@ -24,6 +24,18 @@ TEST(PckCertQuery, TakesHexOfIntelsLengthsInEitherCase) {
             "PCK certificate pceid 0000 cpusvn " + std::string(32, 'f') +
                 " pcesvn 0b00 ppid aaaaaaaa...");
   EXPECT_EQ(KindFromName(KindName(ItemKind::kPckCert)), ItemKind::kPckCert);
+
+  // With a QE id, the key names the platform by it, not by the encrypted PPID.
+  auto by_qe = ParsePckCertQuery(ppid, std::string(32, 'F'), "0B00", "0000", std::string(32, 'E'));
+  ASSERT_TRUE(by_qe.ok()) << by_qe.status().ToString();
+  const std::string qe_key = PckCertKey(*by_qe);
+  EXPECT_EQ(qe_key, "qe" + std::string(32, 'e') + "-" + std::string(32, 'f') + "-0b00-0000");
+  auto qe_back = PckCertQueryOfKey(qe_key);
+  ASSERT_TRUE(qe_back.has_value());
+  EXPECT_EQ(qe_back->qeid, std::string(32, 'e'));
+  EXPECT_TRUE(qe_back->encrypted_ppid.empty());
+  EXPECT_NE(Describe(ItemKind::kPckCert, qe_key).find("qeid " + std::string(32, 'e')),
+            std::string::npos);
 }
 
 TEST(PckCertQuery, RefusesEveryOtherValueNamingIt) {
@@ -39,6 +51,8 @@ TEST(PckCertQuery, RefusesEveryOtherValueNamingIt) {
       {ppid, cpusvn, "000", "0000", "pcesvn"},
       {ppid, cpusvn, "0000", "00 0", "pceid"},
   };
+  EXPECT_EQ(ParsePckCertQuery(ppid, cpusvn, "0000", "0000", "00").status().code(),
+            Code::kInvalidArgument);
   for (const Case& c : cases) {
     auto q = ParsePckCertQuery(c.ppid, c.cpusvn, c.pcesvn, c.pceid);
     EXPECT_EQ(q.status().code(), Code::kInvalidArgument) << c.named;

@@ -231,12 +231,12 @@ PckChain PckChainOf(const std::string& vector) {
 }
 
 // A query of the PCK certificate API, and its target under `api`.
-PckCertQuery Query(char ppid_digit) {
-  return {std::string(768, ppid_digit), std::string(32, '0'), "0b00", "0000"};
+PckCertQuery Query(char ppid_digit, std::string qeid = "") {
+  return {std::string(768, ppid_digit), std::string(32, '0'), "0b00", "0000", std::move(qeid)};
 }
 std::string PckCertTarget(const PckCertQuery& q, std::string_view api = "/sgx/certification/v4") {
   return std::string(api) + "/pckcert?encrypted_ppid=" + q.encrypted_ppid + "&cpusvn=" + q.cpusvn +
-         "&pcesvn=" + q.pcesvn + "&pceid=" + q.pceid;
+         "&pcesvn=" + q.pcesvn + "&pceid=" + q.pceid + (q.qeid.empty() ? "" : "&qeid=" + q.qeid);
 }
 
 // The stand-in upstream holding the sgx_quote collateral and, for `q`, the quote's PCK
@@ -304,6 +304,37 @@ TEST_F(FetchThroughTest, APckCertificateIsFetchedVerifiedCachedAndServed) {
   EXPECT_EQ(alone.handler().Answer("GET", PckCertTarget(q)).status, 200);
   TestHttpsClient alone_client(alone.port());
   EXPECT_EQ(alone_client.Send("GET", PckCertTarget(Query('c')), "", "")->status, 404);
+}
+
+// With a qeid (as Intel's QPL sends), the certificate is cached by QE id: the platform's next
+// request, with a freshly encrypted PPID, is a hit. The upstream gets the four values of
+// Intel's PCS API, not the qeid.
+TEST_F(FetchThroughTest, APckCertificateIsCachedByQeIdWhenTheQueryHasOne) {
+  TestPccs upstream(PcsWithPckCert(up_tmp_, Query('a')));
+  std::string forwarded;
+  upstream.set_tamper([&](const std::string& target, net::HttpResponse&) {
+    if (target.find("/pckcert?") != std::string::npos) forwarded = target;
+  });
+  TestPccs pccs(VectorStore(down_tmp_, {}), Through(upstream.url(), &clock_));
+  TestHttpsClient client(pccs.port());
+  const std::string qeid = "00112233445566778899AABBCCDDEEFF";
+  auto first = client.Send("GET", PckCertTarget(Query('a', qeid)), "", "");
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(forwarded, PckCertTarget(Query('a')));
+  const int asked = upstream.requests();
+  auto again = client.Send("GET", PckCertTarget(Query('b', qeid)), "", "");  // re-encrypted
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(again->body, first->body);
+  EXPECT_EQ(upstream.requests(), asked);
+  // Cached under the canonical (lowercase) QE id, whatever the encrypted PPID.
+  EXPECT_NE(pccs.service().View()->Find(
+                ItemKind::kPckCert, PckCertKey(Query('z', "00112233445566778899aabbccddeeff"))),
+            nullptr);
+  // Another QE is another platform: asked for (and here unknown upstream).
+  EXPECT_EQ(client.Send("GET", PckCertTarget(Query('b', std::string(32, '1'))), "", "")->status,
+            404);
+  EXPECT_EQ(upstream.requests(), asked + 1);
+  EXPECT_EQ(client.Send("GET", PckCertTarget(Query('a', "00")), "", "")->status, 400);
 }
 
 TEST_F(FetchThroughTest, APckCertificateQueryIsCheckedBeforeTheUpstreamIsAsked) {

@@ -13,7 +13,9 @@
 //       200 {"enclaveIdentity":...,"signature":...}; header SGX-Enclave-Identity-Issuer-Chain.
 //   GET rootcacrl   200 hex of the DER root CA CRL.
 //   GET pckcert?encrypted_ppid=<768 hex>&cpusvn=<32 hex>&pcesvn=<4 hex>&pceid=<4 hex>
-//       200 the PEM PCK certificate, cached from the upstream (fetched through on a miss);
+//       [&qeid=<32 hex>]
+//       200 the PEM PCK certificate, cached from the upstream (fetched through on a miss) under
+//       PckCertKey (by QE id when given);
 //       headers SGX-PCK-Certificate-Issuer-Chain, SGX-TCBm, SGX-FMSPC,
 //       SGX-PCK-Certificate-CA-Type. 400 for a missing or malformed value (before the upstream
 //       is asked).

@@ -74,12 +74,16 @@ std::optional<std::string> UpstreamPath(ItemKind kind, const std::string& key) {
       return std::string(kSgx) + "/rootcacrl";
     case ItemKind::kPckCert: {
       std::optional<PckCertQuery> q = PckCertQueryOfKey(key);
-      if (!q) break;
-      return std::string(kSgx) + "/pckcert?encrypted_ppid=" + q->encrypted_ppid +
-             "&cpusvn=" + q->cpusvn + "&pcesvn=" + q->pcesvn + "&pceid=" + q->pceid;
+      if (!q || q->encrypted_ppid.empty()) break;  // keyed by QE id: only a request can say
+      return PckCertPath(*q);
     }
   }
   return std::nullopt;
+}
+
+std::string PckCertPath(const PckCertQuery& q) {
+  return std::string(kSgx) + "/pckcert?encrypted_ppid=" + q.encrypted_ppid + "&cpusvn=" +
+         q.cpusvn + "&pcesvn=" + q.pcesvn + "&pceid=" + q.pceid;
 }
 
 StatusOr<std::unique_ptr<UpstreamPcs>> UpstreamPcs::New(UpstreamOptions options) {
@@ -94,8 +98,10 @@ StatusOr<std::unique_ptr<UpstreamPcs>> UpstreamPcs::New(UpstreamOptions options)
   return std::unique_ptr<UpstreamPcs>(new UpstreamPcs(std::move(options)));
 }
 
-StatusOr<CollateralItem> UpstreamPcs::Fetch(ItemKind kind, const std::string& key) const {
-  std::optional<std::string> path = UpstreamPath(kind, key);
+StatusOr<CollateralItem> UpstreamPcs::Fetch(ItemKind kind, const std::string& key,
+                                            const std::string& given_path) const {
+  std::optional<std::string> path =
+      given_path.empty() ? UpstreamPath(kind, key) : std::optional<std::string>(given_path);
   if (!path) return Status::NotFound("no such item: " + Describe(kind, key));
   const std::string url = kind == ItemKind::kRootCaCrl && !options_.root_ca_crl_url.empty()
                               ? options_.root_ca_crl_url
