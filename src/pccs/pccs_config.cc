@@ -43,8 +43,8 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
   CLI::App app{
       "ehsm-pccs: a PCCS-compatible server of Intel DCAP collateral (PCK CRLs, TCB info, "
-      "enclave identities), kept in SQLite or CouchDB, filled by `ehsm-pccs import PATH` or from an "
-      "upstream PCS. Commands: (none) serve, import PATH, status (exit 1 when it warns of items "
+      "enclave identities, PCK certificates), kept in SQLite or CouchDB, filled by "
+      "`ehsm-pccs import PATH` or from an upstream PCS. Commands: (none) serve, import PATH, status (exit 1 when it warns of items "
       "that expire within 7 days or have expired, or cannot read the store)"};
   app.set_version_flag("--version", "ehsm-pccs 0.3.2");
   std::string config_flag;

@@ -133,6 +133,18 @@ TEST_F(PccsConfigTest, CouchDbStoreSettings) {
   EXPECT_EQ(Load({"--store", "mysql"}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Load({"--couchdb-timeout-ms", "5"}).status().code(), Code::kInvalidArgument);
   EXPECT_TRUE(Load({"--couchdb-url", "ftp://unused"}).ok());  // sqlite does not use it
+
+  // A password from the config file is used, and --help does not show it as the default.
+  std::ofstream(file_) << "couchdb_password = \"s3cr3t-in-file\"\n";
+  auto from_file = Load({"--config", file_.string()});
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->couchdb_password, "s3cr3t-in-file");
+  ::testing::internal::CaptureStdout();
+  auto help = Load({"--config", file_.string(), "--help"});
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(help.status().code(), Code::kAborted);
+  EXPECT_NE(out.find("--couchdb-password"), std::string::npos) << out;
+  EXPECT_EQ(out.find("s3cr3t"), std::string::npos) << out;
 }
 
 }  // namespace
