@@ -44,8 +44,9 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
   CLI::App app{
       "ehsm-pccs: a PCCS-compatible server of Intel DCAP collateral (PCK CRLs, TCB info, "
       "enclave identities, PCK certificates), kept in SQLite or CouchDB, filled by "
-      "`ehsm-pccs import PATH` or from an upstream PCS. Commands: (none) serve, import PATH, status (exit 1 when it warns of items "
-      "that expire within 7 days or have expired, or cannot read the store)"};
+      "`ehsm-pccs import PATH` or from an upstream PCS. Commands: (none) serve, import PATH, "
+      "status (exit 1 when it warns of items that expire within 7 days or have expired, or "
+      "cannot read the store)"};
   app.set_version_flag("--version", "ehsm-pccs 0.3.2");
   std::string config_flag;
   app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")
