@@ -35,7 +35,8 @@ class Binder {
   Binder(CLI::App& app, const std::map<std::string, std::string>& file, std::string env_prefix);
 
   // Registers --<key with - for _> bound to `field`, its environment variable and its
-  // config-file key (which becomes the default).
+  // config-file key (which becomes the default, shown by --help except for keys ending in
+  // "password").
   template <typename T>
   CLI::Option* Add(const std::string& key, T& field, const std::string& help) {
     return Register(key, app_.add_option(FlagName(key), field, help));

@@ -21,7 +21,8 @@ struct ImportedItem {
 };
 
 // Verifies `items` as of Unix time `at` against `anchor`, root CA CRLs first (the newest valid
-// one among them, else the store's, checks the other items' chains), then puts them in one
+// one among them, else the store's, checks the other items' chains), PCK CRLs before PCK
+// certificates (those of the batch, else the store's, check their chains), then puts them in one
 // transaction. kInvalidArgument listing every refused item, one per line as
 // "<source>: <item>: <reason>", and nothing stored; a store error as the store gives it.
 StatusOr<std::vector<ImportedItem>> VerifyAndStore(std::vector<CollateralItem> items,

@@ -98,9 +98,13 @@ TEST_F(ImportTest, ATamperedItemIsRefusedAndNothingChanges) {
   WriteVector("dir/tdx.json", "tdx_quote");  // a good file in the same batch
   auto r = Import(tmp_.path("dir"), kSgx.at);
   ASSERT_EQ(r.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(r.status().message().find(bad + ": TCB info: TcbInfoSignatureInvalid"),
+  EXPECT_NE(r.status().message().find(bad + ": TCB info: TcbInfoSignatureInvalid: signature "
+                                        "does not verify"),
             std::string::npos)
       << r.status().message();
+  // The item is named once, not again in the reason.
+  const std::string m = r.status().message();
+  EXPECT_EQ(m.find("TCB info", m.find("TCB info") + 1), std::string::npos) << m;
   EXPECT_NE(r.status().message().find("nothing stored"), std::string::npos);
   std::vector<CollateralItem> after = Held();
   ASSERT_EQ(after.size(), before.size());  // not even the good TDX items went in
@@ -128,6 +132,12 @@ TEST_F(ImportTest, ExpiredAndNotYetValidCollateralIsRefused) {
   EXPECT_NE(expired.status().message().find("CollateralExpired"), std::string::npos)
       << expired.status().message();
   EXPECT_NE(expired.status().message().find("sgx.json"), std::string::npos);
+  // Each refused item once, named by what it is: "QE identity", not "enclave identity: ...
+  // QE identity".
+  EXPECT_NE(expired.status().message().find("sgx.json: QE identity: CollateralExpired: "),
+            std::string::npos)
+      << expired.status().message();
+  EXPECT_EQ(expired.status().message().find("QE identity: QE identity"), std::string::npos);
   auto early = Import(file, kSgx.window_start - 1);
   ASSERT_EQ(early.status().code(), Code::kInvalidArgument);
   EXPECT_NE(early.status().message().find("CollateralNotYetValid"), std::string::npos)

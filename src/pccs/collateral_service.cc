@@ -2,8 +2,10 @@
 
 #include "attest/cert_chain.h"
 #include "attest/intel_root_ca.h"
+#include "attest/pck_cert.h"
 #include "common/log.h"
 #include "pccs/collateral_import.h"
+#include "pccs/pck_cert_item.h"
 
 namespace kms::pccs {
 namespace {
@@ -76,15 +78,31 @@ Status CollateralService::Readiness() const {
   return Status::Unavailable("no TCB info held and no upstream (ehsm-pccs import)");
 }
 
-Status CollateralService::FetchLocked(ItemKind kind, const std::string& key) {
+Status CollateralService::FetchLocked(ItemKind kind, const std::string& key,
+                                      const std::string& upstream_path) {
   std::vector<CollateralItem> batch;
   if (kind != ItemKind::kRootCaCrl && View()->Find(ItemKind::kRootCaCrl, "root") == nullptr) {
     auto root = options_.upstream->Fetch(ItemKind::kRootCaCrl, "root");
     if (!root.ok()) return root.status();
     batch.push_back(std::move(root).value());
   }
-  auto item = options_.upstream->Fetch(kind, key);
+  auto item = options_.upstream->Fetch(kind, key, upstream_path);
   if (!item.ok()) return item.status();
+  // A PCK certificate's chain is checked against its CA's CRL too: fetched with it when none
+  // is held.
+  if (kind == ItemKind::kPckCert) {
+    auto chain = attest::ParsePemChain(item->issuer_chain, 2);
+    if (!chain.ok() || chain->empty()) {
+      return Status::InvalidArgument("PckChainError: " + Describe(kind, key) +
+                                     ": the issuer chain does not parse");
+    }
+    KMS_ASSIGN_OR_RETURN(std::string ca, PckCaType(*(*chain)[0]));
+    if (View()->Find(ItemKind::kPckCrl, ca) == nullptr) {
+      auto crl = options_.upstream->Fetch(ItemKind::kPckCrl, ca);
+      if (!crl.ok()) return crl.status();
+      batch.push_back(std::move(crl).value());
+    }
+  }
   batch.push_back(std::move(item).value());
   auto stored = VerifyAndStore(std::move(batch), *store_, *anchor_, NowSeconds());
   if (!stored.ok()) return stored.status();
@@ -97,7 +115,8 @@ Status CollateralService::FetchLocked(ItemKind kind, const std::string& key) {
   return Reload();
 }
 
-Status CollateralService::FetchThrough(ItemKind kind, const std::string& key) {
+Status CollateralService::FetchThrough(ItemKind kind, const std::string& key,
+                                       const std::string& upstream_path) {
   if (!has_upstream()) return Status::NotFound("no upstream");
   std::lock_guard<std::mutex> lock(fetch_mu_);
   if (View()->Find(kind, key) != nullptr) return Status::Ok();  // another miss fetched it
@@ -109,7 +128,7 @@ Status CollateralService::FetchThrough(ItemKind kind, const std::string& key) {
   if (known != retry_at_.end() && known->second > now) {
     return Status::NotFound(Describe(kind, key) + ": not at the upstream (asked recently)");
   }
-  Status s = FetchLocked(kind, key);
+  Status s = FetchLocked(kind, key, upstream_path);
   metrics_.CountUpstream(ResultOf(s));
   if (s.code() == Code::kNotFound) {
     if (retry_at_.size() >= kMaxRemembered) retry_at_.clear();
@@ -132,7 +151,7 @@ int CollateralService::RefreshDue() {
     auto id = std::make_pair(held.kind, held.key);
     auto retry = retry_at_.find(id);
     if (retry != retry_at_.end() && retry->second > now) continue;
-    Status s = FetchLocked(held.kind, held.key);
+    Status s = FetchLocked(held.kind, held.key, "");
     metrics_.CountUpstream(ResultOf(s));
     const CollateralItem* now_held = View()->Find(held.kind, held.key);
     if (s.ok() && now_held != nullptr && now_held->issue_date > held.issue_date) {

@@ -53,7 +53,8 @@ class CollateralService {
   // does not have it; kUnavailable when it cannot be reached; kInvalidArgument when what it
   // sent does not verify. An item the upstream lacked is not asked for again within
   // retry_after_s (kNotFound at once).
-  Status FetchThrough(ItemKind kind, const std::string& key);
+  // `upstream_path`, when given, is what the upstream is asked (UpstreamPcs::Fetch).
+  Status FetchThrough(ItemKind kind, const std::string& key, const std::string& upstream_path = "");
 
   // Refetches every held item whose nextUpdate is within refresh_ahead_s of now (and not
   // retried within retry_after_s). Returns how many were replaced by a newer item.
@@ -72,7 +73,7 @@ class CollateralService {
   CollateralService(std::unique_ptr<CollateralStore> store, ServiceOptions options,
                     PccsMetrics& metrics);
   Status Reload();
-  Status FetchLocked(ItemKind kind, const std::string& key);
+  Status FetchLocked(ItemKind kind, const std::string& key, const std::string& upstream_path);
   void RefresherLoop();
 
   std::unique_ptr<CollateralStore> store_;

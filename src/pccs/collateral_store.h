@@ -1,6 +1,7 @@
 #pragma once
 // CollateralStore: where ehsm-pccs keeps the collateral it serves, one item per (kind, key).
-// Backends: SQLite (sqlite_collateral_store.h, the default, <data-dir>/pccs.db).
+// Backends: SQLite (sqlite_collateral_store.h, the default, <data-dir>/pccs.db) and CouchDB
+// (couch_collateral_store.h, one document in a database of its own).
 //
 // The store does not verify anything: callers put only items VerifyItem accepted. It does
 // enforce the one ordering rule, so that no path (import, fetch-through, refresh) can go
@@ -26,6 +27,10 @@ enum class PutOutcome {
 
 // "stored", "replaced", "unchanged", "kept newer held item".
 std::string_view PutOutcomeName(PutOutcome o);
+
+// The ordering rule, for backends: what putting `item` does when `held` (null: nothing) is
+// held under its kind and key. kStored and kReplaced mean `item` is to be written.
+PutOutcome OrderAgainstHeld(const CollateralItem* held, const CollateralItem& item);
 
 class CollateralStore {
  public:

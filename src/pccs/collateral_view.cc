@@ -4,6 +4,7 @@
 
 #include "attest/pcs_response.h"
 #include "common/percent_encoding.h"
+#include "pccs/pck_cert_item.h"
 
 namespace kms::pccs {
 
@@ -16,6 +17,10 @@ RenderedItem Render(const CollateralItem& item) {
     r.body = attest::PcsSignedJsonBody(
         item.kind == ItemKind::kTcbInfo ? "tcbInfo" : "enclaveIdentity", item.body,
         item.signature);
+  } else if (item.kind == ItemKind::kPckCert) {
+    r.body = item.body;
+    // Verified before it was stored, so this parses; without them the certificate still goes.
+    if (auto h = PckCertHeaders(item); h.ok()) r.headers = std::move(h).value();
   } else {
     r.body = HexEncode(AsBytes(item.body));
   }

@@ -17,8 +17,10 @@ namespace kms::pccs {
 
 // What is sent for an item, rendered once per snapshot rather than once per request.
 struct RenderedItem {
-  std::string body;           // JSON items: the PCS body; CRLs: hex of the DER
+  std::string body;           // JSON items: the PCS body; CRLs: hex of the DER; PCK certs: PEM
   std::string encoded_chain;  // the issuer chain, percent-encoded for its header
+  // Headers sent besides the chain: a PCK certificate's SGX-TCBm, SGX-FMSPC and CA type.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class CollateralView {

@@ -11,10 +11,14 @@
 
 #include <thread>
 
+#include "attest/pck_cert.h"
 #include "attest/pcs_response.h"
+#include "attest/quote.h"
 #include "common/clock.h"
+#include "common/percent_encoding.h"
 #include "net/testing/test_https_client.h"
 #include "pccs/pccs_test_server.h"
+#include "pccs/pck_cert_item.h"
 
 namespace kms::pccs {
 namespace {
@@ -205,6 +209,199 @@ TEST_F(FetchThroughTest, AnImportByAnotherProcessIsServedWithoutARestart) {
   pccs.service().StopRefresher();
   EXPECT_EQ(pccs.handler().Answer("GET", "/readyz").status, 200);
   EXPECT_FALSE(pccs.service().ReloadIfChanged());
+}
+
+// The PCK certificate chain a quote carries (certification data type 5), as the PEM of the
+// leaf and the PEM of its issuers (PCK CA, root): what a PCS answers for that platform.
+struct PckChain {
+  std::string leaf, issuers;
+};
+PckChain PckChainOf(const std::string& vector) {
+  Bytes quote = QuoteBytes(vector);
+  auto parsed = attest::ParseQuote(quote);
+  EXPECT_TRUE(parsed.ok());
+  if (!parsed.ok()) return {};
+  EXPECT_EQ(parsed->cert_data_type, attest::kCertDataPckChain);
+  std::string pem(AsChars(parsed->cert_data));
+  pem = pem.substr(0, pem.find('\0'));  // the QE's trailing NUL
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----\n";
+  size_t end = pem.find(kEnd);
+  EXPECT_NE(end, std::string::npos);
+  return {pem.substr(0, end + kEnd.size()), pem.substr(end + kEnd.size())};
+}
+
+// A query of the PCK certificate API, and its target under `api`.
+PckCertQuery Query(char ppid_digit, std::string qeid = "") {
+  return {std::string(768, ppid_digit), std::string(32, '0'), "0b00", "0000", std::move(qeid)};
+}
+std::string PckCertTarget(const PckCertQuery& q, std::string_view api = "/sgx/certification/v4") {
+  return std::string(api) + "/pckcert?encrypted_ppid=" + q.encrypted_ppid + "&cpusvn=" + q.cpusvn +
+         "&pcesvn=" + q.pcesvn + "&pceid=" + q.pceid + (q.qeid.empty() ? "" : "&qeid=" + q.qeid);
+}
+
+// The stand-in upstream holding the sgx_quote collateral and, for `q`, the quote's PCK
+// certificate (put straight into its store: what an upstream holds is its own business).
+std::unique_ptr<CollateralStore> PcsWithPckCert(const crypto::testing::TempDir& tmp,
+                                                const PckCertQuery& q) {
+  auto store = VectorStore(tmp, {"sgx_quote"});
+  PckChain chain = PckChainOf("sgx_quote");
+  CollateralItem cert;
+  cert.kind = ItemKind::kPckCert;
+  cert.key = PckCertKey(q);
+  cert.body = chain.leaf;
+  cert.issuer_chain = chain.issuers;
+  cert.issue_date = 1;
+  cert.next_update = 4102444800;  // 2100
+  std::vector<CollateralItem> items = {cert};
+  EXPECT_TRUE(store->PutAll(items).ok());
+  return store;
+}
+
+// GET pckcert with an upstream: a miss is fetched (with the CRLs its chain needs), verified
+// to the pinned root, cached under its query and served with Intel's headers; then served
+// from the cache, on v3 too, and without an upstream.
+TEST_F(FetchThroughTest, APckCertificateIsFetchedVerifiedCachedAndServed) {
+  const PckCertQuery q = Query('a');
+  TestPccs upstream(PcsWithPckCert(up_tmp_, q));
+  TestPccs pccs(VectorStore(down_tmp_, {}), Through(upstream.url(), &clock_));
+  TestHttpsClient client(pccs.port());
+  EXPECT_EQ(pccs.handler().Answer("GET", PckCertTarget(q)).status, 404);  // not held yet
+  auto r = client.Send("GET", PckCertTarget(q), "", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 200) << r->body;
+  PckChain chain = PckChainOf("sgx_quote");
+  EXPECT_EQ(r->body, chain.leaf);
+  EXPECT_EQ(PercentDecode(r->header("SGX-PCK-Certificate-Issuer-Chain")), chain.issuers);
+  EXPECT_EQ(r->header("SGX-FMSPC"), "00A067110000");  // the FMSPC of the vector's TCB info
+  auto leaf = attest::ParsePemChain(chain.leaf, 1);
+  ASSERT_TRUE(leaf.ok());
+  auto ext = attest::ReadPckExtension(*(*leaf)[0]);
+  ASSERT_TRUE(ext.ok());
+  std::string tcbm = r->header("SGX-TCBm");
+  ASSERT_EQ(tcbm.size(), 36u) << tcbm;
+  EXPECT_TRUE(EqualsIgnoringCase(tcbm.substr(0, 32), HexEncode(ext->cpusvn))) << tcbm;
+  const uint8_t pcesvn_le[] = {static_cast<uint8_t>(ext->pcesvn), static_cast<uint8_t>(ext->pcesvn >> 8)};
+  EXPECT_TRUE(EqualsIgnoringCase(tcbm.substr(32), HexEncode(pcesvn_le))) << tcbm;
+  const std::string ca = r->header("SGX-PCK-Certificate-CA-Type");
+  EXPECT_TRUE(ca == "processor" || ca == "platform") << ca;
+  EXPECT_EQ(upstream.requests(), 3);  // root CA CRL, the certificate, its CA's CRL
+  // Cached: the same answer without asking again, on v3 too.
+  auto again = client.Send("GET", PckCertTarget(q, "/sgx/certification/v3"), "", "");
+  ASSERT_EQ(again->status, 200);
+  EXPECT_EQ(again->body, r->body);
+  EXPECT_EQ(again->header("SGX-TCBm"), tcbm);
+  EXPECT_EQ(upstream.requests(), 3);
+  auto reopened = SqliteCollateralStore::Open(down_tmp_.path("pccs.db"));
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->List()->size(), 3u);  // root CA CRL, PCK CRL, the certificate
+  // A platform the upstream does not know: 404 here too.
+  EXPECT_EQ(client.Send("GET", PckCertTarget(Query('b')), "", "")->status, 404);
+  EXPECT_EQ(upstream.requests(), 4);
+  // Without an upstream, what is cached is still served, and the rest is 404.
+  ServiceOptions offline;
+  offline.clock = &clock_;
+  TestPccs alone(std::move(reopened).value(), std::move(offline));
+  EXPECT_EQ(alone.handler().Answer("GET", PckCertTarget(q)).status, 200);
+  TestHttpsClient alone_client(alone.port());
+  EXPECT_EQ(alone_client.Send("GET", PckCertTarget(Query('c')), "", "")->status, 404);
+}
+
+// With a qeid (as Intel's QPL sends), the certificate is cached by QE id: the platform's next
+// request, with a freshly encrypted PPID, is a hit. The upstream gets the four values of
+// Intel's PCS API, not the qeid.
+TEST_F(FetchThroughTest, APckCertificateIsCachedByQeIdWhenTheQueryHasOne) {
+  TestPccs upstream(PcsWithPckCert(up_tmp_, Query('a')));
+  std::string forwarded;
+  upstream.set_tamper([&](const std::string& target, net::HttpResponse&) {
+    if (target.find("/pckcert?") != std::string::npos) forwarded = target;
+  });
+  TestPccs pccs(VectorStore(down_tmp_, {}), Through(upstream.url(), &clock_));
+  TestHttpsClient client(pccs.port());
+  const std::string qeid = "00112233445566778899AABBCCDDEEFF";
+  auto first = client.Send("GET", PckCertTarget(Query('a', qeid)), "", "");
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(forwarded, PckCertTarget(Query('a')));
+  const int asked = upstream.requests();
+  auto again = client.Send("GET", PckCertTarget(Query('b', qeid)), "", "");  // re-encrypted
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(again->body, first->body);
+  EXPECT_EQ(upstream.requests(), asked);
+  // Cached under the canonical (lowercase) QE id, whatever the encrypted PPID.
+  EXPECT_NE(pccs.service().View()->Find(
+                ItemKind::kPckCert, PckCertKey(Query('z', "00112233445566778899aabbccddeeff"))),
+            nullptr);
+  // Another QE is another platform: asked for (and here unknown upstream).
+  EXPECT_EQ(client.Send("GET", PckCertTarget(Query('b', std::string(32, '1'))), "", "")->status,
+            404);
+  EXPECT_EQ(upstream.requests(), asked + 1);
+  EXPECT_EQ(client.Send("GET", PckCertTarget(Query('a', "00")), "", "")->status, 400);
+}
+
+TEST_F(FetchThroughTest, APckCertificateQueryIsCheckedBeforeTheUpstreamIsAsked) {
+  const PckCertQuery q = Query('a');
+  TestPccs upstream(PcsWithPckCert(up_tmp_, q));
+  TestPccs pccs(VectorStore(down_tmp_, {}), Through(upstream.url(), &clock_));
+  TestHttpsClient client(pccs.port());
+  const std::string good = PckCertTarget(q);
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"cpusvn=" + q.cpusvn, "cpusvn=" + q.cpusvn.substr(1)},     // 31 digits
+           {"pcesvn=0b00", "pcesvn=0b000"},                           // 5 digits
+           {"pceid=0000", "pceid=00zz"},                               // not hex
+           {"encrypted_ppid=a", "encrypted_ppid=g"},                   // not hex
+           {"&pceid=0000", ""},                                        // missing
+           {"encrypted_ppid=" + q.encrypted_ppid, "encrypted_ppid=aa"}}) {  // short
+    std::string bad = good;
+    bad.replace(bad.find(from), from.size(), to);
+    auto r = client.Send("GET", bad, "", "");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 400) << bad;
+  }
+  EXPECT_EQ(upstream.requests(), 0);
+  // Either case of hex is the same query.
+  PckCertQuery upper = q;
+  upper.encrypted_ppid = std::string(768, 'A');
+  upper.pcesvn = "0B00";
+  EXPECT_EQ(client.Send("GET", PckCertTarget(upper), "", "")->status, 200);
+}
+
+TEST_F(FetchThroughTest, APckCertificateThatDoesNotVerifyIsRefusedAndNotCached) {
+  const PckCertQuery q = Query('a');
+  TestPccs upstream(PcsWithPckCert(up_tmp_, q));
+  PckChain chain = PckChainOf("sgx_quote");
+  // The PCK CA's own certificate as the answer: it chains to the root, but is no PCK cert.
+  const std::string ca_pem = chain.issuers.substr(
+      0, chain.issuers.find("-----END CERTIFICATE-----\n") + 26);
+  upstream.set_tamper([&](const std::string& target, net::HttpResponse& r) {
+    if (target.find("/pckcert?") != std::string::npos) r.body = ca_pem;
+  });
+  TestPccs pccs(VectorStore(down_tmp_, {}), Through(upstream.url(), &clock_));
+  TestHttpsClient client(pccs.port());
+  auto r = client.Send("GET", PckCertTarget(q), "", "");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("no SGX extension"), std::string::npos) << r->body;
+  EXPECT_EQ(pccs.service().View()->Find(ItemKind::kPckCert, PckCertKey(q)), nullptr);
+  // An SGX-FMSPC that is not the certificate's is refused too.
+  upstream.set_tamper([](const std::string& target, net::HttpResponse& resp) {
+    if (target.find("/pckcert?") == std::string::npos) return;
+    for (auto& [name, value] : resp.headers) {
+      if (name == "SGX-FMSPC") value = "00A067110001";
+    }
+  });
+  clock_.Advance(301 * kMs);  // past the pause after a failure
+  auto mismatched = client.Send("GET", PckCertTarget(q), "", "");
+  EXPECT_EQ(mismatched->status, 503);
+  EXPECT_NE(mismatched->body.find("SGX-FMSPC"), std::string::npos) << mismatched->body;
+  // Expired at our clock (the PCK CRL's window is over, a month after the vector's): refused
+  // as well.
+  upstream.set_tamper(nullptr);
+  clock_.Set((kSgx.window_end + 30 * 86400) * kMs);
+  auto late = client.Send("GET", PckCertTarget(q), "", "");
+  EXPECT_EQ(late->status, 503);
+  EXPECT_NE(late->body.find("Expired"), std::string::npos) << late->body;
+  EXPECT_EQ(pccs.service().View()->items().size(), 0u);
+  // The encrypted PPID (a platform's identifier) is in no answer.
+  EXPECT_EQ(late->body.find(q.encrypted_ppid), std::string::npos) << late->body;
 }
 
 // A plain-HTTP listener on loopback that records one request and answers 404.

@@ -4,6 +4,7 @@
 #include "attest/collateral_check.h"
 #include "attest/pck_cert.h"
 #include "attest/tcb_info.h"
+#include "pccs/pck_cert_item.h"
 
 namespace kms::pccs {
 namespace {
@@ -40,14 +41,6 @@ Status CheckCrl(X509_CRL& crl, X509& issuer, int64_t at, CollateralItem& item) {
   return Status::Ok();
 }
 
-StatusOr<std::string> CaTypeOf(X509& pck_ca) {
-  std::string cn = attest::CommonName(X509_get_subject_name(&pck_ca));
-  if (cn.find("Processor") != std::string::npos) return std::string("processor");
-  if (cn.find("Platform") != std::string::npos) return std::string("platform");
-  return Refused("CrlError", "PCK CRL issuer \"" + cn + "\" is neither the Processor nor the "
-                             "Platform CA");
-}
-
 Status VerifyPckCrl(CollateralItem& item, X509& anchor, X509_CRL& root_crl, int64_t at) {
   auto crl = attest::CrlFromDer(AsBytes(item.body));
   if (!crl.ok()) return Refused("CrlError", "PCK CRL: " + crl.status().message());
@@ -59,7 +52,7 @@ Status VerifyPckCrl(CollateralItem& item, X509& anchor, X509_CRL& root_crl, int6
   X509_CRL* crls[] = {&root_crl};
   attest::ChainResult r = attest::VerifyCertChain(anchor, ca, {}, crls, at);
   if (!r.ok()) return Refused(attest::ChainRejection(r, "PCK CRL issuer", "CrlError"));
-  KMS_ASSIGN_OR_RETURN(item.key, CaTypeOf(ca));
+  KMS_ASSIGN_OR_RETURN(item.key, PckCaType(ca));
   return CheckCrl(**crl, ca, at, item);
 }
 
@@ -73,13 +66,19 @@ Status VerifyRootCrl(CollateralItem& item, X509& anchor, int64_t at) {
 
 }  // namespace
 
-Status VerifyItem(CollateralItem& item, X509& anchor, X509_CRL* root_crl, int64_t at) {
+Status VerifyItem(CollateralItem& item, X509& anchor, X509_CRL* root_crl, int64_t at,
+                  std::span<X509_CRL* const> pck_crls) {
   if (item.kind == ItemKind::kRootCaCrl) return VerifyRootCrl(item, anchor, at);
   if (root_crl == nullptr) {
     return Refused("CrlError", Describe(item.kind, item.key) +
                                    ": no valid root CA CRL to check its issuer chain with");
   }
   if (item.kind == ItemKind::kPckCrl) return VerifyPckCrl(item, anchor, *root_crl, at);
+  if (item.kind == ItemKind::kPckCert) {
+    std::vector<X509_CRL*> crls = {root_crl};
+    crls.insert(crls.end(), pck_crls.begin(), pck_crls.end());
+    return VerifyPckCertItem(item, anchor, crls, at);
+  }
   if (item.kind == ItemKind::kTcbInfo) {
     attest::TcbInfo info;
     Rejection r = attest::AuthenticateTcbInfo(item.issuer_chain, item.body, item.signature,

@@ -4,13 +4,24 @@
 #include <vector>
 
 #include "common/config_binder.h"
+#include "store/couch_options.h"
 
 namespace kms::pccs {
 
+std::string PccsConfig::StoreName() const {
+  if (store != "couchdb") return DbPath();
+  return "couchdb:" + store::RedactUrl(couchdb_url) + "/" + couchdb_db;
+}
+
 std::string PccsConfig::Summary() const {
   std::ostringstream s;
-  s << "host=" << host << " port=" << port << " data_dir=" << data_dir << " db=" << DbPath()
-    << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
+  s << "host=" << host << " port=" << port << " data_dir=" << data_dir << " store=" << store
+    << " db=" << StoreName();
+  if (store == "couchdb") {
+    s << " couchdb_user=" << (couchdb_user.empty() ? "-" : couchdb_user)
+      << " couchdb_timeout_ms=" << couchdb_timeout_ms;
+  }
+  s << " collateral_dir=" << (collateral_dir.empty() ? "-" : collateral_dir)
     << " tls=" << (tls_cert.empty() ? "self-signed" : tls_cert)
     << " upstream=" << (upstream.empty() ? "-" : upstream)
     << " root_ca_crl_url=" << (root_ca_crl_url.empty() ? "-" : root_ca_crl_url)
@@ -32,8 +43,10 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
   KMS_ASSIGN_OR_RETURN(auto file, config::ReadConfigFile(c.config_file));
   CLI::App app{
       "ehsm-pccs: a PCCS-compatible server of Intel DCAP collateral (PCK CRLs, TCB info, "
-      "enclave identities), kept in SQLite, filled by `ehsm-pccs import PATH` or from an "
-      "upstream PCS. Commands: (none) serve, import PATH, status"};
+      "enclave identities, PCK certificates), kept in SQLite or CouchDB, filled by "
+      "`ehsm-pccs import PATH` or from an upstream PCS. Commands: (none) serve, import PATH, "
+      "status (exit 1 when it warns of items that expire within 7 days or have expired, or "
+      "cannot read the store)"};
   app.set_version_flag("--version", "ehsm-pccs 0.3.2");
   std::string config_flag;
   app.add_option("--config", config_flag, "TOML config file (keys as the flags, with _)")
@@ -45,7 +58,14 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
   b.Add("host", c.host, "address to listen on");
   b.Add("port", c.port, "HTTPS port; 0 picks a free one (printed at start)");
   b.Add("data_dir", c.data_dir, "state: pccs.db, and the self-signed TLS pair without --tls-cert");
+  b.Add("store", c.store, "sqlite (default) or couchdb: where the collateral is kept");
   b.Add("db", c.db, "SQLite file (default <data-dir>/pccs.db)");
+  b.Add("couchdb_url", c.couchdb_url, "CouchDB URL, e.g. http://couchdb:5984");
+  b.Add("couchdb_user", c.couchdb_user, "CouchDB user");
+  b.Add("couchdb_password", c.couchdb_password, "CouchDB password (prefer the environment)");
+  b.Add("couchdb_db", c.couchdb_db, "CouchDB database of ehsm-pccs's own (default ehsm_pccs)");
+  b.Add("couchdb_ca_file", c.couchdb_ca_file, "CAs trusted for an https CouchDB (PEM)");
+  b.Add("couchdb_timeout_ms", c.couchdb_timeout_ms, "bound of one CouchDB request");
   b.Add("collateral_dir", c.collateral_dir,
         "collateral imported at start (as `ehsm-pccs import`); optional");
   b.Add("tls_cert", c.tls_cert, "server certificate chain (PEM); default: self-signed");
@@ -67,6 +87,13 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
   b.Add("log_level", c.log_level, "debug, info, warn or error");
   KMS_RETURN_IF_ERROR(b.Parse(n, args.data(), c.config_file));
   if (c.data_dir.empty()) return Status::InvalidArgument("data_dir (--data-dir) must not be empty");
+  if (c.store != "sqlite" && c.store != "couchdb") {
+    return Status::InvalidArgument("store (--store) must be sqlite or couchdb");
+  }
+  KMS_RETURN_IF_ERROR(store::NormalizeCouchSettings(c.store == "couchdb", c.couchdb_url,
+                                                    c.couchdb_user, c.couchdb_password,
+                                                    c.couchdb_db, " (--couchdb-url)"));
+  KMS_RETURN_IF_ERROR(store::CheckCouchTimeout(c.couchdb_timeout_ms));
   if (c.port < 0 || c.port > 65535) return Status::InvalidArgument("port must be 0..65535");
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument("tls_cert and tls_key must be given together");

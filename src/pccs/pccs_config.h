@@ -3,8 +3,13 @@
 // (--config / EHSM_PCCS_CONFIG) over defaults, one name per setting as in the other binaries
 // (flag --data-dir, environment EHSM_PCCS_DATA_DIR, config key data_dir).
 //
+// The store is SQLite (<data-dir>/pccs.db) or, with --store couchdb, CouchDB (one document in
+// --couchdb-db, couch_collateral_store.h); the --couchdb-* settings are named and checked as
+// ehsm-kms's. After loading, couchdb_url holds no credentials.
+//
 // Commands: `ehsm-pccs [flags]` serves; `ehsm-pccs import PATH [flags]` verifies and stores
-// the collateral of PATH; `ehsm-pccs status [flags]` lists what is held.
+// the collateral of PATH; `ehsm-pccs status [flags]` lists what is held (exit 1 when it warns
+// of items that expire within 7 days or have expired).
 
 #include <cstdint>
 #include <string>
@@ -22,7 +27,14 @@ struct PccsConfig {
   std::string host = "0.0.0.0";
   int port = 8081;              // Intel's PCCS default
   std::string data_dir = "/var/lib/ehsm-pccs";  // pccs.db; self-signed TLS pair without tls_cert
-  std::string db;               // default <data_dir>/pccs.db
+  std::string store = "sqlite";  // sqlite | couchdb
+  std::string db;               // sqlite: default <data_dir>/pccs.db
+  std::string couchdb_url;      // couchdb: e.g. http://couchdb:5984
+  std::string couchdb_user;
+  std::string couchdb_password;  // never printed
+  std::string couchdb_db = "ehsm_pccs";
+  std::string couchdb_ca_file;   // HTTPS: trusted CAs (PEM); empty = the system store
+  int64_t couchdb_timeout_ms = 10000;  // bound of one CouchDB request
   std::string collateral_dir;   // optional: imported at start
   std::string tls_cert;         // PEM files; both empty = self-signed in <data_dir>
   std::string tls_key;
@@ -37,6 +49,8 @@ struct PccsConfig {
   std::string log_level = "info";
 
   std::string DbPath() const { return db.empty() ? data_dir + "/pccs.db" : db; }
+  // The store for messages: the SQLite file, or couchdb:<url>/<db> without credentials.
+  std::string StoreName() const;
   // One line, no secrets, for the start-up log.
   std::string Summary() const;
 };

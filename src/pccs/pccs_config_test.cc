@@ -97,5 +97,55 @@ TEST_F(PccsConfigTest, CommandsAndTheirArguments) {
   EXPECT_EQ(up->Summary().find("/k"), std::string::npos);  // the file is not shown either
 }
 
+// The --couchdb-* settings as ehsm-kms names and checks them: credentials in the URL move out
+// of it and are never shown; couchdb without a URL is refused; sqlite ignores them.
+TEST_F(PccsConfigTest, CouchDbStoreSettings) {
+  auto sqlite = Load({});
+  ASSERT_TRUE(sqlite.ok());
+  EXPECT_EQ(sqlite->store, "sqlite");
+  EXPECT_EQ(sqlite->couchdb_db, "ehsm_pccs");
+  auto couch = Load({"status", "--store", "couchdb", "--couchdb-url",
+                     "http://pccs:s3cr%40t@couch:5984/", "--couchdb-timeout-ms", "500"});
+  ASSERT_TRUE(couch.ok()) << couch.status().ToString();
+  EXPECT_EQ(couch->couchdb_url, "http://couch:5984");
+  EXPECT_EQ(couch->couchdb_user, "pccs");
+  EXPECT_EQ(couch->couchdb_password, "s3cr@t");
+  EXPECT_EQ(couch->StoreName(), "couchdb:http://couch:5984/ehsm_pccs");
+  EXPECT_EQ(couch->Summary().find("s3cr"), std::string::npos) << couch->Summary();
+  EXPECT_NE(couch->Summary().find("store=couchdb"), std::string::npos);
+  setenv("EHSM_PCCS_COUCHDB_PASSWORD", "from-env", 1);
+  auto env = Load({"--store=couchdb", "--couchdb-url=https://couch:6984", "--couchdb-user=u",
+                   "--couchdb-db=other"});
+  unsetenv("EHSM_PCCS_COUCHDB_PASSWORD");
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  EXPECT_EQ(env->couchdb_password, "from-env");
+  EXPECT_EQ(env->couchdb_db, "other");
+
+  auto no_url = Load({"--store", "couchdb"});
+  EXPECT_EQ(no_url.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(no_url.status().message().find("couchdb_url"), std::string::npos);
+  EXPECT_EQ(Load({"--store", "couchdb", "--couchdb-url", "ftp://x"}).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--store", "couchdb", "--couchdb-url", "http://x", "--couchdb-db", ""})
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--store", "mysql"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--couchdb-timeout-ms", "5"}).status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(Load({"--couchdb-url", "ftp://unused"}).ok());  // sqlite does not use it
+
+  // A password from the config file is used, and --help does not show it as the default.
+  std::ofstream(file_) << "couchdb_password = \"s3cr3t-in-file\"\n";
+  auto from_file = Load({"--config", file_.string()});
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->couchdb_password, "s3cr3t-in-file");
+  ::testing::internal::CaptureStdout();
+  auto help = Load({"--config", file_.string(), "--help"});
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(help.status().code(), Code::kAborted);
+  EXPECT_NE(out.find("--couchdb-password"), std::string::npos) << out;
+  EXPECT_EQ(out.find("s3cr3t"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace kms::pccs

@@ -55,6 +55,7 @@ struct ItemRequest {
   std::string key;
   std::string chain_header;  // empty for the root CA CRL
   bool as_der = false;       // CRLs: DER instead of hex text
+  std::string upstream_path = {};  // what a miss asks the upstream; empty: UpstreamPath's
 };
 
 // What a path asks for: an item, or an answer that needs no item (400, 404, health).
@@ -87,6 +88,14 @@ Resolved ResolveApi(std::string_view api, std::string_view item, Target& t) {
     return ItemRequest{ItemKind::kPckCrl, ca, "SGX-PCK-CRL-Issuer-Chain", as_der};
   }
   if (item == "/rootcacrl") return ItemRequest{ItemKind::kRootCaCrl, "root", "", as_der};
+  if (item == "/pckcert") {
+    // Checked before anything is looked up or forwarded to the upstream.
+    auto q = ParsePckCertQuery(t.query["encrypted_ppid"], t.query["cpusvn"], t.query["pcesvn"],
+                               t.query["pceid"], t.query["qeid"]);
+    if (!q.ok()) return Text(400, q.status().message() + "\n");
+    return ItemRequest{ItemKind::kPckCert, PckCertKey(*q), "SGX-PCK-Certificate-Issuer-Chain",
+                       false, PckCertPath(*q)};
+  }
   return Text(404, "no such resource\n");
 }
 
@@ -96,12 +105,16 @@ net::HttpResponse Send(const ItemRequest& req, const CollateralItem& item,
   if (req.kind == ItemKind::kTcbInfo || req.kind == ItemKind::kEnclaveIdentity) {
     r.content_type = "application/json";
     r.body = rendered.body;
+  } else if (req.kind == ItemKind::kPckCert) {
+    r.content_type = "application/x-pem-file";
+    r.body = rendered.body;
   } else {
     // Intel's PCCS sends hex text by default (labelled as PEM) and the DER with encoding=der.
     r.content_type = req.as_der ? "application/pkix-crl" : "application/x-pem-file";
     r.body = req.as_der ? item.body : rendered.body;
   }
   if (!req.chain_header.empty()) r.headers.emplace_back(req.chain_header, rendered.encoded_chain);
+  for (const auto& h : rendered.headers) r.headers.push_back(h);
   return r;
 }
 
@@ -169,7 +182,7 @@ void PccsHandler::Handle(net::HttpRequest request, net::Responder respond) {
   ItemRequest req = std::get<ItemRequest>(resolved);
   bool queued = pool_->TrySubmit([this, req, finish, respond, method = request.method,
                                   target = request.target] {
-    Status s = service_.FetchThrough(req.kind, req.key);
+    Status s = service_.FetchThrough(req.kind, req.key, req.upstream_path);
     if (s.ok() || s.code() == Code::kNotFound) return finish(Answer(method, target), respond);
     finish(Text(503, "upstream: " + s.message() + "\n"), respond);
   });

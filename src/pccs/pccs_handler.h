@@ -12,6 +12,13 @@
 //   GET qe/identity, qve/identity (also /tdx/certification/v4/qe/identity)
 //       200 {"enclaveIdentity":...,"signature":...}; header SGX-Enclave-Identity-Issuer-Chain.
 //   GET rootcacrl   200 hex of the DER root CA CRL.
+//   GET pckcert?encrypted_ppid=<768 hex>&cpusvn=<32 hex>&pcesvn=<4 hex>&pceid=<4 hex>
+//       [&qeid=<32 hex>]
+//       200 the PEM PCK certificate, cached from the upstream (fetched through on a miss) under
+//       PckCertKey (by QE id when given);
+//       headers SGX-PCK-Certificate-Issuer-Chain, SGX-TCBm, SGX-FMSPC,
+//       SGX-PCK-Certificate-CA-Type. 400 for a missing or malformed value (before the upstream
+//       is asked).
 // 404 for an item not held (after asking the upstream, when there is one) and for any other
 // path; 405 for methods other than GET and HEAD. Issuer chains are percent-encoded PEM.
 // Also: GET /healthz (200 "ok"), /readyz (CollateralService::Readiness), /metrics.

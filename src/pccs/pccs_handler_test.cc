@@ -95,7 +95,13 @@ TEST_F(PccsHandlerTest, RootCaCrlHealthzAndTheRest) {
   TestHttpResponse health = Get("/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
-  EXPECT_EQ(Get("/sgx/certification/v4/pckcert?qeid=00").status, 404);
+  // pckcert: a malformed query is 400; a well-formed one not cached, without upstream, 404.
+  EXPECT_EQ(Get("/sgx/certification/v4/pckcert?qeid=00").status, 400);
+  const std::string query = "?encrypted_ppid=" + std::string(768, 'a') + "&cpusvn=" +
+                            std::string(32, '0') + "&pcesvn=0b00&pceid=0000";
+  EXPECT_EQ(Get("/sgx/certification/v4/pckcert" + query).status, 404);
+  EXPECT_EQ(Get("/sgx/certification/v3/pckcert" + query).status, 404);
+  EXPECT_EQ(Get("/tdx/certification/v4/pckcert" + query).status, 404);  // no such resource
   EXPECT_EQ(Get("/sgx/certification/v4/qve/identity").status, 404);  // not imported
   EXPECT_EQ(Get("/").status, 404);
   EXPECT_EQ(Get("/sgx/certification/v4/rootcacrl", "POST").status, 405);

@@ -1,4 +1,4 @@
-// ehsm-pccs: a PCCS-compatible collateral server over a SQLite store, filled by
+// ehsm-pccs: a PCCS-compatible collateral server over a SQLite or CouchDB store, filled by
 // `ehsm-pccs import` and optionally from an upstream PCS (docs/attestation.md, "ehsm-pccs").
 
 #include <string.h>
@@ -18,6 +18,7 @@
 #include "net/self_signed_cert.h"
 #include "pccs/collateral_import.h"
 #include "pccs/collateral_service.h"
+#include "pccs/couch_collateral_store.h"
 #include "pccs/pccs_config.h"
 #include "pccs/pccs_handler.h"
 #include "pccs/sqlite_collateral_store.h"
@@ -28,7 +29,10 @@ namespace {
 using kms::pccs::PccsConfig;
 
 kms::StatusOr<kms::net::PemPair> LoadTls(const PccsConfig& c) {
-  if (c.tls_cert.empty()) return kms::net::LoadOrCreateSelfSigned(c.data_dir);
+  if (c.tls_cert.empty()) {
+    KMS_RETURN_IF_ERROR(kms::EnsureDirectory(c.data_dir));
+    return kms::net::LoadOrCreateSelfSigned(c.data_dir);
+  }
   KMS_ASSIGN_OR_RETURN(kms::Bytes cert, kms::ReadFileBytes(c.tls_cert));
   KMS_ASSIGN_OR_RETURN(kms::Bytes key, kms::ReadFileBytes(c.tls_key));
   return kms::net::PemPair{std::string(kms::AsChars(cert)), std::string(kms::AsChars(key))};
@@ -44,9 +48,21 @@ int64_t VerificationTime(const PccsConfig& c) {
   return c.at != 0 ? c.at : kms::SystemClock::Instance().NowMs() / 1000;
 }
 
-kms::StatusOr<std::unique_ptr<kms::pccs::SqliteCollateralStore>> OpenStore(const PccsConfig& c) {
+kms::StatusOr<std::unique_ptr<kms::pccs::CollateralStore>> OpenStore(const PccsConfig& c) {
+  if (c.store == "couchdb") {
+    kms::store::CouchOptions o;
+    o.url = c.couchdb_url;
+    o.username = c.couchdb_user;
+    o.password = c.couchdb_password;
+    o.database = c.couchdb_db;
+    o.ca_file = c.couchdb_ca_file;
+    o.request_timeout = std::chrono::milliseconds(c.couchdb_timeout_ms);
+    KMS_ASSIGN_OR_RETURN(auto couch, kms::pccs::CouchCollateralStore::Open(std::move(o)));
+    return std::unique_ptr<kms::pccs::CollateralStore>(std::move(couch));
+  }
   KMS_RETURN_IF_ERROR(kms::EnsureDirectory(c.data_dir));
-  return kms::pccs::SqliteCollateralStore::Open(c.DbPath());
+  KMS_ASSIGN_OR_RETURN(auto sqlite, kms::pccs::SqliteCollateralStore::Open(c.DbPath()));
+  return std::unique_ptr<kms::pccs::CollateralStore>(std::move(sqlite));
 }
 
 // Verifies and stores `path`, printing one line per item. 0, or 1 with the refusals.
@@ -65,12 +81,14 @@ int Import(const std::string& path, kms::pccs::CollateralStore& store, int64_t a
   return 0;
 }
 
+// Prints what is held. 0; 1 when it printed warnings or cannot read the store.
 int Status(kms::pccs::CollateralStore& store, int64_t now) {
   auto items = store.List();
   if (!items.ok()) return Fail("cannot read the store", items.status());
   kms::pccs::StatusReport r = kms::pccs::MakeStatusReport(*items, now);
   std::fputs(r.text.c_str(), stdout);
-  return 0;
+  // For monitoring and cron: something expires within a week (or has expired).
+  return r.warnings > 0 ? 1 : 0;
 }
 
 kms::StatusOr<std::unique_ptr<kms::pccs::UpstreamPcs>> MakeUpstream(const PccsConfig& c) {
@@ -91,7 +109,7 @@ kms::StatusOr<std::unique_ptr<kms::pccs::UpstreamPcs>> MakeUpstream(const PccsCo
   return kms::pccs::UpstreamPcs::New(std::move(o));
 }
 
-int Serve(const PccsConfig& config, std::unique_ptr<kms::pccs::SqliteCollateralStore> store) {
+int Serve(const PccsConfig& config, std::unique_ptr<kms::pccs::CollateralStore> store) {
   if (!config.collateral_dir.empty()) {
     int rc = Import(config.collateral_dir, *store, VerificationTime(config));
     if (rc != 0) return rc;
@@ -145,7 +163,7 @@ int main(int argc, char** argv) {
   kms::log::SetLevel(kms::config::LogLevelFromName(config->log_level));
   kms::log::Info("pccs.config", {{"summary", config->Summary()}});
   auto store = OpenStore(*config);
-  if (!store.ok()) return Fail("cannot open " + config->DbPath(), store.status());
+  if (!store.ok()) return Fail("cannot open " + config->StoreName(), store.status());
   int rc = 0;
   switch (config->command) {
     case kms::pccs::PccsCommand::kImport:

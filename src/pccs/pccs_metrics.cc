@@ -12,12 +12,13 @@ constexpr std::string_view kPaths[] = {
     "/sgx/certification/v4/rootcacrl",  "/sgx/certification/v3/tcb",
     "/sgx/certification/v3/qe/identity", "/sgx/certification/v3/qve/identity",
     "/sgx/certification/v3/pckcrl",     "/sgx/certification/v3/rootcacrl",
+    "/sgx/certification/v4/pckcert",    "/sgx/certification/v3/pckcert",
     "/healthz",                         "/readyz",
     "/metrics",
 };
 
 constexpr ItemKind kKinds[] = {ItemKind::kTcbInfo, ItemKind::kEnclaveIdentity, ItemKind::kPckCrl,
-                               ItemKind::kRootCaCrl};
+                               ItemKind::kRootCaCrl, ItemKind::kPckCert};
 
 }  // namespace
 

@@ -33,20 +33,6 @@ StatusOr<int64_t> UserVersion(Db& db) {
 
 }  // namespace
 
-std::string_view PutOutcomeName(PutOutcome o) {
-  switch (o) {
-    case PutOutcome::kStored:
-      return "stored";
-    case PutOutcome::kReplaced:
-      return "replaced";
-    case PutOutcome::kUnchanged:
-      return "unchanged";
-    case PutOutcome::kKeptHeld:
-      return "kept newer held item";
-  }
-  return "unknown";
-}
-
 StatusOr<std::unique_ptr<SqliteCollateralStore>> SqliteCollateralStore::Open(
     const std::string& path, const Clock* clock) {
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, Db::Options{}));
@@ -73,15 +59,13 @@ StatusOr<PutOutcome> SqliteCollateralStore::PutOne(const CollateralItem& item) {
         Stmt s, db_->Prepare("SELECT issue_date, body FROM collateral WHERE kind=?1 AND key=?2"));
     KMS_RETURN_IF_ERROR(s.BindText(1, kind));
     KMS_RETURN_IF_ERROR(s.BindText(2, item.key));
-    KMS_ASSIGN_OR_RETURN(bool held, s.Step());
-    if (held) {
-      int64_t held_issue = s.ColumnInt64(0);
-      if (item.issue_date < held_issue) return PutOutcome::kKeptHeld;
-      if (item.issue_date == held_issue) {
-        return AsChars(s.ColumnBlob(1)) == item.body ? PutOutcome::kUnchanged
-                                                     : PutOutcome::kKeptHeld;
-      }
-      outcome = PutOutcome::kReplaced;
+    KMS_ASSIGN_OR_RETURN(bool found, s.Step());
+    if (found) {
+      CollateralItem held;  // what the rule looks at
+      held.issue_date = s.ColumnInt64(0);
+      held.body.assign(AsChars(s.ColumnBlob(1)));
+      outcome = OrderAgainstHeld(&held, item);
+      if (outcome != PutOutcome::kReplaced) return outcome;
     }
   }
   KMS_ASSIGN_OR_RETURN(

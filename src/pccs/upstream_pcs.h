@@ -33,7 +33,10 @@ class UpstreamPcs {
   // Fetches the item of `kind` and `key` (collateral_item.h). kNotFound when the upstream
   // answers 404 or the key names nothing it could serve; kUnavailable, naming the URL, when it
   // cannot be reached, answers another status, or sends something malformed.
-  StatusOr<CollateralItem> Fetch(ItemKind kind, const std::string& key) const;
+  // `path`, when given, is asked for instead of UpstreamPath(kind, key): a PCK certificate
+  // cached by QE id has no encrypted PPID in its key, so its request's query is forwarded.
+  StatusOr<CollateralItem> Fetch(ItemKind kind, const std::string& key,
+                                 const std::string& path = "") const;
 
   const std::string& url() const { return options_.url; }
 
@@ -45,5 +48,9 @@ class UpstreamPcs {
 // The path (from the base URL) under which `kind` and `key` are served, as a PCCS serves them;
 // nullopt for a key that names nothing.
 std::optional<std::string> UpstreamPath(ItemKind kind, const std::string& key);
+
+// The path of a PCK certificate query (with its encrypted PPID; the QE id is not forwarded,
+// as Intel's PCS does not take it).
+std::string PckCertPath(const PckCertQuery& q);
 
 }  // namespace kms::pccs

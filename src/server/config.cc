@@ -61,25 +61,9 @@ Status ApplyUpstreamCouchEnv(KmsConfig& c, const Binder& b) {
 
 // Moves credentials out of couchdb_url, so that nothing printing the URL can leak them.
 Status NormalizeCouchUrl(KmsConfig& c) {
-  if (c.couchdb_url.empty()) {
-    if (c.store != "couchdb") return Status::Ok();
-    return Status::InvalidArgument(
-        "store couchdb needs couchdb_url (or EHSM_CONFIG_COUCHDB_SERVER)");
-  }
-  store::CouchOptions o;
-  o.url = c.couchdb_url;
-  o.username = c.couchdb_user;
-  o.password = c.couchdb_password;
-  o.database = c.couchdb_db;
-  Status s = store::NormalizeCouchOptions(o);
-  if (!s.ok()) {
-    if (c.store != "couchdb") return Status::Ok();
-    return Status::InvalidArgument("couchdb_url: " + s.message());
-  }
-  c.couchdb_url = o.url;
-  c.couchdb_user = o.username;
-  c.couchdb_password = o.password;
-  return Status::Ok();
+  return store::NormalizeCouchSettings(c.store == "couchdb", c.couchdb_url, c.couchdb_user,
+                                       c.couchdb_password, c.couchdb_db,
+                                       " (or EHSM_CONFIG_COUCHDB_SERVER)");
 }
 
 Status Check(const KmsConfig& c) {
@@ -138,9 +122,7 @@ Status Check(const KmsConfig& c) {
   if (c.store_connect_timeout_ms < 0) {
     return Status::InvalidArgument("store_connect_timeout_ms must be >= 0");
   }
-  if (c.couchdb_timeout_ms < 100) {
-    return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
-  }
+  KMS_RETURN_IF_ERROR(store::CheckCouchTimeout(c.couchdb_timeout_ms));
   KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
   KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
   KMS_RETURN_IF_ERROR(log::ParseFormat(c.log_format).status());

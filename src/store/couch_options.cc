@@ -89,6 +89,37 @@ Status NormalizeCouchOptions(CouchOptions& options) {
   return Status::Ok();
 }
 
+Status NormalizeCouchSettings(bool used, std::string& url, std::string& user,
+                              std::string& password, const std::string& database,
+                              std::string_view missing_url_hint) {
+  if (url.empty()) {
+    if (!used) return Status::Ok();
+    return Status::InvalidArgument("store couchdb needs couchdb_url" +
+                                   std::string(missing_url_hint));
+  }
+  CouchOptions o;
+  o.url = url;
+  o.username = user;
+  o.password = password;
+  o.database = database;
+  Status s = NormalizeCouchOptions(o);
+  if (!s.ok()) {
+    if (!used) return Status::Ok();
+    return Status::InvalidArgument(
+        (database.empty() ? std::string("couchdb_db: ") : std::string("couchdb_url: ")) +
+        s.message());
+  }
+  url = std::move(o.url);
+  user = std::move(o.username);
+  password = std::move(o.password);
+  return Status::Ok();
+}
+
+Status CheckCouchTimeout(int64_t timeout_ms) {
+  if (timeout_ms < 100) return Status::InvalidArgument("couchdb_timeout_ms must be >= 100");
+  return Status::Ok();
+}
+
 StatusOr<CouchOptions> CouchOptionsFromEnv(const GetEnvFn& getenv) {
   auto get = [&](const char* name) -> std::string {
     const char* v = getenv(name);

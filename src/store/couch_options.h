@@ -51,4 +51,18 @@ std::string RedactUrl(const std::string& url);
 // kInvalidArgument unless the scheme is http or https and a host is present.
 Status NormalizeCouchOptions(CouchOptions& options);
 
+// The --couchdb-url/-user/-password/-db settings of a binary (ehsm-kms, ehsm-pccs), checked
+// the same way everywhere: user information in `url` is moved into `user` and `password`
+// (unless `user` is set), so that nothing printing the URL can leak it. When `used` (the binary
+// runs with --store couchdb), an empty or malformed URL or an empty database is
+// kInvalidArgument naming the setting; otherwise the settings are left as they are and OK.
+// `missing_url_hint` is appended to the message of an empty URL (e.g. another variable that
+// would have set it).
+Status NormalizeCouchSettings(bool used, std::string& url, std::string& user,
+                              std::string& password, const std::string& database,
+                              std::string_view missing_url_hint = "");
+
+// kInvalidArgument unless a request timeout of `timeout_ms` is usable (>= 100 ms).
+Status CheckCouchTimeout(int64_t timeout_ms);
+
 }  // namespace kms::store

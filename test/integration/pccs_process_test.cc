@@ -14,6 +14,7 @@
 
 #include "kms_process.h"
 #include "net/testing/test_https_client.h"
+#include "store/couch_test_env.h"
 
 namespace kms::testing {
 namespace {
@@ -245,12 +246,64 @@ TEST_F(PccsProcess, ImportRefusesTamperedAndExpiredCollateralAndStatusShowsWhatI
   CliRun late = Pccs({"status", "--data-dir", DataDir("p"), "--at", "1752400000"});
   EXPECT_NE(late.out.find("WARNING: TCB info sgx-00a067110000 expires in"), std::string::npos)
       << late.out;
+  EXPECT_EQ(late.rc, 1);  // it warned
   // What it served before is still what it serves.
   auto pccs = StartPccs("p");
   ASSERT_TRUE(pccs->running());
   json::object sgx = VerifyJson("sgx_quote", "1751328000",
                                 {"--pccs-url", Url(*pccs), "--pccs-ca", CaOf("p")}, 0);
   EXPECT_EQ(sgx["qv_result"], "0xA008");
+}
+
+// --store couchdb: import and status work on the CouchDB document as on the SQLite file, a
+// server started on it serves what was imported, and an import by another process afterwards
+// is served without a restart (the document's revision changed).
+TEST_F(PccsProcess, ImportStatusAndServeWithACouchDbStore) {
+  auto url = kms::store::testing::TestCouchUrl();
+  if (!url) {
+    if (kms::store::testing::CouchRequired()) FAIL() << "EHSM_REQUIRE_COUCHDB=1 but no server";
+    GTEST_SKIP() << "EHSM_TEST_COUCHDB_URL not set";
+  }
+  const std::vector<std::string> couch = {"--store", "couchdb", "--couchdb-url", *url,
+                                          "--couchdb-db",
+                                          kms::store::testing::UniqueDbName("pccs_it")};
+  auto with_couch = [&](std::vector<std::string> args) {
+    args.insert(args.end(), couch.begin(), couch.end());
+    return args;
+  };
+  CliRun imported = Pccs(with_couch({"import", CollateralDir("c", {"sgx_quote"}), "--data-dir",
+                                     DataDir("p"), "--at", "1751328000"}));
+  ASSERT_EQ(imported.rc, 0) << imported.out << imported.err;
+  EXPECT_FALSE(fs::exists(DataDir("p") + "/pccs.db"));  // nothing went to SQLite
+  CliRun status = Pccs(with_couch({"status", "--data-dir", DataDir("p"), "--at", "1751328000"}));
+  EXPECT_EQ(status.rc, 0) << status.err;
+  EXPECT_NE(status.out.find("4 item(s) held"), std::string::npos) << status.out;
+  // The password in the URL (the test server has one) never reaches the output.
+  kms::store::CouchOptions parsed;
+  parsed.url = *url;
+  ASSERT_TRUE(kms::store::NormalizeCouchOptions(parsed).ok());
+  const std::string password = parsed.password.empty() ? "\x01" : parsed.password;
+  EXPECT_EQ((status.out + status.err + imported.out + imported.err).find(password),
+            std::string::npos);
+
+  auto pccs = StartPccs("p", with_couch({}));
+  ASSERT_TRUE(pccs->running()) << pccs->output();
+  TestHttpsClient client(pccs->port());
+  EXPECT_EQ(client.Send("GET", "/sgx/certification/v4/tcb?fmspc=00A067110000", "", "")->status,
+            200);
+  const std::string tdx = "/tdx/certification/v4/tcb?fmspc=B0C06F000000";
+  EXPECT_EQ(client.Send("GET", tdx, "", "")->status, 404);
+  CliRun more = Pccs(with_couch({"import", CollateralDir("t", {"tdx_quote"}), "--data-dir",
+                                 DataDir("p"), "--at", "1751328000"}));
+  ASSERT_EQ(more.rc, 0) << more.out << more.err;
+  int served = 0;
+  for (int i = 0; i < 300 && served != 200; ++i) {
+    served = client.Send("GET", tdx, "", "")->status;
+    if (served != 200) usleep(100 * 1000);
+  }
+  EXPECT_EQ(served, 200);
+  EXPECT_EQ(pccs->output().find(password), std::string::npos);
+  EXPECT_EQ(pccs->Stop(), 0);
 }
 
 TEST_F(PccsProcess, FetchesThroughFromAnUpstreamPccs) {
