@@ -97,8 +97,10 @@ CLI::Option* Binder::Register(const std::string& key, CLI::Option* opt) {
   auto it = file_.find(key);
   if (it != file_.end()) {
     opt->default_val(it->second);
-    // --help shows a file's value as the default; not a password's.
-    if (key.ends_with("password")) opt->default_str("(set in the config file)");
+    // --help shows a file's value as the default; not a password's or a token's.
+    if (key.ends_with("password") || key.ends_with("token")) {
+      opt->default_str("(set in the config file)");
+    }
     used_.insert(key);
   } else {
     opt->capture_default_str();

@@ -36,7 +36,7 @@ class Binder {
 
   // Registers --<key with - for _> bound to `field`, its environment variable and its
   // config-file key (which becomes the default, shown by --help except for keys ending in
-  // "password").
+  // "password" or "token").
   template <typename T>
   CLI::Option* Add(const std::string& key, T& field, const std::string& help) {
     return Register(key, app_.add_option(FlagName(key), field, help));

@@ -9,7 +9,8 @@
 // Database: `options.database` (ehsm-pccs's default: "ehsm_pccs"), created when missing.
 // Document (format 1):
 //   {"_id": "pccs:collateral", "_rev": ..., "format": 1,
-//    "items": [{"kind": "tcb_info" | "enclave_identity" | "pck_crl" | "root_ca_crl",
+//    "items": [{"kind": "tcb_info" | "enclave_identity" | "pck_crl" | "root_ca_crl" |
+//                       "pck_cert",
 //               "key": <string>, "issuer_chain": <PEM string>,
 //               "body": <standard base64 of the exact bytes>,
 //               "signature": <standard base64>, "issue_date": <Unix s>,

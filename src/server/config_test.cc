@@ -311,6 +311,25 @@ TEST_F(ConfigTest, LogFormatAndMetricsToken) {
   EXPECT_NE(bad.status().message().find("log_format"), std::string::npos);
 }
 
+TEST_F(ConfigTest, HelpShowsNoSecretFromTheConfigFile) {
+  std::ofstream(file_) << "metrics_token = \"m-t0ken-in-file\"\n"
+                       << "enroll_token = \"e-t0ken-in-file\"\n"
+                       << "couchdb_password = \"pa55-in-file\"\n"
+                       << "port = 7005\n";
+  auto used = Load({"--config", file_.string()});
+  ASSERT_TRUE(used.ok()) << used.status().ToString();
+  EXPECT_EQ(used->metrics_token, "m-t0ken-in-file");
+  ::testing::internal::CaptureStdout();
+  auto help = Load({"--config", file_.string(), "--help"});
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_FALSE(help.ok());
+  EXPECT_NE(out.find("--metrics-token"), std::string::npos) << out;
+  EXPECT_NE(out.find("7005"), std::string::npos) << out;  // other file values are shown
+  for (const char* secret : {"m-t0ken", "e-t0ken", "pa55"}) {
+    EXPECT_EQ(out.find(secret), std::string::npos) << secret << " in\n" << out;
+  }
+}
+
 TEST(EventLoops, ThreadsWhenSetElseOnePerCore) {
   KmsConfig c;
   c.threads = 3;
