@@ -188,7 +188,8 @@ void BM_AuditAppend(benchmark::State& state) {
     g_audit_log = std::move(audit::AuditLog::Open({.path = (dir / "audit.log").string()},
                                                   SystemClock::Instance()))
                       .value();
-    g_audit_log->SetCheckpointKey(keys::TestDomainKey()->audit_checkpoint_key(), "0011223344556677");
+    g_audit_log->SetCheckpointKey(keys::TestDomainKey()->audit_checkpoint_key(),
+                                  "0011223344556677");
   }
   const audit::Event e = EncryptRecord();
   for (auto _ : state) {

@@ -44,6 +44,27 @@ void AppendUtcTime(std::string& out, int64_t ms) {
   out.push_back('Z');
 }
 
+// The letter of the two-character escape of `c` (`\"` `\\` \b \t \n \f \r), or 0.
+char ShortEscape(unsigned char c) {
+  switch (c) {
+    case '"':
+    case '\\':
+      return static_cast<char>(c);
+    case '\b':
+      return 'b';
+    case '\t':
+      return 't';
+    case '\n':
+      return 'n';
+    case '\f':
+      return 'f';
+    case '\r':
+      return 'r';
+    default:
+      return 0;
+  }
+}
+
 // `value` as a JSON string, escaped exactly as boost::json::serialize escapes it, which wrote
 // every record before: the bytes of a line are its hash input, so they must not change. `"`
 // and `\`, \b \t \n \f \r, other bytes below 0x20 as \u00xx (lower-case hex); everything
@@ -58,18 +79,13 @@ void AppendJsonString(std::string& out, std::string_view value) {
     out.append(value.substr(run, i - run));
     run = i + 1;
     out.push_back('\\');
-    switch (c) {
-      case '"': out.push_back('"'); break;
-      case '\\': out.push_back('\\'); break;
-      case '\b': out.push_back('b'); break;
-      case '\t': out.push_back('t'); break;
-      case '\n': out.push_back('n'); break;
-      case '\f': out.push_back('f'); break;
-      case '\r': out.push_back('r'); break;
-      default:
-        out.append("u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
+    const char short_escape = ShortEscape(c);
+    if (short_escape != 0) {
+      out.push_back(short_escape);
+    } else {
+      out.append("u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
     }
   }
   out.append(value.substr(run));

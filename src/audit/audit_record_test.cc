@@ -95,8 +95,9 @@ TEST(AuditRecordTest, EventTailIsByteIdenticalToBoostJson) {
 }
 
 TEST(AuditRecordTest, EmptyFieldsAreLeftOutAsBefore) {
-  for (const Event& e : {Event(), Make("request", "Encrypt", "", 0, ""), Make("request", "", "k", 400, ""),
-                         Make("domain_key", "loaded", "", 0, "why")}) {
+  for (const Event& e :
+       {Event(), Make("request", "Encrypt", "", 0, ""), Make("request", "", "k", 400, ""),
+        Make("domain_key", "loaded", "", 0, "why")}) {
     EXPECT_EQ(FormatEventTail(e, kNow), ReferenceEventTail(e, kNow));
   }
 }
@@ -127,9 +128,9 @@ TEST(AuditRecordTest, TimeMatchesGmtimeOverTheYears) {
   std::vector<int64_t> times = {0,
                                 999,
                                 1000,
-                                951782400000,    // 2000-02-29
-                                4107542399999,   // 2100-02-28T23:59:59.999
-                                4107542400000,   // 2100-03-01 (not a leap year)
+                                951782400000,     // 2000-02-29
+                                4107542399999,    // 2100-02-28T23:59:59.999
+                                4107542400000,    // 2100-03-01 (not a leap year)
                                 253402300799999,  // 9999-12-31T23:59:59.999
                                 kNow};
   std::mt19937_64 rng(42);
