@@ -27,6 +27,8 @@ SUITES=(
   # beside an allowed one), the dkeycache's retry thread, socket server and health port.
   "dkey_channel_test:DkChannelTest*"
   "dkeycache_test:DkeyCacheTest*:LocalProtocolTest*"
+  # Appends from eight threads racing rotations and the checkpoint timer.
+  "audit_log_test:*Concurrent*"
 )
 if [ ! -f "$BUILD/build.ninja" ]; then
   # g++ 12 with -fsanitize=thread reports a false -Warray-bounds in a libstdc++ vector insert

@@ -15,6 +15,8 @@
 #include "api/kms_context.h"
 #include "api/kms_service.h"
 #include "api/replay_cache.h"
+#include "audit/audit_log.h"
+#include "audit/audit_record.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/thread_pool.h"
@@ -157,6 +159,49 @@ void BM_UnwrapOpenEncrypt1KiB(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_UnwrapOpenEncrypt1KiB);
+
+// One Encrypt's audit record, as api/request_audit.cc makes it.
+audit::Event EncryptRecord() {
+  audit::Event e;
+  e.action = "Encrypt";
+  e.appid = kAppid;
+  e.keyid = kKeyid;
+  e.result = 200;
+  e.rid = "3f2a9c1e-8b7d-4c6e-a5f4-0d1e2f3a4b5c";
+  return e;
+}
+
+void BM_AuditEventTail(benchmark::State& state) {
+  const audit::Event e = EncryptRecord();
+  for (auto _ : state) benchmark::DoNotOptimize(audit::FormatEventTail(e, NowMs()));
+}
+BENCHMARK(BM_AuditEventTail);
+
+// AuditLog::Append to a file in a temp dir, from 1 and 2 threads (the server's event loops
+// on this machine). Real time: the write(2) is most of the cost.
+std::unique_ptr<audit::AuditLog> g_audit_log;
+void BM_AuditAppend(benchmark::State& state) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("kms-micro-audit-" + std::to_string(::getpid()));
+  if (state.thread_index() == 0) {
+    std::filesystem::create_directories(dir);
+    g_audit_log = std::move(audit::AuditLog::Open({.path = (dir / "audit.log").string()},
+                                                  SystemClock::Instance()))
+                      .value();
+    g_audit_log->SetCheckpointKey(keys::TestDomainKey()->audit_checkpoint_key(),
+                                  "0011223344556677");
+  }
+  const audit::Event e = EncryptRecord();
+  for (auto _ : state) {
+    Status s = g_audit_log->Append(e);
+    if (!s.ok()) state.SkipWithError(s.message().c_str());
+  }
+  if (state.thread_index() == 0) {
+    g_audit_log.reset();
+    std::filesystem::remove_all(dir);
+  }
+}
+BENCHMARK(BM_AuditAppend)->Threads(1)->Threads(2)->UseRealTime();
 
 // The whole application path of one Encrypt request without TLS: parse, authenticate (MAC,
 // replay cache), resolve the key, encrypt, serialize, log. Store: SQLite in a temp dir.

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "audit/audit_record.h"
@@ -210,6 +212,67 @@ TEST_F(AuditLogTest, ChainContinuesAcrossRotation) {
   ASSERT_FALSE(g.ok);
   EXPECT_EQ(g.file, gap[1]);
   EXPECT_EQ(g.line, 1);
+}
+
+// The request ids of the "request" records in `files`, with how often each appears.
+std::map<std::string, int> RequestIds(const std::vector<std::string>& files) {
+  std::map<std::string, int> ids;
+  for (const std::string& f : files) {
+    for (const std::string& line : ReadLines(f)) {
+      const size_t at = line.find("\"rid\":\"");
+      if (at == std::string::npos) continue;
+      const size_t from = at + 7;
+      ids[line.substr(from, line.find('"', from) - from)] += 1;
+    }
+  }
+  return ids;
+}
+
+TEST_F(AuditLogTest, ConcurrentAppendsAreEachRecordedOnceInOneChain) {
+  // Small files and a 10 ms checkpoint timer: appends race rotations and timer checkpoints.
+  auto opened = AuditLog::Open({.path = path_,
+                                .max_file_bytes = 16 << 10,
+                                .checkpoint_every = 7,
+                                .checkpoint_interval_ms = 10},
+                               SystemClock::Instance());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::unique_ptr<AuditLog> log = std::move(opened).value();
+  log->SetCheckpointKey(TestKey(), std::string(kDkId));
+  constexpr int kThreads = 8;
+  constexpr int kEach = 400;
+  std::vector<int> ok(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string rid = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (log->Append(KeyUse("Encrypt", "key-1", rid)).ok()) ok[t] += 1;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  log->Close();
+
+  std::vector<std::string> files = RotatedFiles(path_);
+  ASSERT_GE(files.size(), 2u);
+  files.push_back(path_);
+  VerifyReport r = VerifyAuditFiles(files, VerifyKey());
+  ASSERT_TRUE(r.ok) << FormatReport(r, true);
+  EXPECT_EQ(r.first_seq, 1u);
+  EXPECT_EQ(r.last_seq, static_cast<uint64_t>(r.records));
+  EXPECT_EQ(r.records_after_last_checkpoint, 0);
+  EXPECT_GE(r.checkpoints_checked, kThreads * kEach / 7);
+  EXPECT_EQ(r.records, kThreads * kEach + r.checkpoints_checked);
+  const std::map<std::string, int> ids = RequestIds(files);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kEach));
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(ok[t], kEach) << "thread " << t;
+    for (int i = 0; i < kEach; ++i) {
+      const auto it = ids.find("t" + std::to_string(t) + "-" + std::to_string(i));
+      ASSERT_NE(it, ids.end()) << t << "-" << i;
+      EXPECT_EQ(it->second, 1) << t << "-" << i;
+    }
+  }
 }
 
 TEST_F(AuditLogTest, ReopeningContinuesTheChain) {

@@ -1,9 +1,6 @@
 #include "audit/audit_record.h"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
-#include <ctime>
+#include <chrono>
 
 namespace kms::audit {
 namespace {
@@ -12,43 +9,134 @@ constexpr size_t kMaxValueBytes = 256;
 
 std::string_view Cut(std::string_view v) { return v.substr(0, kMaxValueBytes); }
 
-std::string UtcTime(int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+void AppendDigits(std::string& out, unsigned value, int width) {
+  char buf[10];
+  for (int i = width - 1; i >= 0; --i, value /= 10) buf[i] = static_cast<char>('0' + value % 10);
+  out.append(buf, static_cast<size_t>(width));
 }
 
-// Drops the object's opening brace: the tail follows `"prev":"...",` in the line.
-std::string Tail(const boost::json::object& o) { return boost::json::serialize(o).substr(1); }
+// `ms` as 2026-12-03T17:00:00.123Z, computed without gmtime_r (which takes glibc's time zone
+// lock on every call, on every request).
+void AppendUtcTime(std::string& out, int64_t ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(ms)};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd(day);
+  const hh_mm_ss<milliseconds> hms(t - day);
+  const int y = static_cast<int>(ymd.year());
+  if (y >= 0 && y <= 9999) {
+    AppendDigits(out, static_cast<unsigned>(y), 4);
+  } else {
+    out += std::to_string(y);
+  }
+  out.push_back('-');
+  AppendDigits(out, static_cast<unsigned>(ymd.month()), 2);
+  out.push_back('-');
+  AppendDigits(out, static_cast<unsigned>(ymd.day()), 2);
+  out.push_back('T');
+  AppendDigits(out, static_cast<unsigned>(hms.hours().count()), 2);
+  out.push_back(':');
+  AppendDigits(out, static_cast<unsigned>(hms.minutes().count()), 2);
+  out.push_back(':');
+  AppendDigits(out, static_cast<unsigned>(hms.seconds().count()), 2);
+  out.push_back('.');
+  AppendDigits(out, static_cast<unsigned>(hms.subseconds().count()), 3);
+  out.push_back('Z');
+}
+
+// The letter of the two-character escape of `c` (`\"` `\\` \b \t \n \f \r), or 0.
+char ShortEscape(unsigned char c) {
+  switch (c) {
+    case '"':
+    case '\\':
+      return static_cast<char>(c);
+    case '\b':
+      return 'b';
+    case '\t':
+      return 't';
+    case '\n':
+      return 'n';
+    case '\f':
+      return 'f';
+    case '\r':
+      return 'r';
+    default:
+      return 0;
+  }
+}
+
+// `value` as a JSON string, escaped exactly as boost::json::serialize escapes it, which wrote
+// every record before: the bytes of a line are its hash input, so they must not change. `"`
+// and `\`, \b \t \n \f \r, other bytes below 0x20 as \u00xx (lower-case hex); everything
+// else, bytes >= 0x80 included, as it is.
+void AppendJsonString(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(value.substr(run, i - run));
+    run = i + 1;
+    out.push_back('\\');
+    const char short_escape = ShortEscape(c);
+    if (short_escape != 0) {
+      out.push_back(short_escape);
+    } else {
+      out.append("u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  out.append(value.substr(run));
+  out.push_back('"');
+}
+
+// Appends `,"name":"value"`: every field but the first, "time" (TailStart).
+void AppendField(std::string& out, std::string_view name, std::string_view value) {
+  out.push_back(',');
+  out.push_back('"');
+  out.append(name);
+  out.append("\":");
+  AppendJsonString(out, value);
+}
+
+// The tail's first field; the tail follows `"prev":"...",` in the line.
+std::string TailStart(int64_t now_ms) {
+  std::string out;
+  out.reserve(256);
+  out.append("\"time\":\"");
+  AppendUtcTime(out, now_ms);
+  out.push_back('"');
+  return out;
+}
 
 }  // namespace
 
 std::string FormatEventTail(const Event& e, int64_t now_ms) {
-  boost::json::object o;
-  o["time"] = UtcTime(now_ms);
-  o["type"] = Cut(e.type);
-  if (!e.action.empty()) o["action"] = Cut(e.action);
-  if (!e.appid.empty()) o["appid"] = Cut(e.appid);
-  if (!e.keyid.empty()) o["keyid"] = Cut(e.keyid);
-  if (e.result != 0) o["result"] = e.result;
-  if (!e.rid.empty()) o["rid"] = Cut(e.rid);
-  if (!e.detail.empty()) o["detail"] = Cut(e.detail);
-  return Tail(o);
+  std::string out = TailStart(now_ms);
+  AppendField(out, "type", Cut(e.type));
+  if (!e.action.empty()) AppendField(out, "action", Cut(e.action));
+  if (!e.appid.empty()) AppendField(out, "appid", Cut(e.appid));
+  if (!e.keyid.empty()) AppendField(out, "keyid", Cut(e.keyid));
+  if (e.result != 0) {
+    out.append(",\"result\":");
+    out.append(std::to_string(e.result));
+  }
+  if (!e.rid.empty()) AppendField(out, "rid", Cut(e.rid));
+  if (!e.detail.empty()) AppendField(out, "detail", Cut(e.detail));
+  out.push_back('}');
+  return out;
 }
 
 std::string FormatCheckpointTail(int64_t now_ms, std::string_view dk_id,
                                  std::string_view mac_hex) {
-  boost::json::object o;
-  o["time"] = UtcTime(now_ms);
-  o["type"] = "checkpoint";
-  o["dk_id"] = dk_id;
-  o["mac"] = mac_hex;
-  return Tail(o);
+  std::string out = TailStart(now_ms);
+  AppendField(out, "type", "checkpoint");
+  AppendField(out, "dk_id", dk_id);
+  AppendField(out, "mac", mac_hex);
+  out.push_back('}');
+  return out;
 }
 
 std::string FormatLine(uint64_t seq, std::string_view prev_hex, std::string_view tail) {
