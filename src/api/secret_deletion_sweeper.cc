@@ -33,6 +33,20 @@ int64_t SecretDeletionSweeper::sweeps() const {
   return sweeps_;
 }
 
+void SecretDeletionSweeper::RecordPurge(const store::SecretRecord& s) const {
+  if (options_.audit == nullptr) return;
+  const std::string detail = "secret=" + s.name;
+  audit::Event e;
+  e.type = "secret";
+  e.action = "purged";
+  e.appid = s.appid;
+  e.detail = detail;
+  Status written = options_.audit->Append(e);
+  if (!written.ok()) {
+    log::Error("secret.purge_unaudited", {{"appid", s.appid}, {"error", written.message()}});
+  }
+}
+
 StatusOr<int64_t> SecretDeletionSweeper::SweepOnce() {
   const int64_t now = clock_.NowMs();
   int64_t purged = 0;
@@ -57,6 +71,7 @@ StatusOr<int64_t> SecretDeletionSweeper::SweepOnce() {
       ++progress;
       log::Audit("SecretDeletionSweeper", s.appid, s.name, "purged",
                  {{"planned_ms", s.planned_delete_time_ms}});
+      RecordPurge(s);
     }
     purged += progress;
     if (progress == 0) break;

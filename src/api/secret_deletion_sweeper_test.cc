@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
+
+#include "audit/audit_log.h"
+#include "audit/audit_verify.h"
 
 #include "store/sqlite_store.h"
 #include "store/sqlite_test_util.h"
@@ -122,6 +126,34 @@ TEST_F(SecretDeletionSweeperTest, BackgroundThreadSweepsAtStartAndThenRepeatedly
   int64_t after_stop = sweeper.sweeps();
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   EXPECT_EQ(sweeper.sweeps(), after_stop);
+}
+
+TEST_F(SecretDeletionSweeperTest, EachPurgeIsRecordedInTheAuditLog) {
+  const std::string path = dir_.File("audit.log");
+  auto audit = audit::AuditLog::Open({.path = path}, clock_);
+  ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+  Create("a", "due");
+  Create("b", "kept");
+  Schedule("a", "due", 1);
+  SecretDeletionSweeper sweeper(*store_, clock_,
+                                {.interval_ms = 1000, .batch = 100, .audit = audit->get()});
+  clock_.Advance(kDayMs);
+  ASSERT_EQ(*sweeper.SweepOnce(), 1);
+  EXPECT_EQ(*sweeper.SweepOnce(), 0);  // nothing purged, nothing recorded
+  audit->reset();  // closes the file
+
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 1u);
+  for (const char* field : {R"("type":"secret")", R"("action":"purged")", R"("appid":"a")",
+                            R"("detail":"secret=due")"}) {
+    EXPECT_NE(lines[0].find(field), std::string::npos) << field << " in " << lines[0];
+  }
+  EXPECT_EQ(lines[0].find("kept"), std::string::npos);
+  audit::VerifyReport report = audit::VerifyAuditFiles({path}, std::nullopt);
+  EXPECT_TRUE(report.ok) << report.why;
+  EXPECT_EQ(report.records, 1);
 }
 
 }  // namespace

@@ -401,7 +401,8 @@ class KmsServerImpl final : public KmsServer {
         api::Attestation{.platform = platform_.get(), .verifier = verifier_});
     sweeper_ = std::make_unique<api::SecretDeletionSweeper>(
         *store_, SystemClock::Instance(),
-        api::SecretDeletionSweeper::Options{.interval_ms = sweep_interval_ms_});
+        api::SecretDeletionSweeper::Options{.interval_ms = sweep_interval_ms_,
+                                            .audit = audit_.get()});
     sweeper_->Start();
     service_ = std::make_unique<api::KmsService>(*context_, *pool_, *replay_, telemetry_.get());
     telemetry_->SetServing(*context_, *vault_, id);
