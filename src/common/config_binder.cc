@@ -147,6 +147,22 @@ Status CheckLogLevel(const std::string& name) {
   return Status::InvalidArgument("log_level must be debug, info, warn or error");
 }
 
+void AddLogFlags(Binder& b, std::string& level, std::string& format) {
+  b.Add("log_level", level, "debug, info, warn or error");
+  b.Add("log_format", format, "text (ts level event k=v) or json (one object per line)");
+}
+
+Status CheckLogFlags(const std::string& level, const std::string& format) {
+  KMS_RETURN_IF_ERROR(CheckLogLevel(level));
+  return log::ParseFormat(format).status();
+}
+
+void ApplyLogFlags(const std::string& level, const std::string& format) {
+  // No audit path: Init cannot fail, and the level is set either way.
+  (void)log::Init(
+      {.level = LogLevelFromName(level), .format = *log::ParseFormat(format), .audit_path = ""});
+}
+
 log::Level LogLevelFromName(const std::string& name) {
   if (name == "debug") return log::Level::kDebug;
   if (name == "warn") return log::Level::kWarn;

@@ -71,6 +71,12 @@ class Binder {
 
 // kInvalidArgument unless `name` is debug, info, warn or error.
 Status CheckLogLevel(const std::string& name);
+// Registers log_level and log_format, the same two settings on every daemon.
+void AddLogFlags(Binder& b, std::string& level, std::string& format);
+// CheckLogLevel, and kInvalidArgument unless `format` is text or json.
+Status CheckLogFlags(const std::string& level, const std::string& format);
+// Sets the main log's (stderr's) level and format. REQUIRES: CheckLogFlags is OK.
+void ApplyLogFlags(const std::string& level, const std::string& format);
 // The level `name` names (REQUIRES: CheckLogLevel(name) is OK; anything else gives info).
 log::Level LogLevelFromName(const std::string& name);
 

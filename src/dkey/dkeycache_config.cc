@@ -37,7 +37,7 @@ Status Check(const DkeyCacheConfig& c) {
     return Status::InvalidArgument("retry_initial_ms must be >= 1 and <= retry_max_ms");
   }
   if (c.revalidate_ms < 1) return Status::InvalidArgument("revalidate_ms must be >= 1");
-  KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
+  KMS_RETURN_IF_ERROR(config::CheckLogFlags(c.log_level, c.log_format));
   KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
   return tee::CheckIdentity(c.identity);
 }
@@ -51,7 +51,8 @@ std::string DkeyCacheConfig::Summary() const {
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
     << " metrics_token=" << (metrics_token.empty() ? "none" : "set")
     << " retry_initial_ms=" << retry_initial_ms << " retry_max_ms=" << retry_max_ms
-    << " revalidate_ms=" << revalidate_ms << " log_level=" << log_level << " "
+    << " revalidate_ms=" << revalidate_ms << " log_level=" << log_level
+    << " log_format=" << log_format << " "
     << attest::CollateralSummary(collateral) << " " << tee::IdentitySummary(identity)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
@@ -82,7 +83,7 @@ StatusOr<DkeyCacheConfig> LoadDkeyCacheConfig(int argc, char** argv) {
   b.Add("retry_initial_ms", c.retry_initial_ms, "first delay between dkeyserver retries");
   b.Add("retry_max_ms", c.retry_max_ms, "longest delay between dkeyserver retries");
   b.Add("revalidate_ms", c.revalidate_ms, "how often the held key is checked again upstream");
-  b.Add("log_level", c.log_level, "debug, info, warn or error");
+  config::AddLogFlags(b, c.log_level, c.log_format);
   b.Add("metrics_token", c.metrics_token,
         "require Authorization: Bearer TOKEN on the health port's /metrics");
   tee::AddIdentityFlags(b, c.identity);

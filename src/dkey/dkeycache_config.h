@@ -34,6 +34,7 @@ struct DkeyCacheConfig {
   // How often the held key is checked against the dkeyservers again.
   int revalidate_ms = 300000;
   std::string log_level = "info";
+  std::string log_format = "text";  // or json
   tee::IdentityConfig identity;
   // Collateral for the dkeyservers' real quotes.
   attest::CollateralConfig collateral;

@@ -108,6 +108,10 @@ TEST_F(DkeyCacheConfigTest, BadInputNamesTheSetting) {
   EXPECT_THAT(error(With({"--health-port", "70000"})), HasSubstr("health_port must be"));
   EXPECT_THAT(error(With({"--retry-max-ms", "1"})), HasSubstr("retry_initial_ms"));
   EXPECT_THAT(error(With({"--tee", "sgx"})), HasSubstr("tee must be sim"));
+  EXPECT_THAT(error(With({"--log-format", "yaml"})), HasSubstr("log_format must be"));
+  auto json = Load(With({"--log-format", "json"}));
+  ASSERT_TRUE(json.ok()) << json.status().message();
+  EXPECT_THAT(json->Summary(), HasSubstr("log_format=json"));
 }
 
 // The collateral settings have the KMS's names: flag over environment over file.

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   // Logs go to stderr only: nothing is written outside --data-dir except the socket.
-  kms::log::SetLevel(kms::config::LogLevelFromName(config->log_level));
+  kms::config::ApplyLogFlags(config->log_level, config->log_format);
   kms::log::Info("dkeycache.config", {{"summary", config->Summary()}});
   kms::log::Info("dkeycache.policy", {{"summary", policy->Summary()}});
 

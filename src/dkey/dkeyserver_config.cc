@@ -20,7 +20,7 @@ Status Check(const DkeyServerConfig& c) {
   if (!c.peer.empty() && !ValidHostPort(c.peer)) {
     return Status::InvalidArgument("peer must be HOST:PORT, got \"" + c.peer + "\"");
   }
-  KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
+  KMS_RETURN_IF_ERROR(config::CheckLogFlags(c.log_level, c.log_format));
   KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
   return tee::CheckIdentity(c.identity);
 }
@@ -33,7 +33,8 @@ std::string DkeyServerConfig::Summary() const {
     << " peer=" << (peer.empty() ? "-" : peer) << " init=" << (init ? "true" : "false")
     << " health_port=" << (health_port < 0 ? "-" : std::to_string(health_port))
     << " metrics_token=" << (metrics_token.empty() ? "none" : "set")
-    << " log_level=" << log_level << " " << attest::CollateralSummary(collateral) << " "
+    << " log_level=" << log_level << " log_format=" << log_format << " "
+    << attest::CollateralSummary(collateral) << " "
     << tee::IdentitySummary(identity)
     << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
@@ -62,7 +63,7 @@ StatusOr<DkeyServerConfig> LoadDkeyServerConfig(int argc, char** argv) {
   b.AddFlag("init", c.init, "create a domain key if the data dir holds none (no value)");
   b.Add("health_port", c.health_port,
         "plain-HTTP /healthz and /readyz; 0 picks a free one (printed), -1 none");
-  b.Add("log_level", c.log_level, "debug, info, warn or error");
+  config::AddLogFlags(b, c.log_level, c.log_format);
   b.Add("metrics_token", c.metrics_token,
         "require Authorization: Bearer TOKEN on the health port's /metrics");
   tee::AddIdentityFlags(b, c.identity);

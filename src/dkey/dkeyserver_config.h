@@ -26,6 +26,7 @@ struct DkeyServerConfig {
   int health_port = -1;      // -1 = no health port; 0 picks a free one (printed at start)
   std::string metrics_token;  // non-empty: GET /metrics on the health port needs it (bearer)
   std::string log_level = "info";
+  std::string log_format = "text";  // or json
   tee::IdentityConfig identity;
   // Collateral for the peers' real quotes (dkeycaches, replicas, the --peer dkeyserver).
   attest::CollateralConfig collateral;

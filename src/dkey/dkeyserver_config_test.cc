@@ -89,7 +89,7 @@ TEST_F(DkeyServerConfigTest, EveryFlag) {
                       "--init", "--health-port", "8889", "--tee", "sim", "--platform-secret",
                       "/tmp/s", "--sim-mrenclave", enclave, "--sim-mrsigner", signer,
                       "--sim-isvprodid", "3", "--sim-isvsvn", "4", "--sim-debug", "--log-level",
-                      "warn"}));
+                      "warn", "--log-format", "json"}));
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->port, 0);
   EXPECT_EQ(c->host, "127.0.0.1");
@@ -103,6 +103,8 @@ TEST_F(DkeyServerConfigTest, EveryFlag) {
   EXPECT_EQ(c->identity.sim_isvsvn, 4);
   EXPECT_TRUE(c->identity.sim_debug);
   EXPECT_EQ(c->log_level, "warn");
+  EXPECT_EQ(c->log_format, "json");
+  EXPECT_THAT(c->Summary(), HasSubstr("log_level=warn log_format=json"));
   EXPECT_THAT(c->Summary(), HasSubstr("peer=dkey-0.dkey:8888 init=true health_port=8889"));
   EXPECT_THAT(c->Summary(), HasSubstr("sim_debug=true"));
 }
@@ -173,6 +175,7 @@ TEST_F(DkeyServerConfigTest, BadInputNamesTheSetting) {
   EXPECT_THAT(error(With({"--sim-debug=maybe"})), HasSubstr("sim-debug"));
   EXPECT_THAT(error(With({"--no-such-flag"})), HasSubstr("--no-such-flag"));
   EXPECT_THAT(error(With({"--log-level", "loud"})), HasSubstr("log_level must be"));
+  EXPECT_THAT(error(With({"--log-format", "xml"})), HasSubstr("log_format must be"));
 }
 
 TEST_F(DkeyServerConfigTest, UnknownOrMalformedConfigFileIsAnError) {

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   // Logs go to stderr only: nothing is written outside --data-dir.
-  kms::log::SetLevel(kms::config::LogLevelFromName(config->log_level));
+  kms::config::ApplyLogFlags(config->log_level, config->log_format);
   kms::log::Info("dkeyserver.config", {{"summary", config->Summary()}});
   kms::log::Info("dkeyserver.policy", {{"summary", policy->Summary()}});
 

@@ -27,7 +27,8 @@ std::string PccsConfig::Summary() const {
     << " root_ca_crl_url=" << (root_ca_crl_url.empty() ? "-" : root_ca_crl_url)
     << " api_key=" << (api_key_file.empty() ? "none" : "from file")
     << " refresh_ahead=" << refresh_ahead << "s threads=" << threads
-    << " log_level=" << log_level << " config_file=" << (config_file.empty() ? "-" : config_file);
+    << " log_level=" << log_level << " log_format=" << log_format
+    << " config_file=" << (config_file.empty() ? "-" : config_file);
   return s.str();
 }
 
@@ -84,7 +85,7 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
         "verify imported collateral as of this Unix time instead of now (to load recorded "
         "collateral, e.g. test vectors)");
   b.Add("threads", c.threads, "event-loop threads (1..64)");
-  b.Add("log_level", c.log_level, "debug, info, warn or error");
+  config::AddLogFlags(b, c.log_level, c.log_format);
   KMS_RETURN_IF_ERROR(b.Parse(n, args.data(), c.config_file));
   if (c.data_dir.empty()) return Status::InvalidArgument("data_dir (--data-dir) must not be empty");
   if (c.store != "sqlite" && c.store != "couchdb") {
@@ -110,7 +111,7 @@ StatusOr<PccsConfig> LoadPccsConfig(int argc, char** argv) {
   if (c.refresh_ahead < 0) return Status::InvalidArgument("refresh_ahead must be >= 0");
   if (c.at < 0) return Status::InvalidArgument("at must be a Unix time");
   if (c.threads < 1 || c.threads > 64) return Status::InvalidArgument("threads must be 1..64");
-  KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
+  KMS_RETURN_IF_ERROR(config::CheckLogFlags(c.log_level, c.log_format));
   return c;
 }
 

@@ -47,6 +47,7 @@ struct PccsConfig {
   int64_t at = 0;               // imports verified as of this Unix time; 0 = now
   int threads = 1;              // event loops
   std::string log_level = "info";
+  std::string log_format = "text";  // or json
 
   std::string DbPath() const { return db.empty() ? data_dir + "/pccs.db" : db; }
   // The store for messages: the SQLite file, or couchdb:<url>/<db> without credentials.

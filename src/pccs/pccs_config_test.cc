@@ -54,6 +54,8 @@ TEST_F(PccsConfigTest, RefusesBadSettings) {
   EXPECT_EQ(Load({"--tls-cert", "/c"}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Load({"--threads", "0"}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Load({"--log-level", "loud"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--log-format", "xml"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Load({"--log-format", "json"})->log_format, "json");
   EXPECT_EQ(Load({"--data-dir", ""}).status().code(), Code::kInvalidArgument);
   auto key_alone = Load({"--api-key-file", "/k"});
   EXPECT_EQ(key_alone.status().code(), Code::kInvalidArgument);

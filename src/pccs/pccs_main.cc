@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
     std::cerr << "ehsm-pccs: " << config.status().message() << "\n";
     return 2;
   }
-  kms::log::SetLevel(kms::config::LogLevelFromName(config->log_level));
+  kms::config::ApplyLogFlags(config->log_level, config->log_format);
   kms::log::Info("pccs.config", {{"summary", config->Summary()}});
   auto store = OpenStore(*config);
   if (!store.ok()) return Fail("cannot open " + config->StoreName(), store.status());

@@ -124,8 +124,7 @@ Status Check(const KmsConfig& c) {
   }
   KMS_RETURN_IF_ERROR(store::CheckCouchTimeout(c.couchdb_timeout_ms));
   KMS_RETURN_IF_ERROR(attest::CheckCollateral(c.collateral));
-  KMS_RETURN_IF_ERROR(config::CheckLogLevel(c.log_level));
-  KMS_RETURN_IF_ERROR(log::ParseFormat(c.log_format).status());
+  KMS_RETURN_IF_ERROR(config::CheckLogFlags(c.log_level, c.log_format));
   return tee::CheckIdentity(c.identity);
 }
 
@@ -200,8 +199,7 @@ StatusOr<KmsConfig> LoadConfig(int argc, char** argv) {
         "connections one source address may hold (0 = no cap; keep 0 behind a load balancer)");
   b.Add("first_request_timeout_ms", c.first_request_timeout_ms,
         "time from accept to the first complete request, TLS handshake included");
-  b.Add("log_level", c.log_level, "debug, info, warn or error");
-  b.Add("log_format", c.log_format, "text (ts level event k=v) or json (one object per line)");
+  config::AddLogFlags(b, c.log_level, c.log_format);
   b.Add("metrics_token", c.metrics_token,
         "require Authorization: Bearer TOKEN on GET /metrics (prefer the environment)");
   b.Add("audit_log", c.audit_log, "append-only audit log (default <data_dir>/audit.log)");
