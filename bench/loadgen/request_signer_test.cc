@@ -4,9 +4,9 @@
 
 #include <set>
 
-#include "api/canonical.h"
-#include "api/json_parse.h"
-#include "api/request_sign.h"
+#include "protocol/canonical.h"
+#include "protocol/json_parse.h"
+#include "protocol/request_sign.h"
 
 namespace kms::bench {
 namespace {
@@ -20,14 +20,14 @@ TEST(RequestSigner, BodyIsValidJsonAndItsSignatureVerifiesWithTheServerCanonical
   SortFields(fields);
   std::string body = signer.Body(fields, 1700000000123);
 
-  auto parsed = api::ParseJson(body);
+  auto parsed = protocol::ParseJson(body);
   ASSERT_TRUE(parsed.ok()) << body;
   const boost::json::object& o = parsed->as_object();
   EXPECT_EQ(o.at("timestamp").as_string(), "1700000000123");
   EXPECT_EQ(o.at("payload").as_object().at("keylen").as_int64(), 32);
-  std::string server_string = api::SigningString(o, api::EmptyValues::kDrop);
+  std::string server_string = protocol::SigningString(o, protocol::EmptyValues::kDrop);
   EXPECT_EQ(server_string, signer.last_signing_string());
-  EXPECT_TRUE(api::RequestSignMatches(kApikey, server_string,
+  EXPECT_TRUE(protocol::RequestSignMatches(kApikey, server_string,
                                       std::string(o.at("sign").as_string())));
 }
 
@@ -36,7 +36,7 @@ TEST(RequestSigner, NoncesNeverRepeatAndSignaturesDiffer) {
   std::vector<Field> fields = {{"keyid", "k"}};
   std::set<std::string> nonces, signs;
   for (int i = 0; i < 1000; ++i) {
-    auto o = api::ParseJson(signer.Body(fields, 1700000000000));
+    auto o = protocol::ParseJson(signer.Body(fields, 1700000000000));
     ASSERT_TRUE(o.ok());
     nonces.insert(std::string(o->as_object().at("nonce").as_string()));
     signs.insert(std::string(o->as_object().at("sign").as_string()));
@@ -48,9 +48,9 @@ TEST(RequestSigner, NoncesNeverRepeatAndSignaturesDiffer) {
 TEST(RequestSigner, LooselyEmptyValuesAreLeftOutOfTheSignedStringAsTheServerDoes) {
   RequestSigner signer("app", kApikey, "p-");
   std::vector<Field> fields = {{"aad", ""}, {"keyid", "k"}, {"n", "0", true}};
-  auto o = api::ParseJson(signer.Body(fields, 1700000000000));
+  auto o = protocol::ParseJson(signer.Body(fields, 1700000000000));
   ASSERT_TRUE(o.ok());
-  EXPECT_EQ(api::SigningString(o->as_object(), api::EmptyValues::kDrop), signer.last_signing_string());
+  EXPECT_EQ(protocol::SigningString(o->as_object(), protocol::EmptyValues::kDrop), signer.last_signing_string());
 }
 
 }  // namespace

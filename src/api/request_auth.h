@@ -35,7 +35,7 @@
 #include <utility>
 #include <variant>
 
-#include "api/canonical.h"
+#include "protocol/canonical.h"
 #include "api/replay_cache.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -86,7 +86,7 @@ struct AuthResult {
   // required fields are reported missing (the upstream skipped validation instead).
   const boost::json::object* payload = nullptr;
   int64_t timestamp_ms = 0;
-  EmptyValues signed_with = EmptyValues::kDrop;  // which canonical form verified
+  protocol::EmptyValues signed_with = protocol::EmptyValues::kDrop;  // which canonical form verified
 };
 
 class [[nodiscard]] AuthOutcome {

@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "api/canonical.h"
+#include "protocol/canonical.h"
 #include "crypto/base64.h"
 #include "crypto/hmac.h"
 
@@ -54,8 +54,8 @@ std::string EhsmClient::SignedBody(const Credentials& who, const boost::json::ob
     body["nonce"] = "it-" + std::to_string(++nonce_counter_);
   }
   if (!o.omit_payload) body["payload"] = payload;
-  std::string signing = api::SigningString(
-      body, o.keep_empty_values ? api::EmptyValues::kKeep : api::EmptyValues::kDrop);
+  std::string signing = protocol::SigningString(
+      body, o.keep_empty_values ? protocol::EmptyValues::kKeep : protocol::EmptyValues::kDrop);
   auto mac = crypto::HmacSha256(AsBytes(who.apikey), AsBytes(signing));
   body["sign"] = o.sign.value_or(crypto::Base64Encode(*mac));
   return boost::json::serialize(body);

@@ -1,4 +1,4 @@
-#include "api/canonical.h"
+#include "protocol/canonical.h"
 
 #include <gtest/gtest.h>
 
@@ -7,10 +7,10 @@
 #include <sstream>
 #include <string>
 
-#include "api/json_parse.h"
-#include "api/request_sign.h"
+#include "protocol/json_parse.h"
+#include "protocol/request_sign.h"
 
-namespace kms::api {
+namespace kms::protocol {
 namespace {
 
 namespace json = boost::json;
@@ -207,4 +207,4 @@ TEST(Canonicalize, MatchesJavaScriptReferenceOnRandomInputs) {
 }
 
 }  // namespace
-}  // namespace kms::api
+}  // namespace kms::protocol

@@ -8,7 +8,7 @@
 
 #include "common/status.h"
 
-namespace kms::api {
+namespace kms::protocol {
 
 // Returns the base64 signature of `signing_string` (see canonical.h) under `apikey`.
 // Fails only if the HMAC primitive fails (kInternal).
@@ -19,4 +19,4 @@ StatusOr<std::string> ComputeRequestSign(std::string_view apikey, std::string_vi
 bool RequestSignMatches(std::string_view apikey, std::string_view signing_string,
                         std::string_view sign);
 
-}  // namespace kms::api
+}  // namespace kms::protocol

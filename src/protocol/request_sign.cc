@@ -1,10 +1,10 @@
-#include "api/request_sign.h"
+#include "protocol/request_sign.h"
 
 #include "common/bytes.h"
 #include "crypto/base64.h"
 #include "crypto/hmac.h"
 
-namespace kms::api {
+namespace kms::protocol {
 
 StatusOr<std::string> ComputeRequestSign(std::string_view apikey, std::string_view signing_string) {
   KMS_ASSIGN_OR_RETURN(crypto::Sha256Digest mac,
@@ -19,4 +19,4 @@ bool RequestSignMatches(std::string_view apikey, std::string_view signing_string
   return crypto::ConstantTimeEquals(AsBytes(*expected), AsBytes(sign));
 }
 
-}  // namespace kms::api
+}  // namespace kms::protocol
