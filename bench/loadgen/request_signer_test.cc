@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 
 #include "protocol/canonical.h"
 #include "protocol/json_parse.h"
@@ -17,7 +18,6 @@ TEST(RequestSigner, BodyIsValidJsonAndItsSignatureVerifiesWithTheServerCanonical
   RequestSigner signer("d6b8b4e2-5f7c-4c8e-9d1a-3b2f9a7c6e51", kApikey, "ab-");
   std::vector<Field> fields = {{"plaintext", "aGVsbG8="}, {"keylen", "32", true},
                                {"keyid", "5e1f3c2a-0b7d-4e9f-8a6c-1d2e3f4a5b6c"}};
-  SortFields(fields);
   std::string body = signer.Body(fields, 1700000000123);
 
   auto parsed = protocol::ParseJson(body);
@@ -27,6 +27,10 @@ TEST(RequestSigner, BodyIsValidJsonAndItsSignatureVerifiesWithTheServerCanonical
   EXPECT_EQ(o.at("payload").as_object().at("keylen").as_int64(), 32);
   std::string server_string = protocol::SigningString(o, protocol::EmptyValues::kDrop);
   EXPECT_EQ(server_string, signer.last_signing_string());
+  // Keys sorted whatever the field order, the number printed as JavaScript prints it.
+  EXPECT_EQ(signer.last_signing_string(),
+            "appid=d6b8b4e2-5f7c-4c8e-9d1a-3b2f9a7c6e51&nonce=ab-1&payload=keyid=5e1f3c2a-0b7d-"
+            "4e9f-8a6c-1d2e3f4a5b6c&keylen=32&plaintext=aGVsbG8=&timestamp=1700000000123");
   EXPECT_TRUE(protocol::RequestSignMatches(kApikey, server_string,
                                       std::string(o.at("sign").as_string())));
 }
@@ -50,7 +54,15 @@ TEST(RequestSigner, LooselyEmptyValuesAreLeftOutOfTheSignedStringAsTheServerDoes
   std::vector<Field> fields = {{"aad", ""}, {"keyid", "k"}, {"n", "0", true}};
   auto o = protocol::ParseJson(signer.Body(fields, 1700000000000));
   ASSERT_TRUE(o.ok());
-  EXPECT_EQ(protocol::SigningString(o->as_object(), protocol::EmptyValues::kDrop), signer.last_signing_string());
+  EXPECT_EQ(protocol::SigningString(o->as_object(), protocol::EmptyValues::kDrop),
+            signer.last_signing_string());
+  EXPECT_EQ(signer.last_signing_string(), "appid=app&nonce=p-1&payload=keyid=k&timestamp=1700000000000");
+}
+
+TEST(RequestSigner, NumberFieldsMustBeIntegers) {
+  RequestSigner signer("app", kApikey, "p-");
+  std::vector<Field> fields = {{"keylen", "3x", true}};
+  EXPECT_THROW(signer.Body(fields, 1700000000000), std::invalid_argument);
 }
 
 }  // namespace

@@ -72,6 +72,19 @@ TEST(SigningString, ProtocolVectors) {
   }
 }
 
+TEST(RequestSignKey, SignsAsComputeRequestSignUnderItsOwnKeyOnly) {
+  auto key = RequestSignKey::New(kApikey);
+  ASSERT_TRUE(key.ok());
+  for (const SignVector& v : kSignVectors) {
+    auto sign = (*key)->Sign(v.canonical);
+    ASSERT_TRUE(sign.ok());
+    EXPECT_EQ(*sign, v.sign);
+  }
+  auto other = RequestSignKey::New("Nb3kqhJ4sTcv7WmE9xPzQ2fRyL8aUdG7");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*(*other)->Sign(kSignVectors[0].canonical), kSignVectors[0].sign);
+}
+
 TEST(SigningString, KeepModeDiffersOnlyByEmptyStrings) {
   json::object body = Obj(kSignVectors[1].body);
   EXPECT_EQ(SigningString(body, EmptyValues::kKeep),
