@@ -56,7 +56,8 @@ TEST(RequestSigner, LooselyEmptyValuesAreLeftOutOfTheSignedStringAsTheServerDoes
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(protocol::SigningString(o->as_object(), protocol::EmptyValues::kDrop),
             signer.last_signing_string());
-  EXPECT_EQ(signer.last_signing_string(), "appid=app&nonce=p-1&payload=keyid=k&timestamp=1700000000000");
+  EXPECT_EQ(signer.last_signing_string(),
+            "appid=app&nonce=p-1&payload=keyid=k&timestamp=1700000000000");
 }
 
 TEST(RequestSigner, NumberFieldsMustBeIntegers) {

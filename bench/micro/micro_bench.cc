@@ -10,8 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "protocol/canonical.h"
-#include "protocol/json_parse.h"
 #include "api/kms_context.h"
 #include "api/kms_service.h"
 #include "api/replay_cache.h"
@@ -26,6 +24,8 @@
 #include "keys/key_vault.h"
 #include "keys/symmetric_cipher.h"
 #include "keys/test_domain_key.h"
+#include "protocol/canonical.h"
+#include "protocol/json_parse.h"
 #include "request_signer.h"
 #include "store/sqlite_store.h"
 #include "tee/sim/sim_platform.h"

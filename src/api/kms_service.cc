@@ -7,11 +7,11 @@
 #include <optional>
 
 #include "api/action.h"
-#include "protocol/json_parse.h"
 #include "api/request_audit.h"
 #include "api/request_auth.h"
 #include "common/log.h"
 #include "crypto/random.h"
+#include "protocol/json_parse.h"
 
 namespace kms::api {
 namespace {

@@ -5,8 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "protocol/js_value.h"
 #include "crypto/base64.h"
+#include "protocol/js_value.h"
 
 namespace kms::api {
 namespace {

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <string>
 
-#include "protocol/canonical.h"
 #include "crypto/hmac.h"
+#include "protocol/canonical.h"
 
 namespace kms::api {
 namespace {

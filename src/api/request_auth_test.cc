@@ -39,7 +39,8 @@ class RequestAuthTest : public ::testing::Test {
   RequestAuthTest() : clock_(kNow), replay_(clock_, 1000, ReplayCache::kDefaultWindowMs, {}) {}
 
   // A body with the given fields, signed with `apikey` under `mode`.
-  static json::value Signed(std::string_view fields_json, protocol::EmptyValues mode = protocol::EmptyValues::kDrop,
+  static json::value Signed(std::string_view fields_json,
+                            protocol::EmptyValues mode = protocol::EmptyValues::kDrop,
                             std::string_view apikey = kApikey) {
     json::object body = protocol::ParseJson(fields_json)->as_object();
     body["sign"] = *protocol::ComputeRequestSign(apikey, protocol::SigningString(body, mode));
@@ -95,7 +96,8 @@ TEST_F(RequestAuthTest, AcceptsBothCanonicalForms) {
   clock_.Advance(1);  // keep the second request's tuple distinct
   json::object sdk = protocol::ParseJson(kEncryptWithEmptyAad)->as_object();
   sdk["nonce"] = "n-0002";
-  sdk["sign"] = *protocol::ComputeRequestSign(kApikey, protocol::SigningString(sdk, protocol::EmptyValues::kKeep));
+  sdk["sign"] = *protocol::ComputeRequestSign(
+      kApikey, protocol::SigningString(sdk, protocol::EmptyValues::kKeep));
   verifier_.calls = 0;
   AuthOutcome b = Auth(sdk, true);
   ASSERT_TRUE(b.ok()) << b.failure().message;
@@ -246,7 +248,8 @@ TEST_F(RequestAuthTest, ReplayIsRejectedAfterAValidSignature) {
 }
 
 TEST_F(RequestAuthTest, ForgedRequestsDoNotConsumeTheTuple) {
-  json::value forged = Signed(kCreateKey, protocol::EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  json::value forged =
+      Signed(kCreateKey, protocol::EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   EXPECT_EQ(Auth(forged, true).failure().message, "sign error");
   verifier_.apikeys.clear();
   EXPECT_EQ(Auth(Signed(kCreateKey), true).failure().message, "Unknown appid");
@@ -324,9 +327,11 @@ TEST_F(RequestAuthTest, LooselyEmptyPayloadIsReportedAbsent) {
   int n = 0;
   for (const char* p : {"null", "\"\"", "0", "false"}) {
     clock_.Set(kNow + ++n);  // the timestamp stays acceptable; a fresh clock is irrelevant
-    json::object body =
-        protocol::ParseJson(base + p + "," + R"("nonce":")" + std::to_string(n) + "\"}")->as_object();
-    body["sign"] = *protocol::ComputeRequestSign(kApikey, protocol::SigningString(body, protocol::EmptyValues::kDrop));
+    json::object body = protocol::ParseJson(base + p + "," + R"("nonce":")" + std::to_string(n) +
+                                            "\"}")
+                            ->as_object();
+    body["sign"] = *protocol::ComputeRequestSign(
+        kApikey, protocol::SigningString(body, protocol::EmptyValues::kDrop));
     AuthOutcome out = Auth(body);
     ASSERT_TRUE(out.ok()) << p << ": " << out.failure().message;
     EXPECT_EQ(out.result().payload, nullptr) << p;

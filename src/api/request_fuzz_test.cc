@@ -11,10 +11,10 @@
 #include <set>
 #include <string>
 
-#include "protocol/canonical.h"
-#include "protocol/json_parse.h"
 #include "api/payload_validator.h"
 #include "api/request_auth.h"
+#include "protocol/canonical.h"
+#include "protocol/json_parse.h"
 #include "protocol/request_sign.h"
 
 namespace kms::api {
@@ -158,8 +158,10 @@ class Generator {
       body[kFields[Next(std::size(kFields))]] = protocol::ParseJson(Value(2)).value();
     }
     if (Next(3)) {
-      protocol::EmptyValues mode = Next(2) ? protocol::EmptyValues::kDrop : protocol::EmptyValues::kKeep;
-      body["sign"] = protocol::ComputeRequestSign(kApikey, protocol::SigningString(body, mode)).value();
+      protocol::EmptyValues mode =
+          Next(2) ? protocol::EmptyValues::kDrop : protocol::EmptyValues::kKeep;
+      body["sign"] =
+          protocol::ComputeRequestSign(kApikey, protocol::SigningString(body, mode)).value();
     } else if (Next(2)) {
       body["sign"] = String();
     }

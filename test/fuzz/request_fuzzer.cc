@@ -11,15 +11,15 @@
 #include <cstdint>
 #include <string_view>
 
-#include "protocol/canonical.h"
-#include "protocol/json_parse.h"
 #include "api/payload_validator.h"
 #include "api/replay_cache.h"
 #include "api/request_auth.h"
-#include "protocol/request_sign.h"
 #include "common/clock.h"
 #include "crypto/base64.h"
 #include "keys/key_spec.h"
+#include "protocol/canonical.h"
+#include "protocol/json_parse.h"
+#include "protocol/request_sign.h"
 
 namespace {
 
@@ -28,7 +28,8 @@ class FixedKeyVerifier final : public kms::api::RequestMacVerifier {
   kms::StatusOr<bool> Verify(const std::string& appid, std::string_view signing_string,
                              std::string_view sign) override {
     if (appid != "7a3c2b1e-0f4d-4e8a-9b6c-5d2e1f0a3b4c") return kms::Status::NotFound("appid");
-    return kms::protocol::RequestSignMatches("Nb3kqhJ4sTcv7WmE9xPzQ2fRyL8aUdG6", signing_string, sign);
+    return kms::protocol::RequestSignMatches("Nb3kqhJ4sTcv7WmE9xPzQ2fRyL8aUdG6", signing_string,
+                                             sign);
   }
 };
 

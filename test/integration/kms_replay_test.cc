@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "protocol/canonical.h"
 #include "kms_test_fixture.h"
+#include "protocol/canonical.h"
 
 namespace kms::testing {
 namespace {
