@@ -10,8 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${ASAN_BUILD_DIR:-build-asan}
+# protocol_test: the request JSON parser and canonicaliser (src/protocol, from src/api).
 # ehsm_bigdl_test: the readers of untrusted BigDL files (headers, base64url, folders).
-QUICK_TARGETS=(crypto_test api_auth_test api_record_cache_test keys_test ehsm_bigdl_test)
+QUICK_TARGETS=(crypto_test protocol_test api_auth_test api_record_cache_test keys_test ehsm_bigdl_test)
 if [ ! -f "$BUILD/build.ninja" ]; then
   compiler=()
   if command -v clang++ >/dev/null 2>&1; then

@@ -1,109 +1,61 @@
 #include "request_signer.h"
 
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-
-#include <algorithm>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cstdio>
 #include <stdexcept>
+#include <system_error>
 
-#include "crypto/base64.h"
+#include "protocol/canonical.h"
 
 namespace kms::bench {
+namespace json = boost::json;
 
-void SortFields(std::vector<Field>& fields) {
-  std::sort(fields.begin(), fields.end(),
-            [](const Field& a, const Field& b) { return a.key < b.key; });
+namespace {
+
+int64_t ParseInt64(const std::string& text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw std::invalid_argument("number field is not a decimal int64: " + text);
+  }
+  return v;
 }
+
+}  // namespace
 
 RequestSigner::RequestSigner(std::string appid, std::string_view apikey, std::string nonce_prefix)
     : appid_(std::move(appid)), nonce_prefix_(std::move(nonce_prefix)) {
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  mac_template_ = mac ? EVP_MAC_CTX_new(mac) : nullptr;
-  EVP_MAC_free(mac);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                         OSSL_PARAM_construct_end()};
-  if (mac_template_ == nullptr ||
-      EVP_MAC_init(mac_template_, reinterpret_cast<const unsigned char*>(apikey.data()),
-                   apikey.size(), params) != 1) {
-    throw std::runtime_error("HMAC-SHA256 is not available");
-  }
-}
-
-RequestSigner::~RequestSigner() {
-  EVP_MAC_CTX_free(work_);
-  EVP_MAC_CTX_free(mac_template_);
-}
-
-std::string RequestSigner::Sign(std::string_view message) {
-  // One working context per signer (a signer belongs to one thread), restarted with the same
-  // key: duplicating the keyed template per request cost as much as the MAC itself.
-  bool ready = work_ != nullptr ? EVP_MAC_init(work_, nullptr, 0, nullptr) == 1
-                                : (work_ = EVP_MAC_CTX_dup(mac_template_)) != nullptr;
-  unsigned char out[EVP_MAX_MD_SIZE];
-  size_t len = 0;
-  bool ok = ready &&
-            EVP_MAC_update(work_, reinterpret_cast<const unsigned char*>(message.data()),
-                           message.size()) == 1 &&
-            EVP_MAC_final(work_, out, &len, sizeof(out)) == 1;
-  if (!ok) throw std::runtime_error("HMAC-SHA256 failed");
-  return crypto::Base64Encode(ByteView(out, len));
+  StatusOr<std::unique_ptr<protocol::RequestSignKey>> key = protocol::RequestSignKey::New(apikey);
+  if (!key.ok()) throw std::runtime_error("HMAC-SHA256 is not available");
+  key_ = std::move(*key);
 }
 
 std::string RequestSigner::Body(std::span<const Field> payload, int64_t timestamp_ms) {
   char nonce_buf[24];
   int n = std::snprintf(nonce_buf, sizeof(nonce_buf), "%llx",
                         static_cast<unsigned long long>(++counter_));
-  std::string nonce = nonce_prefix_ + std::string(nonce_buf, static_cast<size_t>(n));
-  std::string ts = std::to_string(timestamp_ms);
 
-  // Top-level keys in sorted order: appid, nonce, payload, timestamp.
-  canonical_.clear();
-  canonical_ += "appid=";
-  canonical_ += appid_;
-  canonical_ += "&nonce=";
-  canonical_ += nonce;
-  canonical_ += "&payload=";
-  bool first = true;
+  json::object fields;
   for (const Field& f : payload) {
-    if (f.value.empty() || (f.number && f.value == "0")) continue;  // loosely empty: dropped
-    if (!first) canonical_ += '&';
-    first = false;
-    canonical_ += f.key;
-    canonical_ += '=';
-    canonical_ += f.value;
-  }
-  canonical_ += "&timestamp=";
-  canonical_ += ts;
-
-  std::string body;
-  body.reserve(canonical_.size() + 128);
-  body += "{\"appid\":\"";
-  body += appid_;
-  body += "\",\"nonce\":\"";
-  body += nonce;
-  body += "\",\"payload\":{";
-  first = true;
-  for (const Field& f : payload) {
-    if (!first) body += ',';
-    first = false;
-    body += '"';
-    body += f.key;
-    body += "\":";
     if (f.number) {
-      body += f.value;
+      fields[f.key] = ParseInt64(f.value);
     } else {
-      body += '"';
-      body += f.value;
-      body += '"';
+      fields[f.key] = f.value;
     }
   }
-  body += "},\"timestamp\":\"";
-  body += ts;
-  body += "\",\"sign\":\"";
-  body += Sign(canonical_);
-  body += "\"}";
-  return body;
+  json::object body;
+  body["appid"] = appid_;
+  body["nonce"] = nonce_prefix_ + std::string(nonce_buf, static_cast<size_t>(n));
+  body["payload"] = std::move(fields);
+  body["timestamp"] = std::to_string(timestamp_ms);
+
+  canonical_ = protocol::SigningString(body, protocol::EmptyValues::kDrop);
+  StatusOr<std::string> sign = key_->Sign(canonical_);
+  if (!sign.ok()) throw std::runtime_error("HMAC-SHA256 failed");
+  body["sign"] = std::move(*sign);
+  return json::serialize(body);
 }
 
 }  // namespace kms::bench

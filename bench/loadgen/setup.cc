@@ -41,7 +41,6 @@ struct Caller {
   RequestSigner signer;
 
   asio::awaitable<HttpResult> Call(std::string_view action, std::vector<Field> fields) {
-    SortFields(fields);
     std::string body = signer.Body(fields, NowMs());
     co_return co_await conn.Send(true, "/ehsm?Action=" + std::string(action), std::move(body));
   }

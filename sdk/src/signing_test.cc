@@ -97,6 +97,18 @@ TEST(Canonicalize, NumbersUseJavaScriptFormatting) {
   EXPECT_EQ(Canonicalize(v), "a=1e-7&b=0.000001&c=123456789012&d=-2.5&e=1.5e+300&f=100&g=-7");
 }
 
+TEST(Canonicalize, ScalarsAreTheirJavaScriptString) {
+  EXPECT_EQ(Canonicalize(json::value(nullptr)), "null");
+  EXPECT_EQ(Canonicalize(json::value(false)), "false");
+  EXPECT_EQ(Canonicalize(json::value(true)), "true");
+  EXPECT_EQ(Canonicalize(json::value(0)), "0");
+  EXPECT_EQ(Canonicalize(json::value(-0.0)), "0");
+  EXPECT_EQ(Canonicalize(json::value(1e21)), "1e+21");
+  EXPECT_EQ(Canonicalize(json::value("")), "");
+  EXPECT_EQ(Canonicalize(json::value("a&b")), "a&b");
+  EXPECT_EQ(Canonicalize(json::parse(R"([0,"x",null])")), "1=x");
+}
+
 TEST(SignBody, ReplacesAnOldSignatureAndIgnoresExtraFields) {
   json::object body;
   body["payload"] = json::parse(R"({"keylen":32,"keyid":"0b9a6f3e-2c1d-4b5a-8e7f-6a5b4c3d2e1f"})");

@@ -14,12 +14,12 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/action.h"
-#include "api/canonical.h"
-#include "api/request_sign.h"
 #include "attest/dcap_verifier.h"
 #include "attest/intel_root_ca.h"
 #include "crypto/base64.h"
 #include "keys/test_domain_key.h"
+#include "protocol/canonical.h"
+#include "protocol/request_sign.h"
 #include "store/sqlite_store.h"
 #include "store/testing/forwarding_store.h"
 #include "tee/sim/sim_platform.h"
@@ -92,7 +92,9 @@ class ApiTestEnv {
                              {"nonce", "n" + std::to_string(++nonces_)},
                              {"timestamp", std::to_string(timestamp_ms)},
                              {"payload", payload}};
-    body["sign"] = ComputeRequestSign(apikey_, SigningString(body, EmptyValues::kDrop)).value();
+    body["sign"] = protocol::ComputeRequestSign(
+                       apikey_, protocol::SigningString(body, protocol::EmptyValues::kDrop))
+                       .value();
     return boost::json::serialize(body);
   }
 

@@ -7,11 +7,11 @@
 #include <optional>
 
 #include "api/action.h"
-#include "api/json_parse.h"
 #include "api/request_audit.h"
 #include "api/request_auth.h"
 #include "common/log.h"
 #include "crypto/random.h"
+#include "protocol/json_parse.h"
 
 namespace kms::api {
 namespace {
@@ -120,7 +120,7 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
   }
   std::optional<StatusOr<boost::json::value>> parsed;
   if (method == "POST" && InlineWhenCached(route.action) && IsEhsmPath(route.path)) {
-    parsed.emplace(ParseJson(body));
+    parsed.emplace(protocol::ParseJson(body));
     // A body that does not parse is answered here too: that costs nothing either. With a
     // local store a record miss is a few microseconds of SQLite, less than the handoff.
     if (!parsed->ok() || (ctx_.store().ReadsAreLocal() && !HasRecipient(**parsed))) {
@@ -191,7 +191,7 @@ HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::str
       return Answer(reply);
     }
     std::optional<StatusOr<boost::json::value>> parsed_here;
-    if (parsed == nullptr) parsed = &parsed_here.emplace(ParseJson(body));
+    if (parsed == nullptr) parsed = &parsed_here.emplace(protocol::ParseJson(body));
     if (!parsed->ok()) return Answer(Reply::BadRequest("Invalid JSON"));
     AuthOutcome auth =
         authenticator_.Authenticate(**parsed, def != nullptr && def->payload_required);

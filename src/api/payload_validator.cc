@@ -5,8 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "api/js_value.h"
 #include "crypto/base64.h"
+#include "protocol/js_value.h"
 
 namespace kms::api {
 namespace {
@@ -27,7 +27,7 @@ Status Invalid(std::string_view name, std::string_view what) {
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 Status CheckLength(const FieldSpec& spec, std::string_view s) {
-  const auto units = static_cast<int64_t>(Utf16Length(s));
+  const auto units = static_cast<int64_t>(protocol::Utf16Length(s));
   if (spec.max && units > *spec.max) return Invalid(spec.name, "length error.");
   if (spec.min && units < *spec.min) return Invalid(spec.name, "length error.");
   return Status::Ok();
@@ -64,7 +64,7 @@ Status CheckField(const FieldSpec& spec, const json::value& v) {
       if (!v.is_string()) return Invalid(spec.name, "must be of string type.");
       std::string_view s = v.get_string();
       if (spec.type == FieldType::kUuid) {
-        if (Utf16Length(s) != 36) return Invalid(spec.name, "length error.");
+        if (protocol::Utf16Length(s) != 36) return Invalid(spec.name, "length error.");
         if (!MatchesUuid(s)) return Invalid(spec.name, "format wrong.");
         return Status::Ok();
       }

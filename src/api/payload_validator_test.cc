@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "api/json_parse.h"
+#include "protocol/json_parse.h"
 
 namespace kms::api {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 namespace json = boost::json;
 
 json::object Obj(std::string_view text) {
-  auto v = ParseJson(text);
+  auto v = protocol::ParseJson(text);
   EXPECT_TRUE(v.ok()) << text;
   return v.ok() ? v->as_object() : json::object();
 }

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <string>
 
-#include "api/canonical.h"
 #include "crypto/hmac.h"
+#include "protocol/canonical.h"
 
 namespace kms::api {
 namespace {
@@ -95,7 +95,7 @@ std::string VerifyQuoteSigningString(const boost::json::object& result) {
       text[key] = value;
     }
   }
-  return Canonicalize(text, EmptyValues::kDrop);
+  return protocol::Canonicalize(text, protocol::EmptyValues::kDrop);
 }
 
 }  // namespace kms::api

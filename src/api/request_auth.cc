@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "api/js_value.h"
+#include "protocol/js_value.h"
 
 namespace kms::api {
 namespace {
@@ -13,7 +13,7 @@ const json::value* Field(const json::object* body, std::string_view name) {
   return body == nullptr ? nullptr : body->if_contains(name);
 }
 
-bool Truthy(const json::value* v) { return v != nullptr && IsTruthy(*v); }
+bool Truthy(const json::value* v) { return v != nullptr && protocol::IsTruthy(*v); }
 
 // `nonce.length > 64` in JavaScript: strings count UTF-16 units, arrays elements, objects their
 // own "length" property (coerced to a number); other types have no length and pass.
@@ -21,14 +21,14 @@ bool NonceTooLong(const json::value& nonce) {
   const double limit = static_cast<double>(RequestAuthenticator::kMaxNonceLength);
   switch (nonce.kind()) {
     case json::kind::string:
-      return Utf16Length(nonce.get_string()) > RequestAuthenticator::kMaxNonceLength;
+      return protocol::Utf16Length(nonce.get_string()) > RequestAuthenticator::kMaxNonceLength;
     case json::kind::array:
       return nonce.get_array().size() > RequestAuthenticator::kMaxNonceLength;
     case json::kind::object: {
       const json::value* length = nonce.get_object().if_contains("length");
       if (length == nullptr) return false;
-      if (length->is_number()) return JsonNumberAsDouble(*length) > limit;
-      if (length->is_string()) return JsStringToNumber(length->get_string()) > limit;
+      if (length->is_number()) return protocol::JsonNumberAsDouble(*length) > limit;
+      if (length->is_string()) return protocol::JsStringToNumber(length->get_string()) > limit;
       return false;  // booleans, null, arrays and objects never exceed 64 after coercion
     }
     default:
@@ -93,10 +93,10 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
   }
   if (nonce != nullptr && NonceTooLong(*nonce)) return MakeAuthFailure(AuthError::kNonceLength);
   const std::string_view ts_text = timestamp->get_string();
-  if (Utf16Length(ts_text) != kTimestampLength) {
+  if (protocol::Utf16Length(ts_text) != kTimestampLength) {
     return MakeAuthFailure(AuthError::kTimestampLength);
   }
-  const double ts = JsStringToNumber(ts_text);
+  const double ts = protocol::JsStringToNumber(ts_text);
   const double now = static_cast<double>(clock_.NowMs());
   if (!(std::fabs(now - ts) < static_cast<double>(replay_.window_ms()))) {
     return MakeAuthFailure(AuthError::kTimestamp);
@@ -108,14 +108,14 @@ AuthOutcome RequestAuthenticator::Authenticate(const boost::json::value& body_va
   result.timestamp_ms = static_cast<int64_t>(std::floor(ts));
 
   // The server's canonical form first; the SDK's form only when it is a different string.
-  const std::string dropped = SigningString(*body, EmptyValues::kDrop);
+  const std::string dropped = protocol::SigningString(*body, protocol::EmptyValues::kDrop);
   const std::string_view sign_text = sign->get_string();
   bool verified = false;
   std::string kept;
-  for (EmptyValues mode : {EmptyValues::kDrop, EmptyValues::kKeep}) {
+  for (protocol::EmptyValues mode : {protocol::EmptyValues::kDrop, protocol::EmptyValues::kKeep}) {
     std::string_view signing = dropped;
-    if (mode == EmptyValues::kKeep) {
-      kept = SigningString(*body, EmptyValues::kKeep);
+    if (mode == protocol::EmptyValues::kKeep) {
+      kept = protocol::SigningString(*body, protocol::EmptyValues::kKeep);
       if (kept == dropped) break;
       signing = kept;
     }

@@ -35,10 +35,10 @@
 #include <utility>
 #include <variant>
 
-#include "api/canonical.h"
 #include "api/replay_cache.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "protocol/canonical.h"
 
 namespace kms::api {
 
@@ -86,7 +86,8 @@ struct AuthResult {
   // required fields are reported missing (the upstream skipped validation instead).
   const boost::json::object* payload = nullptr;
   int64_t timestamp_ms = 0;
-  EmptyValues signed_with = EmptyValues::kDrop;  // which canonical form verified
+  // Which canonical form verified.
+  protocol::EmptyValues signed_with = protocol::EmptyValues::kDrop;
 };
 
 class [[nodiscard]] AuthOutcome {

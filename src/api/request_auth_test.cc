@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "api/json_parse.h"
-#include "api/request_sign.h"
+#include "protocol/json_parse.h"
+#include "protocol/request_sign.h"
 
 namespace kms::api {
 namespace {
@@ -26,7 +26,7 @@ class FakeVerifier : public RequestMacVerifier {
     if (!next_error.ok()) return next_error;
     auto it = apikeys.find(appid);
     if (it == apikeys.end()) return Status::NotFound("no such appid");
-    return RequestSignMatches(it->second, signing_string, sign);
+    return protocol::RequestSignMatches(it->second, signing_string, sign);
   }
 
   std::map<std::string, std::string> apikeys = {{kAppid, kApikey}};
@@ -39,10 +39,11 @@ class RequestAuthTest : public ::testing::Test {
   RequestAuthTest() : clock_(kNow), replay_(clock_, 1000, ReplayCache::kDefaultWindowMs, {}) {}
 
   // A body with the given fields, signed with `apikey` under `mode`.
-  static json::value Signed(std::string_view fields_json, EmptyValues mode = EmptyValues::kDrop,
+  static json::value Signed(std::string_view fields_json,
+                            protocol::EmptyValues mode = protocol::EmptyValues::kDrop,
                             std::string_view apikey = kApikey) {
-    json::object body = ParseJson(fields_json)->as_object();
-    body["sign"] = *ComputeRequestSign(apikey, SigningString(body, mode));
+    json::object body = protocol::ParseJson(fields_json)->as_object();
+    body["sign"] = *protocol::ComputeRequestSign(apikey, protocol::SigningString(body, mode));
     return body;
   }
 
@@ -51,7 +52,7 @@ class RequestAuthTest : public ::testing::Test {
   }
 
   std::string Message(std::string_view body_json, bool payload_required = false) {
-    json::value body = *ParseJson(body_json);
+    json::value body = *protocol::ParseJson(body_json);
     AuthOutcome out = Auth(body, payload_required);
     if (out.ok()) return "OK";
     EXPECT_EQ(out.failure().code, 400);
@@ -73,7 +74,7 @@ constexpr char kEncryptWithEmptyAad[] =
                                     "plaintext":"aGVsbG8gd29ybGQ=","aad":""}})";
 
 TEST_F(RequestAuthTest, AcceptsTheProtocolExample) {
-  json::value body = *ParseJson(kCreateKey);
+  json::value body = *protocol::ParseJson(kCreateKey);
   body.as_object()["sign"] = "ci6ZjhBRHB4ACmx9Rjs3PZuaR4ntFhCA99ZBlLYio3U=";
   AuthOutcome out = Auth(body, /*payload_required=*/true);
   ASSERT_TRUE(out.ok()) << out.failure().message;
@@ -81,25 +82,26 @@ TEST_F(RequestAuthTest, AcceptsTheProtocolExample) {
   ASSERT_NE(out.result().payload, nullptr);
   EXPECT_EQ(out.result().payload, &body.at("payload").as_object());
   EXPECT_EQ(out.result().timestamp_ms, kNow);
-  EXPECT_EQ(out.result().signed_with, EmptyValues::kDrop);
+  EXPECT_EQ(out.result().signed_with, protocol::EmptyValues::kDrop);
   EXPECT_EQ(verifier_.calls, 1);  // no empty strings: the kKeep form is the same string
 }
 
 TEST_F(RequestAuthTest, AcceptsBothCanonicalForms) {
-  json::value server_form = Signed(kEncryptWithEmptyAad, EmptyValues::kDrop);
+  json::value server_form = Signed(kEncryptWithEmptyAad, protocol::EmptyValues::kDrop);
   EXPECT_EQ(server_form.at("sign").as_string(), "7N7PbHxc9dLMeAaH5EljeCkUHZ5O0OfER1xe9NgeQKU=");
   AuthOutcome a = Auth(server_form, true);
   ASSERT_TRUE(a.ok()) << a.failure().message;
-  EXPECT_EQ(a.result().signed_with, EmptyValues::kDrop);
+  EXPECT_EQ(a.result().signed_with, protocol::EmptyValues::kDrop);
 
   clock_.Advance(1);  // keep the second request's tuple distinct
-  json::object sdk = ParseJson(kEncryptWithEmptyAad)->as_object();
+  json::object sdk = protocol::ParseJson(kEncryptWithEmptyAad)->as_object();
   sdk["nonce"] = "n-0002";
-  sdk["sign"] = *ComputeRequestSign(kApikey, SigningString(sdk, EmptyValues::kKeep));
+  sdk["sign"] = *protocol::ComputeRequestSign(
+      kApikey, protocol::SigningString(sdk, protocol::EmptyValues::kKeep));
   verifier_.calls = 0;
   AuthOutcome b = Auth(sdk, true);
   ASSERT_TRUE(b.ok()) << b.failure().message;
-  EXPECT_EQ(b.result().signed_with, EmptyValues::kKeep);
+  EXPECT_EQ(b.result().signed_with, protocol::EmptyValues::kKeep);
   EXPECT_EQ(verifier_.calls, 2);
 }
 
@@ -195,7 +197,7 @@ TEST_F(RequestAuthTest, TimestampError) {
 TEST_F(RequestAuthTest, SignatureFailures) {
   json::value body = Signed(kCreateKey);
   json::value wrong_key =
-      Signed(kCreateKey, EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+      Signed(kCreateKey, protocol::EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   AuthOutcome out = Auth(wrong_key, true);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.failure().error, AuthError::kSignMismatch);
@@ -246,7 +248,8 @@ TEST_F(RequestAuthTest, ReplayIsRejectedAfterAValidSignature) {
 }
 
 TEST_F(RequestAuthTest, ForgedRequestsDoNotConsumeTheTuple) {
-  json::value forged = Signed(kCreateKey, EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  json::value forged =
+      Signed(kCreateKey, protocol::EmptyValues::kDrop, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   EXPECT_EQ(Auth(forged, true).failure().message, "sign error");
   verifier_.apikeys.clear();
   EXPECT_EQ(Auth(Signed(kCreateKey), true).failure().message, "Unknown appid");
@@ -292,16 +295,16 @@ TEST_F(RequestAuthTest, SameSigningStringInAnotherShapeIsAReplay) {
   // The string nonce "N&payload=keyid=k1": the same signing string, a new nonce.
   json::object string_nonce{{"appid", kAppid}, {"timestamp", "1700000000000"},
                             {"nonce", "N&payload=keyid=k1"}, {"sign", sign}};
-  ASSERT_EQ(SigningString(string_nonce, EmptyValues::kDrop),
-            SigningString(original.as_object(), EmptyValues::kDrop));
+  ASSERT_EQ(protocol::SigningString(string_nonce, protocol::EmptyValues::kDrop),
+            protocol::SigningString(original.as_object(), protocol::EmptyValues::kDrop));
   AuthOutcome replayed = Auth(string_nonce);
   ASSERT_FALSE(replayed.ok());
   EXPECT_EQ(replayed.failure().error, AuthError::kReplay);
   // The object nonce {"N&payload": "keyid=k1"} signs the same too; it is refused by type.
   json::object object_nonce = string_nonce;
   object_nonce["nonce"] = json::object{{"N&payload", "keyid=k1"}};
-  ASSERT_EQ(SigningString(object_nonce, EmptyValues::kDrop),
-            SigningString(original.as_object(), EmptyValues::kDrop));
+  ASSERT_EQ(protocol::SigningString(object_nonce, protocol::EmptyValues::kDrop),
+            protocol::SigningString(original.as_object(), protocol::EmptyValues::kDrop));
   EXPECT_EQ(Auth(object_nonce).failure().error, AuthError::kNonceType);
 }
 
@@ -324,9 +327,11 @@ TEST_F(RequestAuthTest, LooselyEmptyPayloadIsReportedAbsent) {
   int n = 0;
   for (const char* p : {"null", "\"\"", "0", "false"}) {
     clock_.Set(kNow + ++n);  // the timestamp stays acceptable; a fresh clock is irrelevant
-    json::object body =
-        ParseJson(base + p + "," + R"("nonce":")" + std::to_string(n) + "\"}")->as_object();
-    body["sign"] = *ComputeRequestSign(kApikey, SigningString(body, EmptyValues::kDrop));
+    json::object body = protocol::ParseJson(base + p + "," + R"("nonce":")" + std::to_string(n) +
+                                            "\"}")
+                            ->as_object();
+    body["sign"] = *protocol::ComputeRequestSign(
+        kApikey, protocol::SigningString(body, protocol::EmptyValues::kDrop));
     AuthOutcome out = Auth(body);
     ASSERT_TRUE(out.ok()) << p << ": " << out.failure().message;
     EXPECT_EQ(out.result().payload, nullptr) << p;

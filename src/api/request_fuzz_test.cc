@@ -11,11 +11,11 @@
 #include <set>
 #include <string>
 
-#include "api/canonical.h"
-#include "api/json_parse.h"
 #include "api/payload_validator.h"
 #include "api/request_auth.h"
-#include "api/request_sign.h"
+#include "protocol/canonical.h"
+#include "protocol/json_parse.h"
+#include "protocol/request_sign.h"
 
 namespace kms::api {
 namespace {
@@ -31,7 +31,7 @@ class OneTenantVerifier : public RequestMacVerifier {
   StatusOr<bool> Verify(const std::string& appid, std::string_view signing_string,
                         std::string_view sign) override {
     if (appid != kAppid) return Status::NotFound("unknown");
-    return RequestSignMatches(kApikey, signing_string, sign);
+    return protocol::RequestSignMatches(kApikey, signing_string, sign);
   }
 };
 
@@ -145,9 +145,9 @@ class Generator {
       body["timestamp"] =
           Next(6) ? std::to_string(kNow + static_cast<int64_t>(Next(1400000)) - 700000) : String();
     }
-    if (Next(2)) body["nonce"] = ParseJson(Value(2)).value();
+    if (Next(2)) body["nonce"] = protocol::ParseJson(Value(2)).value();
     if (Next(6)) {
-      json::value payload = ParseJson(Next(4) ? Object(2) : Value(2)).value();
+      json::value payload = protocol::ParseJson(Next(4) ? Object(2) : Value(2)).value();
       if (payload.is_object() && Next(4)) {
         payload.as_object()["keyid"] = "0b9a6f3e-2c1d-4b5a-8e7f-6a5b4c3d2e1f";
       }
@@ -155,11 +155,13 @@ class Generator {
     }
     for (uint64_t i = Next(3); i > 0; --i) {
       static const char* kFields[] = {"appid", "timestamp", "payload", "sign", "extra"};
-      body[kFields[Next(std::size(kFields))]] = ParseJson(Value(2)).value();
+      body[kFields[Next(std::size(kFields))]] = protocol::ParseJson(Value(2)).value();
     }
     if (Next(3)) {
-      EmptyValues mode = Next(2) ? EmptyValues::kDrop : EmptyValues::kKeep;
-      body["sign"] = ComputeRequestSign(kApikey, SigningString(body, mode)).value();
+      protocol::EmptyValues mode =
+          Next(2) ? protocol::EmptyValues::kDrop : protocol::EmptyValues::kKeep;
+      body["sign"] =
+          protocol::ComputeRequestSign(kApikey, protocol::SigningString(body, mode)).value();
     } else if (Next(2)) {
       body["sign"] = String();
     }
@@ -233,7 +235,7 @@ TEST(RequestFuzz, EveryInputEndsInAWellFormedOutcome) {
         text = gen.Request();
         break;
     }
-    StatusOr<json::value> body = ParseJson(text);
+    StatusOr<json::value> body = protocol::ParseJson(text);
     if (!body.ok()) {
       ASSERT_EQ(body.status().code(), Code::kInvalidArgument);
       ASSERT_EQ(body.status().message(), "Invalid JSON");
@@ -241,8 +243,8 @@ TEST(RequestFuzz, EveryInputEndsInAWellFormedOutcome) {
     }
     ++parsed;
     if (const json::object* obj = body->if_object()) {
-      (void)Canonicalize(*obj, EmptyValues::kDrop);
-      (void)Canonicalize(*obj, EmptyValues::kKeep);
+      (void)protocol::Canonicalize(*obj, protocol::EmptyValues::kDrop);
+      (void)protocol::Canonicalize(*obj, protocol::EmptyValues::kKeep);
     }
     AuthOutcome out = auth.Authenticate(*body, /*payload_required=*/i % 2 == 0);
     if (!out.ok()) {

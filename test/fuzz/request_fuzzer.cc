@@ -11,15 +11,15 @@
 #include <cstdint>
 #include <string_view>
 
-#include "api/canonical.h"
-#include "api/json_parse.h"
 #include "api/payload_validator.h"
 #include "api/replay_cache.h"
 #include "api/request_auth.h"
-#include "api/request_sign.h"
 #include "common/clock.h"
 #include "crypto/base64.h"
 #include "keys/key_spec.h"
+#include "protocol/canonical.h"
+#include "protocol/json_parse.h"
+#include "protocol/request_sign.h"
 
 namespace {
 
@@ -28,7 +28,8 @@ class FixedKeyVerifier final : public kms::api::RequestMacVerifier {
   kms::StatusOr<bool> Verify(const std::string& appid, std::string_view signing_string,
                              std::string_view sign) override {
     if (appid != "7a3c2b1e-0f4d-4e8a-9b6c-5d2e1f0a3b4c") return kms::Status::NotFound("appid");
-    return kms::api::RequestSignMatches("Nb3kqhJ4sTcv7WmE9xPzQ2fRyL8aUdG6", signing_string, sign);
+    return kms::protocol::RequestSignMatches("Nb3kqhJ4sTcv7WmE9xPzQ2fRyL8aUdG6", signing_string,
+                                             sign);
   }
 };
 
@@ -50,11 +51,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static kms::api::RequestAuthenticator auth(clock, verifier, *replay);
 
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto parsed = kms::api::ParseJson(text);
+  auto parsed = kms::protocol::ParseJson(text);
   if (!parsed.ok()) return 0;
   if (parsed->is_object()) {
-    (void)kms::api::Canonicalize(parsed->get_object(), kms::api::EmptyValues::kDrop);
-    (void)kms::api::Canonicalize(parsed->get_object(), kms::api::EmptyValues::kKeep);
+    (void)kms::protocol::Canonicalize(parsed->get_object(), kms::protocol::EmptyValues::kDrop);
+    (void)kms::protocol::Canonicalize(parsed->get_object(), kms::protocol::EmptyValues::kKeep);
   }
   for (bool payload_required : {false, true}) {
     kms::api::AuthOutcome outcome = auth.Authenticate(*parsed, payload_required);

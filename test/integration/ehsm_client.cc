@@ -5,9 +5,8 @@
 
 #include <chrono>
 
-#include "api/canonical.h"
-#include "crypto/base64.h"
-#include "crypto/hmac.h"
+#include "protocol/canonical.h"
+#include "protocol/request_sign.h"
 
 namespace kms::testing {
 
@@ -54,10 +53,10 @@ std::string EhsmClient::SignedBody(const Credentials& who, const boost::json::ob
     body["nonce"] = "it-" + std::to_string(++nonce_counter_);
   }
   if (!o.omit_payload) body["payload"] = payload;
-  std::string signing = api::SigningString(
-      body, o.keep_empty_values ? api::EmptyValues::kKeep : api::EmptyValues::kDrop);
-  auto mac = crypto::HmacSha256(AsBytes(who.apikey), AsBytes(signing));
-  body["sign"] = o.sign.value_or(crypto::Base64Encode(*mac));
+  last_signing_string_ = protocol::SigningString(
+      body, o.keep_empty_values ? protocol::EmptyValues::kKeep : protocol::EmptyValues::kDrop);
+  body["sign"] =
+      o.sign.value_or(protocol::ComputeRequestSign(who.apikey, last_signing_string_).value());
   return boost::json::serialize(body);
 }
 

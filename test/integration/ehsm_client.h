@@ -1,7 +1,9 @@
 #pragma once
 // A minimal eHSM client for integration tests, written from the REST contract: it signs
 // requests with the canonical string and HMAC-SHA256, and lets tests break every part of a
-// request on purpose.
+// request on purpose. It signs with kms_protocol, the server's own code, so
+// ehsm_client_signing_test.cc pins what it signs to strings computed by the reference
+// JavaScript (test/vectors/canonical/) and to the contract's signatures.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -48,12 +50,15 @@ class EhsmClient {
                          const CallOptions& options);
 
   Credentials& credentials() { return creds_; }
+  // The string signed by the last SignedBody() (also when options.sign replaced the MAC).
+  const std::string& last_signing_string() const { return last_signing_string_; }
 
  private:
   static net::testing::TestHttpsClientOptions Options(uint16_t port);
   net::testing::TestHttpsClient http_;
   Credentials creds_;
   uint64_t nonce_counter_ = 0;
+  std::string last_signing_string_;
 };
 
 // Convenience accessors for replies.

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "api/canonical.h"
 #include "kms_test_fixture.h"
+#include "protocol/canonical.h"
 
 namespace kms::testing {
 namespace {
@@ -50,16 +50,16 @@ TEST_F(KmsReplayTest, ForgedShapesOfACapturedEncryptAreRefused) {
   // string, with no payload: canon() cannot tell these from the original.
   json::object original = json::parse(captured).as_object();
   const std::string payload_text =
-      api::CanonicalText(original.at("payload"), api::EmptyValues::kDrop);
+      protocol::CanonicalText(original.at("payload"), protocol::EmptyValues::kDrop);
   json::object as_object = original;
   as_object.erase("payload");
   as_object["nonce"] = json::object{{"N&payload", payload_text}};
   json::object as_string = as_object;
   as_string["nonce"] = "N&payload=" + payload_text;
-  ASSERT_EQ(api::SigningString(as_object, api::EmptyValues::kDrop),
-            api::SigningString(original, api::EmptyValues::kDrop));
-  ASSERT_EQ(api::SigningString(as_string, api::EmptyValues::kDrop),
-            api::SigningString(original, api::EmptyValues::kDrop));
+  ASSERT_EQ(protocol::SigningString(as_object, protocol::EmptyValues::kDrop),
+            protocol::SigningString(original, protocol::EmptyValues::kDrop));
+  ASSERT_EQ(protocol::SigningString(as_string, protocol::EmptyValues::kDrop),
+            protocol::SigningString(original, protocol::EmptyValues::kDrop));
   for (const char* action : {"DeleteAllKey", "ListKey"}) {
     for (const json::object* forged : {&as_object, &as_string}) {
       auto r = client_->PostRaw(action, json::serialize(*forged));

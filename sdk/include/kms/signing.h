@@ -2,7 +2,8 @@
 // Request signing of the eHSM-KMS API: the canonical string of a JSON object and its
 // HMAC-SHA256 signature. The canonicaliser reproduces the server's JavaScript semantics exactly
 // (sorted keys in UTF-16 order, `k=v` joined by `&`, nested objects and arrays flattened inline,
-// values loosely equal to "" dropped), because a single differing byte yields `sign error`.
+// values loosely equal to "" dropped), because a single differing byte yields `sign error`; it
+// is the server's own implementation (src/protocol/).
 // Pure functions; thread-safe.
 
 #include <cstdint>
@@ -14,7 +15,8 @@
 
 namespace kms::client {
 
-// canon(obj) of the API contract. Non-object values canonicalise as their JavaScript String().
+// canon(obj) of the API contract; arrays canonicalise as objects keyed by index, other values
+// as their JavaScript String().
 std::string Canonicalize(const boost::json::value& value);
 
 // Base64(HMAC-SHA256(key = apikey, msg = canonical)), standard alphabet with padding.

@@ -1,4 +1,4 @@
-#include "api/canonical.h"
+#include "protocol/canonical.h"
 
 #include <gtest/gtest.h>
 
@@ -7,10 +7,10 @@
 #include <sstream>
 #include <string>
 
-#include "api/json_parse.h"
-#include "api/request_sign.h"
+#include "protocol/json_parse.h"
+#include "protocol/request_sign.h"
 
-namespace kms::api {
+namespace kms::protocol {
 namespace {
 
 namespace json = boost::json;
@@ -70,6 +70,19 @@ TEST(SigningString, ProtocolVectors) {
     EXPECT_EQ(*sign, v.sign);
     EXPECT_TRUE(RequestSignMatches(kApikey, canonical, v.sign));
   }
+}
+
+TEST(RequestSignKey, SignsAsComputeRequestSignUnderItsOwnKeyOnly) {
+  auto key = RequestSignKey::New(kApikey);
+  ASSERT_TRUE(key.ok());
+  for (const SignVector& v : kSignVectors) {
+    auto sign = (*key)->Sign(v.canonical);
+    ASSERT_TRUE(sign.ok());
+    EXPECT_EQ(*sign, v.sign);
+  }
+  auto other = RequestSignKey::New("Nb3kqhJ4sTcv7WmE9xPzQ2fRyL8aUdG7");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*(*other)->Sign(kSignVectors[0].canonical), kSignVectors[0].sign);
 }
 
 TEST(SigningString, KeepModeDiffersOnlyByEmptyStrings) {
@@ -207,4 +220,4 @@ TEST(Canonicalize, MatchesJavaScriptReferenceOnRandomInputs) {
 }
 
 }  // namespace
-}  // namespace kms::api
+}  // namespace kms::protocol

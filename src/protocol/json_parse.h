@@ -14,7 +14,7 @@
 
 #include "common/status.h"
 
-namespace kms::api {
+namespace kms::protocol {
 
 struct JsonParseLimits {
   size_t max_depth = 32;  // nesting of objects/arrays; deeper input is rejected
@@ -26,4 +26,4 @@ struct JsonParseLimits {
 StatusOr<boost::json::value> ParseJson(std::string_view text, boost::json::storage_ptr sp = {},
                                        const JsonParseLimits& limits = {});
 
-}  // namespace kms::api
+}  // namespace kms::protocol

@@ -1,4 +1,4 @@
-#include "api/js_value.h"
+#include "protocol/js_value.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,7 +9,7 @@
 #include <limits>
 #include <system_error>
 
-namespace kms::api {
+namespace kms::protocol {
 namespace {
 
 bool IsJsAsciiSpace(char c) {
@@ -213,4 +213,4 @@ bool Utf16Less(std::string_view a, std::string_view b) {
                                       [&](char x, char y) { return rank(x) < rank(y); });
 }
 
-}  // namespace kms::api
+}  // namespace kms::protocol

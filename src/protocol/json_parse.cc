@@ -1,4 +1,4 @@
-#include "api/json_parse.h"
+#include "protocol/json_parse.h"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
@@ -7,7 +7,7 @@
 #include <string>
 #include <system_error>
 
-namespace kms::api {
+namespace kms::protocol {
 namespace {
 
 namespace json = boost::json;
@@ -110,4 +110,4 @@ StatusOr<boost::json::value> ParseJson(std::string_view text, boost::json::stora
   return parser.handler().st.release();
 }
 
-}  // namespace kms::api
+}  // namespace kms::protocol

@@ -15,7 +15,7 @@
 #include <boost/json/value.hpp>
 #include <string>
 
-namespace kms::api {
+namespace kms::protocol {
 
 enum class EmptyValues {
   kDrop,  // the server's rule: "" is loosely empty and skipped
@@ -34,4 +34,4 @@ std::string CanonicalText(const boost::json::value& v, EmptyValues mode);
 // (sign, extra fields) are not signed.
 std::string SigningString(const boost::json::object& body, EmptyValues mode);
 
-}  // namespace kms::api
+}  // namespace kms::protocol

@@ -1,4 +1,4 @@
-#include "api/canonical.h"
+#include "protocol/canonical.h"
 
 #include <algorithm>
 #include <array>
@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "api/js_value.h"
+#include "protocol/js_value.h"
 
-namespace kms::api {
+namespace kms::protocol {
 namespace {
 
 namespace json = boost::json;
@@ -134,4 +134,4 @@ std::string SigningString(const boost::json::object& body, EmptyValues mode) {
   return out;
 }
 
-}  // namespace kms::api
+}  // namespace kms::protocol

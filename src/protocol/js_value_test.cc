@@ -1,4 +1,4 @@
-#include "api/js_value.h"
+#include "protocol/js_value.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-namespace kms::api {
+namespace kms::protocol {
 namespace {
 
 namespace json = boost::json;
@@ -116,4 +116,4 @@ TEST(Utf16Less, SupplementaryPlaneSortsBeforePrivateUseAndSpecials) {
 }
 
 }  // namespace
-}  // namespace kms::api
+}  // namespace kms::protocol

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace kms::api {
+namespace kms::protocol {
 
 // JavaScript truthiness of a JSON value: false for null, "", 0, -0 and false; true otherwise
 // (including empty objects and arrays).
@@ -39,4 +39,4 @@ size_t Utf16Length(std::string_view utf8);
 // supplementary planes (whose surrogates are 0xD800..0xDFFF). Total order for any bytes.
 bool Utf16Less(std::string_view a, std::string_view b);
 
-}  // namespace kms::api
+}  // namespace kms::protocol

@@ -1,11 +1,11 @@
-#include "api/json_parse.h"
+#include "protocol/json_parse.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
-namespace kms::api {
+namespace kms::protocol {
 namespace {
 
 double ParseNumber(const std::string& text) {
@@ -70,4 +70,4 @@ TEST(ParseJson, DepthIsLimited) {
 }
 
 }  // namespace
-}  // namespace kms::api
+}  // namespace kms::protocol
