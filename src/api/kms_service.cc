@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include <cctype>
 #include <chrono>
 #include <optional>
 
@@ -21,62 +20,9 @@ const boost::json::object& EmptyObject() {
   return *empty;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-        HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-      i += 2;
-    } else if (s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 HttpAnswer Answer(const Reply& reply) { return {200, reply.code, Serialize(reply)}; }
 
 }  // namespace
-
-Route ParseTarget(std::string_view target) {
-  Route r;
-  size_t q = target.find('?');
-  r.path = std::string(target.substr(0, q));
-  if (q == std::string_view::npos) return r;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (PercentDecode(pair.substr(0, eq)) == "Action" && r.action.empty()) {
-      r.action = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return r;
-}
-
-bool IsEhsmPath(std::string_view path) {
-  if (!path.empty() && path.back() == '/') path.remove_suffix(1);
-  if (path.size() != 5) return false;
-  static constexpr std::string_view kPath = "/ehsm";
-  for (size_t i = 0; i < 5; ++i) {
-    if (std::tolower(static_cast<unsigned char>(path[i])) != kPath[i]) return false;
-  }
-  return true;
-}
 
 KmsService::KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay,
                        RequestObserver* observer)
@@ -93,12 +39,6 @@ std::string KmsService::NextRequestId() {
   return id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
 }
 
-// Actions that touch only cached records and do symmetric crypto on small inputs.
-bool InlineWhenCached(std::string_view action) {
-  return action == "Encrypt" || action == "Decrypt" || action == "GenerateDataKey" ||
-         action == "GenerateDataKeyWithoutPlaintext";
-}
-
 // A release to an attested recipient reads its quote policy from the store and verifies a
 // quote: worker work, never the event loop's.
 bool HasRecipient(const boost::json::value& body) {
@@ -113,13 +53,14 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
   if (observer_ != nullptr) observer_->OnStart();
   std::string rid = NextRequestId();
   Route route = ParseTarget(target);
-  // GetVersion touches nothing shared: answer on the event loop.
-  if (route.action == "GetVersion" && method == "GET") {
+  const ActionDef* def = FindAction(route.action);
+  const RunOn run_on = def != nullptr ? def->run_on : RunOn::kWorker;
+  if (run_on == RunOn::kInline && method == "GET") {
     done(Run(method, route, body, nullptr, rid, start));
     return;
   }
   std::optional<StatusOr<boost::json::value>> parsed;
-  if (method == "POST" && InlineWhenCached(route.action) && IsEhsmPath(route.path)) {
+  if (run_on == RunOn::kInlineWhenCached && method == "POST" && IsEhsmPath(route.path)) {
     parsed.emplace(ParseJson(body));
     // A body that does not parse is answered here too: that costs nothing either. With a
     // local store a record miss is a few microseconds of SQLite, less than the handoff.

@@ -4,9 +4,10 @@
 // answering with the eHSM JSON envelope. Transport-independent: the HTTPS server adapts it.
 //
 // Thread-safe. Handle() never blocks: work that touches the store or does slow crypto runs on
-// the worker pool, and `done` is called from whichever thread finishes. Symmetric-key actions
-// whose tenant and key records are already cached run inline on the caller's thread (the
-// event loop): they cost a few microseconds, less than the hop to a worker and back.
+// the worker pool, and `done` is called from whichever thread finishes. Where each action runs
+// is its ActionDef's RunOn (api/action.h): symmetric-key actions whose tenant and key records
+// are already cached run inline on the caller's thread (the event loop), with those records:
+// they cost a few microseconds, less than the hop to a worker and back.
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "api/replay_cache.h"
 #include "api/request_auth.h"
 #include "api/request_observer.h"
+#include "api/route.h"
 #include "api/tenant_mac_verifier.h"
 #include "common/thread_pool.h"
 
@@ -32,8 +34,6 @@ struct HttpAnswer {
   int code = 200;    // the eHSM `code` inside the body, for logs
   std::string body;  // JSON
 };
-
-struct Route;
 
 class KmsService {
  public:
@@ -73,15 +73,5 @@ class KmsService {
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{1};
 };
-
-// Splits a request target into the path and the value of its `Action` query parameter
-// (percent-decoded). Exposed for tests.
-struct Route {
-  std::string path;
-  std::string action;
-};
-Route ParseTarget(std::string_view target);
-// True for "/ehsm" and "/ehsm/" in any letter case (Express routes case-insensitively).
-bool IsEhsmPath(std::string_view path);
 
 }  // namespace kms::api
