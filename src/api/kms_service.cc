@@ -56,7 +56,7 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
   const ActionDef* def = FindAction(route.action);
   const RunOn run_on = def != nullptr ? def->run_on : RunOn::kWorker;
   if (run_on == RunOn::kInline && method == "GET") {
-    done(Run(method, route, body, nullptr, rid, start));
+    done(Run(method, route, def, body, nullptr, rid, start));
     return;
   }
   std::optional<StatusOr<boost::json::value>> parsed;
@@ -65,7 +65,7 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
     // A body that does not parse is answered here too: that costs nothing either. With a
     // local store a record miss is a few microseconds of SQLite, less than the handoff.
     if (!parsed->ok() || (ctx_.store().ReadsAreLocal() && !HasRecipient(**parsed))) {
-      done(Run(method, route, body, &*parsed, rid, start));
+      done(Run(method, route, def, body, &*parsed, rid, start));
       return;
     }
     // Otherwise only with the records found now: looked up again later, one could have
@@ -76,21 +76,21 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
       HttpAnswer answer;
       {
         KmsContext::ScopedPin pin(ctx_, *records);
-        answer = Run(method, route, body, &*parsed, rid, start);
+        answer = Run(method, route, def, body, &*parsed, rid, start);
       }
       done(std::move(answer));
       return;
     }
   }
   const size_t bytes_in = body.size();  // before the job takes the body
-  auto job = [this, m = std::string(method), route, b = std::move(body), p = std::move(parsed),
-              rid, done, start]() mutable {
-    done(Run(m, route, b, p ? &*p : nullptr, rid, start));
+  auto job = [this, m = std::string(method), route, def, b = std::move(body),
+              p = std::move(parsed), rid, done, start]() mutable {
+    done(Run(m, route, def, b, p ? &*p : nullptr, rid, start));
   };
   if (!pool_.TrySubmit(std::move(job))) {
     log::Warn("request.rejected_busy", {{"rid", rid}, {"queued", pool_.queued()}});
     HttpAnswer busy = Answer(Reply::ServerError("Server busy, please retry later."));
-    Report(route, rid, "", busy, bytes_in, start);
+    Report(route, def, rid, "", busy, bytes_in, start);
     done(std::move(busy));
   }
 }
@@ -112,18 +112,19 @@ std::optional<KmsContext::CachedRecords> KmsService::CachedRecordsFor(
 HttpAnswer KmsService::HandleNow(std::string_view method, std::string_view target,
                                  std::string_view body, std::string_view request_id) {
   if (observer_ != nullptr) observer_->OnStart();
-  return Run(method, ParseTarget(target), body, nullptr, request_id,
+  Route route = ParseTarget(target);
+  return Run(method, route, FindAction(route.action), body, nullptr, request_id,
              std::chrono::steady_clock::now());
 }
 
-HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::string_view body,
-                           StatusOr<boost::json::value>* parsed, std::string_view request_id,
+HttpAnswer KmsService::Run(std::string_view method, const Route& route, const ActionDef* def,
+                           std::string_view body, StatusOr<boost::json::value>* parsed,
+                           std::string_view request_id,
                            std::chrono::steady_clock::time_point start) {
   std::string appid;
   AuditSubject subject;  // what the action was applied to, for the audit record
   HttpAnswer answer = [&]() -> HttpAnswer {
     if (!IsEhsmPath(route.path)) return {404, 404, Serialize(Reply::NotFound())};
-    const ActionDef* def = FindAction(route.action);
     if (def && !def->authenticated) {
       if (method != "GET") return Answer(Reply::NotFound());
       Reply reply = def->handler(ctx_, {"", EmptyObject(), request_id});
@@ -151,12 +152,12 @@ HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::str
     answer = RecordForAudit(ctx_.options(), route.action, appid, subject, request_id,
                             std::move(answer));
   }
-  Report(route, request_id, appid, answer, body.size(), start);
+  Report(route, def, request_id, appid, answer, body.size(), start);
   return answer;
 }
 
-void KmsService::Report(const Route& route, std::string_view request_id, std::string_view appid,
-                        const HttpAnswer& answer, size_t bytes_in,
+void KmsService::Report(const Route& route, const ActionDef* def, std::string_view request_id,
+                        std::string_view appid, const HttpAnswer& answer, size_t bytes_in,
                         std::chrono::steady_clock::time_point start) {
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::steady_clock::now() - start)
@@ -164,7 +165,7 @@ void KmsService::Report(const Route& route, std::string_view request_id, std::st
   if (observer_ != nullptr) {
     observer_->OnDone({.request_id = request_id,
                        .action = route.action,
-                       .known_action = IsEhsmPath(route.path) && FindAction(route.action) != nullptr,
+                       .known_action = IsEhsmPath(route.path) && def != nullptr,
                        .appid = appid,
                        .code = answer.code,
                        .http_status = answer.http_status,

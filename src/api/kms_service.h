@@ -35,6 +35,8 @@ struct HttpAnswer {
   std::string body;  // JSON
 };
 
+struct ActionDef;
+
 class KmsService {
  public:
   using Done = std::function<void(HttpAnswer)>;
@@ -52,13 +54,13 @@ class KmsService {
 
  private:
   std::string NextRequestId();
-  // Runs one routed request; `parsed` is the body already parsed (or its parse error), or
-  // null to parse `body` here.
-  HttpAnswer Run(std::string_view method, const Route& route, std::string_view body,
-                 StatusOr<boost::json::value>* parsed, std::string_view request_id,
-                 std::chrono::steady_clock::time_point start);
-  void Report(const Route& route, std::string_view request_id, std::string_view appid,
-              const HttpAnswer& answer, size_t bytes_in,
+  // Runs one routed request; `def` is FindAction(route.action), looked up once per request;
+  // `parsed` is the body already parsed (or its parse error), or null to parse `body` here.
+  HttpAnswer Run(std::string_view method, const Route& route, const ActionDef* def,
+                 std::string_view body, StatusOr<boost::json::value>* parsed,
+                 std::string_view request_id, std::chrono::steady_clock::time_point start);
+  void Report(const Route& route, const ActionDef* def, std::string_view request_id,
+              std::string_view appid, const HttpAnswer& answer, size_t bytes_in,
               std::chrono::steady_clock::time_point start);
   // The records of the tenant and the key `body` names, when both are in the caches; the
   // action then runs inline with them pinned (KmsContext::ScopedPin), so it cannot touch the
