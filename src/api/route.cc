@@ -1,30 +1,27 @@
 #include "api/route.h"
 
 #include <cctype>
+#include <optional>
+
+#include "common/bytes.h"
 
 namespace kms::api {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
+// Query decoding: %XX (either letter case), and '+' for a space (form encoding); a '%' not
+// followed by two hex digits stays as it is.
+std::string FormDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-        HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-      i += 2;
-    } else if (s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
+    if (s[i] == '%' && i + 2 < s.size()) {
+      if (std::optional<Bytes> byte = HexDecode(s.substr(i + 1, 2))) {
+        out.push_back(static_cast<char>((*byte)[0]));
+        i += 2;
+        continue;
+      }
     }
+    out.push_back(s[i] == '+' ? ' ' : s[i]);
   }
   return out;
 }
@@ -41,8 +38,8 @@ Route ParseTarget(std::string_view target) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     size_t eq = pair.find('=');
-    if (PercentDecode(pair.substr(0, eq)) == "Action" && r.action.empty()) {
-      r.action = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    if (FormDecode(pair.substr(0, eq)) == "Action" && r.action.empty()) {
+      r.action = eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
