@@ -21,11 +21,25 @@ struct ActionRequest {
 
 using ActionHandler = Reply (*)(KmsContext& ctx, const ActionRequest& request);
 
+// Where the dispatcher runs an action's handler.
+enum class RunOn {
+  // On a worker of the pool: it may read the store or do slow crypto.
+  kWorker,
+  // On the event loop that received it: it touches nothing shared (GetVersion).
+  kInline,
+  // On the event loop when the tenant and key records it names are cached (it then runs with
+  // exactly those records, KmsContext::ScopedPin), else on a worker: symmetric crypto on small
+  // inputs, cheaper than the hop to a worker and back. A release to an attested recipient
+  // always goes to a worker (it reads a quote policy and verifies a quote).
+  kInlineWhenCached,
+};
+
 struct ActionDef {
   std::string_view name;
   ActionHandler handler;
   bool authenticated;     // false only for GetVersion and Enroll (HTTP GET)
   bool payload_required;  // the "cryptographic" group refuses a missing payload up front
+  RunOn run_on;
 };
 
 // nullptr for an unknown action name (names are case-sensitive).

@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include <cctype>
 #include <chrono>
 #include <optional>
 
@@ -21,62 +20,9 @@ const boost::json::object& EmptyObject() {
   return *empty;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-        HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-      i += 2;
-    } else if (s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 HttpAnswer Answer(const Reply& reply) { return {200, reply.code, Serialize(reply)}; }
 
 }  // namespace
-
-Route ParseTarget(std::string_view target) {
-  Route r;
-  size_t q = target.find('?');
-  r.path = std::string(target.substr(0, q));
-  if (q == std::string_view::npos) return r;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (PercentDecode(pair.substr(0, eq)) == "Action" && r.action.empty()) {
-      r.action = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return r;
-}
-
-bool IsEhsmPath(std::string_view path) {
-  if (!path.empty() && path.back() == '/') path.remove_suffix(1);
-  if (path.size() != 5) return false;
-  static constexpr std::string_view kPath = "/ehsm";
-  for (size_t i = 0; i < 5; ++i) {
-    if (std::tolower(static_cast<unsigned char>(path[i])) != kPath[i]) return false;
-  }
-  return true;
-}
 
 KmsService::KmsService(KmsContext& ctx, ThreadPool& pool, ReplayCache& replay,
                        RequestObserver* observer)
@@ -93,12 +39,6 @@ std::string KmsService::NextRequestId() {
   return id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
 }
 
-// Actions that touch only cached records and do symmetric crypto on small inputs.
-bool InlineWhenCached(std::string_view action) {
-  return action == "Encrypt" || action == "Decrypt" || action == "GenerateDataKey" ||
-         action == "GenerateDataKeyWithoutPlaintext";
-}
-
 // A release to an attested recipient reads its quote policy from the store and verifies a
 // quote: worker work, never the event loop's.
 bool HasRecipient(const boost::json::value& body) {
@@ -113,18 +53,19 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
   if (observer_ != nullptr) observer_->OnStart();
   std::string rid = NextRequestId();
   Route route = ParseTarget(target);
-  // GetVersion touches nothing shared: answer on the event loop.
-  if (route.action == "GetVersion" && method == "GET") {
-    done(Run(method, route, body, nullptr, rid, start));
+  const ActionDef* def = FindAction(route.action);
+  const RunOn run_on = def != nullptr ? def->run_on : RunOn::kWorker;
+  if (run_on == RunOn::kInline && method == "GET") {
+    done(Run(method, route, def, body, nullptr, rid, start));
     return;
   }
   std::optional<StatusOr<boost::json::value>> parsed;
-  if (method == "POST" && InlineWhenCached(route.action) && IsEhsmPath(route.path)) {
+  if (run_on == RunOn::kInlineWhenCached && method == "POST" && IsEhsmPath(route.path)) {
     parsed.emplace(protocol::ParseJson(body));
     // A body that does not parse is answered here too: that costs nothing either. With a
     // local store a record miss is a few microseconds of SQLite, less than the handoff.
     if (!parsed->ok() || (ctx_.store().ReadsAreLocal() && !HasRecipient(**parsed))) {
-      done(Run(method, route, body, &*parsed, rid, start));
+      done(Run(method, route, def, body, &*parsed, rid, start));
       return;
     }
     // Otherwise only with the records found now: looked up again later, one could have
@@ -135,21 +76,21 @@ void KmsService::Handle(std::string_view method, std::string_view target, std::s
       HttpAnswer answer;
       {
         KmsContext::ScopedPin pin(ctx_, *records);
-        answer = Run(method, route, body, &*parsed, rid, start);
+        answer = Run(method, route, def, body, &*parsed, rid, start);
       }
       done(std::move(answer));
       return;
     }
   }
   const size_t bytes_in = body.size();  // before the job takes the body
-  auto job = [this, m = std::string(method), route, b = std::move(body), p = std::move(parsed),
-              rid, done, start]() mutable {
-    done(Run(m, route, b, p ? &*p : nullptr, rid, start));
+  auto job = [this, m = std::string(method), route, def, b = std::move(body),
+              p = std::move(parsed), rid, done, start]() mutable {
+    done(Run(m, route, def, b, p ? &*p : nullptr, rid, start));
   };
   if (!pool_.TrySubmit(std::move(job))) {
     log::Warn("request.rejected_busy", {{"rid", rid}, {"queued", pool_.queued()}});
     HttpAnswer busy = Answer(Reply::ServerError("Server busy, please retry later."));
-    Report(route, rid, "", busy, bytes_in, start);
+    Report(route, def, rid, "", busy, bytes_in, start);
     done(std::move(busy));
   }
 }
@@ -171,18 +112,19 @@ std::optional<KmsContext::CachedRecords> KmsService::CachedRecordsFor(
 HttpAnswer KmsService::HandleNow(std::string_view method, std::string_view target,
                                  std::string_view body, std::string_view request_id) {
   if (observer_ != nullptr) observer_->OnStart();
-  return Run(method, ParseTarget(target), body, nullptr, request_id,
+  Route route = ParseTarget(target);
+  return Run(method, route, FindAction(route.action), body, nullptr, request_id,
              std::chrono::steady_clock::now());
 }
 
-HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::string_view body,
-                           StatusOr<boost::json::value>* parsed, std::string_view request_id,
+HttpAnswer KmsService::Run(std::string_view method, const Route& route, const ActionDef* def,
+                           std::string_view body, StatusOr<boost::json::value>* parsed,
+                           std::string_view request_id,
                            std::chrono::steady_clock::time_point start) {
   std::string appid;
   AuditSubject subject;  // what the action was applied to, for the audit record
   HttpAnswer answer = [&]() -> HttpAnswer {
     if (!IsEhsmPath(route.path)) return {404, 404, Serialize(Reply::NotFound())};
-    const ActionDef* def = FindAction(route.action);
     if (def && !def->authenticated) {
       if (method != "GET") return Answer(Reply::NotFound());
       Reply reply = def->handler(ctx_, {"", EmptyObject(), request_id});
@@ -210,12 +152,12 @@ HttpAnswer KmsService::Run(std::string_view method, const Route& route, std::str
     answer = RecordForAudit(ctx_.options(), route.action, appid, subject, request_id,
                             std::move(answer));
   }
-  Report(route, request_id, appid, answer, body.size(), start);
+  Report(route, def, request_id, appid, answer, body.size(), start);
   return answer;
 }
 
-void KmsService::Report(const Route& route, std::string_view request_id, std::string_view appid,
-                        const HttpAnswer& answer, size_t bytes_in,
+void KmsService::Report(const Route& route, const ActionDef* def, std::string_view request_id,
+                        std::string_view appid, const HttpAnswer& answer, size_t bytes_in,
                         std::chrono::steady_clock::time_point start) {
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::steady_clock::now() - start)
@@ -223,7 +165,7 @@ void KmsService::Report(const Route& route, std::string_view request_id, std::st
   if (observer_ != nullptr) {
     observer_->OnDone({.request_id = request_id,
                        .action = route.action,
-                       .known_action = IsEhsmPath(route.path) && FindAction(route.action) != nullptr,
+                       .known_action = IsEhsmPath(route.path) && def != nullptr,
                        .appid = appid,
                        .code = answer.code,
                        .http_status = answer.http_status,

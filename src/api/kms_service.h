@@ -4,9 +4,10 @@
 // answering with the eHSM JSON envelope. Transport-independent: the HTTPS server adapts it.
 //
 // Thread-safe. Handle() never blocks: work that touches the store or does slow crypto runs on
-// the worker pool, and `done` is called from whichever thread finishes. Symmetric-key actions
-// whose tenant and key records are already cached run inline on the caller's thread (the
-// event loop): they cost a few microseconds, less than the hop to a worker and back.
+// the worker pool, and `done` is called from whichever thread finishes. Where each action runs
+// is its ActionDef's RunOn (api/action.h): symmetric-key actions whose tenant and key records
+// are already cached run inline on the caller's thread (the event loop), with those records:
+// they cost a few microseconds, less than the hop to a worker and back.
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "api/replay_cache.h"
 #include "api/request_auth.h"
 #include "api/request_observer.h"
+#include "api/route.h"
 #include "api/tenant_mac_verifier.h"
 #include "common/thread_pool.h"
 
@@ -33,7 +35,7 @@ struct HttpAnswer {
   std::string body;  // JSON
 };
 
-struct Route;
+struct ActionDef;
 
 class KmsService {
  public:
@@ -52,13 +54,13 @@ class KmsService {
 
  private:
   std::string NextRequestId();
-  // Runs one routed request; `parsed` is the body already parsed (or its parse error), or
-  // null to parse `body` here.
-  HttpAnswer Run(std::string_view method, const Route& route, std::string_view body,
-                 StatusOr<boost::json::value>* parsed, std::string_view request_id,
-                 std::chrono::steady_clock::time_point start);
-  void Report(const Route& route, std::string_view request_id, std::string_view appid,
-              const HttpAnswer& answer, size_t bytes_in,
+  // Runs one routed request; `def` is FindAction(route.action), looked up once per request;
+  // `parsed` is the body already parsed (or its parse error), or null to parse `body` here.
+  HttpAnswer Run(std::string_view method, const Route& route, const ActionDef* def,
+                 std::string_view body, StatusOr<boost::json::value>* parsed,
+                 std::string_view request_id, std::chrono::steady_clock::time_point start);
+  void Report(const Route& route, const ActionDef* def, std::string_view request_id,
+              std::string_view appid, const HttpAnswer& answer, size_t bytes_in,
               std::chrono::steady_clock::time_point start);
   // The records of the tenant and the key `body` names, when both are in the caches; the
   // action then runs inline with them pinned (KmsContext::ScopedPin), so it cannot touch the
@@ -73,15 +75,5 @@ class KmsService {
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{1};
 };
-
-// Splits a request target into the path and the value of its `Action` query parameter
-// (percent-decoded). Exposed for tests.
-struct Route {
-  std::string path;
-  std::string action;
-};
-Route ParseTarget(std::string_view target);
-// True for "/ehsm" and "/ehsm/" in any letter case (Express routes case-insensitively).
-bool IsEhsmPath(std::string_view path);
 
 }  // namespace kms::api

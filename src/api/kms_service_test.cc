@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/action.h"
 #include "api/api_test_env.h"
 #include "crypto/ossl_ptr.h"
 
@@ -149,6 +150,39 @@ TEST_F(InlineRun, ReleaseToARecipientRunsOnAWorkerEvenWithCachedRecords) {
   // The policy lookup (a store read) happened, on a worker.
   EXPECT_NE(answer.body.find("Invalid  policyId."), std::string::npos) << answer.body;
   EXPECT_EQ(env_.store().ReadsOn(caller), reads_before);
+}
+
+// Where each action answers follows its ActionDef: with both records cached, the
+// kInlineWhenCached actions answer on the calling thread, every other authenticated action on a
+// worker.
+TEST_F(InlineRun, EachActionAnswersWhereItsTableEntrySays) {
+  const std::string keyid = env_.CreateAesKey();
+  ASSERT_TRUE(env_.ctx().GetTenant(env_.appid()).ok());
+  ASSERT_TRUE(env_.ctx().GetKey(keyid).ok());
+  const std::thread::id caller = std::this_thread::get_id();
+  int inline_actions = 0;
+  for (const ActionDef& def : AllActions()) {
+    if (!def.authenticated) continue;
+    std::promise<std::thread::id> answered_on;
+    service_.Handle("POST", "/ehsm?Action=" + std::string(def.name),
+                    env_.SignedBody({{"keyid", keyid}, {"keylen", 16}}, kStartMs),
+                    [&](HttpAnswer) { answered_on.set_value(std::this_thread::get_id()); });
+    const bool on_caller = answered_on.get_future().get() == caller;
+    EXPECT_EQ(on_caller, def.run_on == RunOn::kInlineWhenCached) << def.name;
+    inline_actions += on_caller ? 1 : 0;
+  }
+  EXPECT_EQ(inline_actions, 4);
+}
+
+TEST_F(InlineRun, GetVersionAnswersOnTheCallingThreadAndEnrollOnAWorker) {
+  const std::thread::id caller = std::this_thread::get_id();
+  for (const auto& [action, inline_expected] :
+       {std::pair{"GetVersion", true}, std::pair{"Enroll", false}}) {
+    std::promise<std::thread::id> answered_on;
+    service_.Handle("GET", std::string("/ehsm?Action=") + action, "",
+                    [&](HttpAnswer) { answered_on.set_value(std::this_thread::get_id()); });
+    EXPECT_EQ(answered_on.get_future().get() == caller, inline_expected) << action;
+  }
 }
 
 }  // namespace

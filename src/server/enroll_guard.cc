@@ -1,6 +1,6 @@
 #include "server/enroll_guard.h"
 
-#include "api/kms_service.h"
+#include "api/route.h"
 #include "api/reply.h"
 #include "common/log.h"
 

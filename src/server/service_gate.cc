@@ -1,6 +1,7 @@
 #include "server/service_gate.h"
 
 #include "api/action.h"
+#include "api/route.h"
 #include "net/health.h"
 #include "net/metrics_endpoint.h"
 
