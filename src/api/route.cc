@@ -1,32 +1,9 @@
 #include "api/route.h"
 
 #include <cctype>
-#include <optional>
-
-#include "common/bytes.h"
+#include "common/percent_encoding.h"
 
 namespace kms::api {
-namespace {
-
-// Query decoding: %XX (either letter case), and '+' for a space (form encoding); a '%' not
-// followed by two hex digits stays as it is.
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      if (std::optional<Bytes> byte = HexDecode(s.substr(i + 1, 2))) {
-        out.push_back(static_cast<char>((*byte)[0]));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i] == '+' ? ' ' : s[i]);
-  }
-  return out;
-}
-
-}  // namespace
 
 Route ParseTarget(std::string_view target) {
   Route r;
@@ -38,8 +15,10 @@ Route ParseTarget(std::string_view target) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     size_t eq = pair.find('=');
-    if (FormDecode(pair.substr(0, eq)) == "Action" && r.action.empty()) {
-      r.action = eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
+    // Form encoding ('+' is a space), leniently: a stray '%' stays, as upstream accepts it.
+    if (PercentDecodeLenient(pair.substr(0, eq), true) == "Action" && r.action.empty()) {
+      r.action =
+          eq == std::string_view::npos ? "" : PercentDecodeLenient(pair.substr(eq + 1), true);
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

@@ -45,4 +45,20 @@ std::optional<std::string> PercentDecode(std::string_view s) {
   return out;
 }
 
+std::string PercentDecodeLenient(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      if (std::optional<Bytes> byte = HexDecode(s.substr(i + 1, 2))) {
+        out.push_back(static_cast<char>((*byte)[0]));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
+  }
+  return out;
+}
+
 }  // namespace kms

@@ -17,4 +17,9 @@ std::string PercentEncode(std::string_view s);
 // followed by two hex digits.
 std::optional<std::string> PercentDecode(std::string_view s);
 
+// Decodes %XX sequences (either letter case) and, when `plus_is_space`, '+' as a space (form
+// encoding of query strings); a '%' not followed by two hex digits stays as it is. Never fails:
+// for inputs written by clients that upstream eHSM accepts as they are.
+std::string PercentDecodeLenient(std::string_view s, bool plus_is_space);
+
 }  // namespace kms

@@ -29,5 +29,17 @@ TEST(PercentEncoding, RoundTripsEveryByte) {
   EXPECT_EQ(PercentDecode(PercentEncode(all)), all);
 }
 
+TEST(PercentEncoding, LenientDecodeKeepsBrokenEscapesAndPlusOnlyForForms) {
+  EXPECT_EQ(PercentDecodeLenient("a%41%62+c", true), "aAb c");
+  EXPECT_EQ(PercentDecodeLenient("a%41%62+c", false), "aAb+c");
+  for (const char* kept : {"%", "%0", "a%4", "%g0", "%0g"}) {
+    EXPECT_EQ(PercentDecodeLenient(kept, true), kept);
+  }
+  EXPECT_EQ(PercentDecodeLenient("%%41", false), "%A");
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  EXPECT_EQ(PercentDecodeLenient(PercentEncode(all), true), all);
+}
+
 }  // namespace
 }  // namespace kms

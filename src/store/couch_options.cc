@@ -3,32 +3,10 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "common/percent_encoding.h"
+
 namespace kms::store {
 namespace {
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int hi = hex(s[i + 1]);
-      int lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
 
 struct UrlParts {
   std::string scheme;    // "http" or "https", as written
@@ -77,9 +55,10 @@ Status NormalizeCouchOptions(CouchOptions& options) {
   options.url = parts.scheme + "://" + parts.rest;
   if (!parts.userinfo.empty()) {
     size_t colon = parts.userinfo.find(':');
-    std::string user = PercentDecode(parts.userinfo.substr(0, colon));
-    std::string pass =
-        colon == std::string::npos ? "" : PercentDecode(parts.userinfo.substr(colon + 1));
+    std::string user = PercentDecodeLenient(parts.userinfo.substr(0, colon), false);
+    std::string pass = colon == std::string::npos
+                           ? ""
+                           : PercentDecodeLenient(parts.userinfo.substr(colon + 1), false);
     if (options.username.empty()) {
       options.username = std::move(user);
       options.password = std::move(pass);
